@@ -1,0 +1,416 @@
+// The transaction envelope (signer, nonce, org) and the material operations of DESIGN.md 3.
+// Each handler first checks everything, then writes: a handler that returns a reject has written
+// nothing (and ApplyTx's caller rolls back anyway).
+#include <algorithm>
+
+#include "ledger/detail/apply_internal.h"
+#include "ledger/limits.h"
+#include "ledger/mass.h"
+
+namespace circuledger::ledger {
+
+using detail::TxScope;
+namespace L = limits;
+
+namespace {
+
+Status Reject_(Reject r, std::string detail = {}) { return Status::Rejected(r, std::move(detail)); }
+
+// Custody of a derived output: no recycled mass, no claim; otherwise an allocated claim stays
+// marked mass_balance (for regulators) and a physical blend is controlled_blending.
+Custody DerivedCustody(Allocation a, bool any_input_mass_balance, bool has_recycled) {
+  if (!has_recycled) return Custody::kNone;
+  if (a == Allocation::kMassBalance || any_input_mass_balance) return Custody::kMassBalance;
+  return Custody::kControlledBlending;
+}
+
+bool HasRecycled(const Composition& c) {
+  return std::any_of(c.entries.begin(), c.entries.end(), [](const MaterialAmount& m) { return m.recycled_mg > 0; });
+}
+
+void Blend(Composition& c, const MaterialSums& in) {
+  for (MaterialAmount& m : c.entries) m.recycled_mg = BlendedRecycled(m.total_mg, in.find(m.material)->second);
+}
+
+// An input an operation consumes: a lot or (where allowed) a product, snapshotted before writes.
+struct Input {
+  std::optional<Lot> lot;
+  std::optional<Product> product;
+  const Composition& composition() const { return lot ? lot->composition : product->composition; }
+  Custody custody() const { return lot ? lot->custody : product->custody; }
+};
+
+Status CheckReceiver(WorkingState& st, std::string_view org_id) {
+  const Org* to = st.GetOrg(org_id);
+  if (!to) return Reject_(Reject::kUnknownOrg, std::string(org_id));
+  if (to->status != OrgStatus::kActive) return Reject_(Reject::kReceiverInactive, std::string(org_id));
+  return Status::Ok();
+}
+
+class MaterialOps {
+ public:
+  explicit MaterialOps(const TxScope& s) : s_(s), st_(s.state) {}
+
+  Status operator()(const CreateLot& op) {
+    if (!s_.Has(Role::kSupplier) && !s_.Has(Role::kManufacturer) && !s_.Has(Role::kRecycler)) {
+      return Reject_(Reject::kRoleNotAllowed, "create_lot needs supplier, manufacturer or recycler");
+    }
+    const bool recycled = HasRecycled(op.composition);
+    // Recycled mass enters the ledger only through recyclers.
+    if (recycled && !s_.Has(Role::kRecycler)) return Reject_(Reject::kRecycledNotAllowed, op.id);
+    if (st_.ItemExists(op.id)) return Reject_(Reject::kIdExists, op.id);
+    Lot lot = NewLot(op.id, op.composition, recycled ? Custody::kRecycled : Custody::kNone, {});
+    st_.PutLot(std::move(lot));
+    return Status::Ok();
+  }
+
+  Status operator()(const Transfer& op) {
+    if (Status r = CheckReceiver(st_, op.to_org); !r.ok()) return r;
+    if (const Lot* lot = st_.GetLot(op.id)) {
+      if (lot->status != LotStatus::kActive) return Reject_(Reject::kLotAlreadyConsumed, op.id);
+      if (lot->owner != s_.org.id) return Reject_(Reject::kNotOwner, op.id);
+      Lot next = *lot;
+      next.owner = op.to_org;
+      st_.PutLot(std::move(next));
+      return Status::Ok();
+    }
+    if (const Product* p = st_.GetProduct(op.id)) {
+      if (p->status != ProductStatus::kActive) return Reject_(Reject::kBadStatus, op.id);
+      if (p->owner != s_.org.id) return Reject_(Reject::kNotOwner, op.id);
+      Product next = *p;
+      next.owner = op.to_org;
+      st_.PutProduct(std::move(next));
+      return Status::Ok();
+    }
+    return Reject_(Reject::kUnknownItem, op.id);
+  }
+
+  Status operator()(const Transform& op) {
+    std::vector<Input> inputs;
+    if (Status r = LoadInputs(op.inputs, /*allow_products=*/false, ProductStatus::kActive, inputs); !r.ok()) return r;
+    std::vector<OutputLot> outputs = op.outputs;
+    if (Status r = Allocate(inputs, op.allocation, nullptr, outputs); !r.ok()) return r;
+    if (Status r = CheckUnused(outputs); !r.ok()) return r;
+    Consume(inputs);
+    CreateOutputs(outputs, op.inputs, [&](const Composition& c) {
+      return DerivedCustody(op.allocation, AnyMassBalance(inputs), HasRecycled(c));
+    });
+    return Status::Ok();
+  }
+
+  Status operator()(const Assemble& op) {
+    if (!s_.Has(Role::kManufacturer)) return Reject_(Reject::kRoleNotAllowed, "assemble needs manufacturer");
+    std::vector<Input> inputs;
+    if (Status r = LoadInputs(op.inputs, /*allow_products=*/true, ProductStatus::kActive, inputs); !r.ok()) return r;
+    Composition product_comp = op.product.composition;
+    std::vector<OutputLot> leftovers = op.leftovers;
+    if (Status r = Allocate(inputs, op.allocation, &product_comp, leftovers); !r.ok()) return r;
+    if (st_.ItemExists(op.product.id)) return Reject_(Reject::kIdExists, op.product.id);
+    if (Status r = CheckUnused(leftovers); !r.ok()) return r;
+
+    Product p;
+    p.id = op.product.id;
+    p.category = op.product.category;
+    p.model = op.product.model;
+    p.manufacturer = s_.org.id;
+    p.owner = s_.org.id;
+    p.composition = std::move(product_comp);
+    p.custody = DerivedCustody(op.allocation, AnyMassBalance(inputs), HasRecycled(p.composition));
+    p.attributes = op.product.attributes;
+    p.created_by = s_.id;
+    p.created_height = s_.ctx.height;
+    p.parents = op.inputs;
+    if (s_.ctx.rules) {
+      if (std::optional<std::string> rule = s_.ctx.rules->FirstViolation(ProductFactsView(p, s_.ctx.time_ms))) {
+        return Reject_(Reject::kRuleViolated, *rule);
+      }
+    }
+    Consume(inputs);
+    for (const std::string& in : op.inputs) st_.AddEdge(in, p.id);
+    st_.PutProduct(std::move(p));
+    CreateOutputs(leftovers, op.inputs, [&](const Composition& c) {
+      return DerivedCustody(op.allocation, AnyMassBalance(inputs), HasRecycled(c));
+    });
+    return Status::Ok();
+  }
+
+  Status operator()(const Repair& op) {
+    const Product* found = st_.GetProduct(op.product);
+    if (!found) return Reject_(Reject::kUnknownItem, op.product);
+    Product p = *found;
+    if (p.owner != s_.org.id && !s_.Has(Role::kRepairer)) {
+      return Reject_(Reject::kRoleNotAllowed, "repair needs the owner or a repairer");
+    }
+    if (p.status != ProductStatus::kActive) return Reject_(Reject::kBadStatus, op.product);
+    if (p.repairs.size() >= L::kMaxRepairs) return Reject_(Reject::kLimitReached, "repair history full");
+    if (p.parents.size() + op.added.size() > L::kMaxParents) return Reject_(Reject::kLimitReached, "too many parents");
+
+    // Removed parts carry the product's blend of recycled mass.
+    MaterialSums content;
+    AddTo(content, p.composition);
+    MaterialSums removed_sums;
+    std::vector<OutputLot> removed = op.removed;
+    for (const OutputLot& r : removed) AddTo(removed_sums, r.composition);
+    if (Status r = CheckNoMassCreated(content, removed_sums); !r.ok()) {
+      return Reject_(Reject::kRemovedExceedsContent, r.detail());
+    }
+    Composition removed_all;
+    for (OutputLot& r : removed) {
+      Blend(r.composition, content);
+      removed_all = Add(removed_all, r.composition);
+    }
+    if (Status r = CheckUnused(removed); !r.ok()) return r;
+
+    std::vector<Input> added;
+    if (Status r = LoadInputs(op.added, /*allow_products=*/false, ProductStatus::kActive, added); !r.ok()) return r;
+    Composition added_all;
+    for (const Input& a : added) added_all = Add(added_all, a.composition());
+
+    Composition next = Add(Subtract(p.composition, removed_all), added_all);
+    if (next.entries.empty()) return Reject_(Reject::kBadComposition, "repair would leave the product empty");
+    for (const MaterialAmount& m : next.entries) {
+      if (m.total_mg > L::kMaxMassMg) return Reject_(Reject::kBadComposition, "mass of " + m.material + " over limit");
+    }
+
+    const Custody removed_custody = p.custody == Custody::kMassBalance ? Custody::kMassBalance
+                                                                        : Custody::kControlledBlending;
+    Consume(added);
+    CreateOutputs(removed, {p.id}, [&](const Composition& c) {
+      return HasRecycled(c) ? removed_custody : Custody::kNone;
+    });
+    for (const std::string& a : op.added) {
+      st_.AddEdge(a, p.id);
+      p.parents.push_back(a);
+    }
+    p.composition = std::move(next);
+    if (AnyMassBalance(added)) {
+      p.custody = Custody::kMassBalance;
+    } else if (p.custody == Custody::kNone && HasRecycled(p.composition)) {
+      p.custody = Custody::kControlledBlending;
+    }
+    RepairRecord rec;
+    rec.tx = s_.id;
+    rec.height = s_.ctx.height;
+    rec.time_ms = s_.ctx.time_ms;
+    rec.repairer = s_.org.id;
+    for (const OutputLot& r : removed) rec.removed_lots.push_back(r.id);
+    rec.added_lots = op.added;
+    p.repairs.push_back(std::move(rec));
+    st_.PutProduct(std::move(p));
+    return Status::Ok();
+  }
+
+  Status operator()(const EndOfLife& op) {
+    const Product* found = st_.GetProduct(op.product);
+    if (!found) return Reject_(Reject::kUnknownItem, op.product);
+    if (found->status != ProductStatus::kActive) return Reject_(Reject::kBadStatus, op.product);
+    if (found->owner != s_.org.id) return Reject_(Reject::kNotOwner, op.product);
+    if (Status r = CheckReceiver(st_, op.to_org); !r.ok()) return r;
+    const Org* to = st_.GetOrg(op.to_org);
+    if (!HasRole(to->roles, Role::kCollector) && !HasRole(to->roles, Role::kRecycler)) {
+      return Reject_(Reject::kReceiverNotAllowed, op.to_org + " is neither collector nor recycler");
+    }
+    Product p = *found;
+    p.status = ProductStatus::kCollected;
+    p.owner = op.to_org;
+    st_.PutProduct(std::move(p));
+    return Status::Ok();
+  }
+
+  Status operator()(const Recycle& op) {
+    if (!s_.Has(Role::kRecycler)) return Reject_(Reject::kRoleNotAllowed, "recycle needs recycler");
+    std::vector<Input> inputs;
+    if (Status r = LoadInputs(op.inputs, /*allow_products=*/true, ProductStatus::kCollected, inputs); !r.ok()) return r;
+    MaterialSums in;
+    MaterialSums out;
+    for (const Input& i : inputs) AddTo(in, i.composition());
+    for (const OutputLot& o : op.outputs) AddTo(out, o.composition);
+    if (Status r = CheckNoMassCreated(in, out); !r.ok()) return r;
+    if (Status r = CheckUnused(op.outputs); !r.ok()) return r;
+
+    RecyclingRecord rec;
+    rec.tx = s_.id;
+    rec.recycler = s_.org.id;
+    rec.height = s_.ctx.height;
+    rec.time_ms = s_.ctx.time_ms;
+    for (const auto& [material, sum] : in) {
+      auto it = out.find(material);
+      rec.materials.push_back(RecoveryEntry{material, sum.total_mg, it == out.end() ? 0 : it->second.total_mg});
+    }
+    std::vector<OutputLot> outputs = op.outputs;
+    for (OutputLot& o : outputs) {
+      for (MaterialAmount& m : o.composition.entries) m.recycled_mg = m.total_mg;  // secondary material
+    }
+    Consume(inputs, ProductStatus::kRecycled);
+    CreateOutputs(outputs, op.inputs, [](const Composition&) { return Custody::kRecycled; });
+    st_.PutRecycling(std::move(rec));
+    return Status::Ok();
+  }
+
+  Status operator()(const Dispose& op) {
+    if (const Lot* lot = st_.GetLot(op.id)) {
+      if (lot->owner != s_.org.id) return Reject_(Reject::kNotOwner, op.id);
+      if (lot->status != LotStatus::kActive) return Reject_(Reject::kLotAlreadyConsumed, op.id);
+      Lot next = *lot;
+      next.status = LotStatus::kDisposed;
+      next.consumed_by = s_.id;
+      st_.PutLot(std::move(next));
+      return Status::Ok();
+    }
+    if (const Product* p = st_.GetProduct(op.id)) {
+      if (p->owner != s_.org.id) return Reject_(Reject::kNotOwner, op.id);
+      if (p->status != ProductStatus::kActive && p->status != ProductStatus::kCollected) {
+        return Reject_(Reject::kBadStatus, op.id);
+      }
+      Product next = *p;
+      next.status = ProductStatus::kDisposed;
+      next.consumed_by = s_.id;
+      st_.PutProduct(std::move(next));
+      return Status::Ok();
+    }
+    return Reject_(Reject::kUnknownItem, op.id);
+  }
+
+  Status operator()(const Attest& op) {
+    if (!s_.Has(Role::kCertifier) && !s_.Has(Role::kRegulator)) {
+      return Reject_(Reject::kRoleNotAllowed, "attest needs certifier or regulator");
+    }
+    if (op.expiry_ms != 0 && op.expiry_ms <= s_.ctx.time_ms) return Reject_(Reject::kBadExpiry, "expiry in the past");
+    Attestation a{op.kind, op.reference, s_.org.id, s_.ctx.time_ms, op.expiry_ms, s_.id};
+    if (const Lot* lot = st_.GetLot(op.subject)) {
+      if (lot->attestations.size() >= L::kMaxAttestations) return Reject_(Reject::kLimitReached, "attestations full");
+      Lot next = *lot;
+      next.attestations.push_back(std::move(a));
+      st_.PutLot(std::move(next));
+      return Status::Ok();
+    }
+    if (const Product* p = st_.GetProduct(op.subject)) {
+      if (p->attestations.size() >= L::kMaxAttestations) return Reject_(Reject::kLimitReached, "attestations full");
+      Product next = *p;
+      next.attestations.push_back(std::move(a));
+      st_.PutProduct(std::move(next));
+      return Status::Ok();
+    }
+    return Reject_(Reject::kUnknownItem, op.subject);
+  }
+
+  Status operator()(const Propose& op) { return detail::ApplyPropose(s_, op); }
+  Status operator()(const Approve& op) { return detail::ApplyApprove(s_, op); }
+
+ private:
+  // Looks up inputs: active lots, or (when allowed) products in `product_status`, all owned by the
+  // signer's org. Ids are already distinct (stateless check).
+  Status LoadInputs(const std::vector<std::string>& ids, bool allow_products, ProductStatus product_status,
+                    std::vector<Input>& out) {
+    out.reserve(ids.size());
+    for (const std::string& id : ids) {
+      if (const Lot* lot = st_.GetLot(id)) {
+        if (lot->status != LotStatus::kActive) return Reject_(Reject::kLotAlreadyConsumed, id);
+        if (lot->owner != s_.org.id) return Reject_(Reject::kNotOwner, id);
+        out.push_back(Input{*lot, std::nullopt});
+      } else if (const Product* p = st_.GetProduct(id)) {
+        if (!allow_products) return Reject_(Reject::kUnknownItem, id + " is a product, not a lot");
+        if (p->status != product_status) return Reject_(Reject::kBadStatus, id);
+        if (p->owner != s_.org.id) return Reject_(Reject::kNotOwner, id);
+        out.push_back(Input{std::nullopt, *p});
+      } else {
+        return Reject_(Reject::kUnknownItem, id);
+      }
+    }
+    return Status::Ok();
+  }
+
+  // Checks mass conservation and fills in recycled mass for a transform or assemble. `product`
+  // is the assembled product's composition (nullptr for a transform).
+  Status Allocate(const std::vector<Input>& inputs, Allocation allocation, Composition* product,
+                  std::vector<OutputLot>& outputs) {
+    MaterialSums in;
+    MaterialSums out;
+    for (const Input& i : inputs) AddTo(in, i.composition());
+    if (product) AddTo(out, *product);
+    for (const OutputLot& o : outputs) AddTo(out, o.composition);
+    if (Status r = CheckNoMassCreated(in, out); !r.ok()) return r;
+    if (allocation == Allocation::kMassBalance) return CheckMassBalance(in, out);
+    if (product) Blend(*product, in);
+    for (OutputLot& o : outputs) Blend(o.composition, in);
+    return Status::Ok();
+  }
+
+  Status CheckUnused(const std::vector<OutputLot>& outputs) {
+    for (const OutputLot& o : outputs) {
+      if (st_.ItemExists(o.id)) return Reject_(Reject::kIdExists, o.id);
+    }
+    return Status::Ok();
+  }
+
+  static bool AnyMassBalance(const std::vector<Input>& inputs) {
+    return std::any_of(inputs.begin(), inputs.end(), [](const Input& i) { return i.custody() == Custody::kMassBalance; });
+  }
+
+  Lot NewLot(const std::string& id, Composition c, Custody custody, std::vector<std::string> parents) const {
+    Lot lot;
+    lot.id = id;
+    lot.owner = s_.org.id;
+    lot.composition = std::move(c);
+    lot.custody = custody;
+    lot.created_by = s_.id;
+    lot.created_height = s_.ctx.height;
+    lot.parents = std::move(parents);
+    return lot;
+  }
+
+  void Consume(const std::vector<Input>& inputs, ProductStatus product_status = ProductStatus::kIncorporated) {
+    for (const Input& i : inputs) {
+      if (i.lot) {
+        Lot next = *i.lot;
+        next.status = LotStatus::kConsumed;
+        next.consumed_by = s_.id;
+        st_.PutLot(std::move(next));
+      } else {
+        Product next = *i.product;
+        next.status = product_status;
+        next.consumed_by = s_.id;
+        st_.PutProduct(std::move(next));
+      }
+    }
+  }
+
+  template <class CustodyFn>
+  void CreateOutputs(const std::vector<OutputLot>& outputs, const std::vector<std::string>& parents, CustodyFn custody) {
+    for (const OutputLot& o : outputs) {
+      for (const std::string& parent : parents) st_.AddEdge(parent, o.id);
+      st_.PutLot(NewLot(o.id, o.composition, custody(o.composition), parents));
+    }
+  }
+
+  const TxScope& s_;
+  WorkingState& st_;
+};
+
+}  // namespace
+
+Status ApplyTx(WorkingState& state, const Tx& tx, const Hash256& tx_id, const BlockContext& ctx) {
+  const Account* account = state.GetAccount(tx.body.signer);
+  if (!account || account->revoked) return Reject_(Reject::kUnknownSigner, tx.body.signer.ToHex());
+  // Replay protection: exactly the next nonce; a replayed or skipped one is refused.
+  if (tx.body.nonce != account->next_nonce) {
+    return Reject_(Reject::kBadNonce, "expected " + std::to_string(account->next_nonce) + ", got " +
+                                          std::to_string(tx.body.nonce));
+  }
+  const Org* org_ptr = state.GetOrg(account->org);
+  if (!org_ptr) throw StorageError("account " + tx.body.signer.ToHex() + " names a missing org");
+  if (org_ptr->status != OrgStatus::kActive) return Reject_(Reject::kOrgSuspended, org_ptr->id);
+  const Org org = *org_ptr;  // copy: governance may rewrite the org while the handler runs
+  Account next = *account;
+
+  TxScope scope{state, tx, tx_id, ctx, org};
+  MaterialOps ops(scope);
+  if (Status r = std::visit(ops, tx.body.op); !r.ok()) return r;
+  next.next_nonce += 1;
+  // Governance may have revoked the signer's own key in this transaction: keep that flag.
+  if (const Account* now = state.GetAccount(tx.body.signer)) next.revoked = now->revoked;
+  state.PutAccount(tx.body.signer, std::move(next));
+  return Status::Ok();
+}
+
+}  // namespace circuledger::ledger

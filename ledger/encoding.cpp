@@ -1,0 +1,406 @@
+// Visit() functions: one per type, used for both encoding (Writer) and decoding (Reader), so the
+// two directions cannot drift apart. Field order here IS the wire format: see ENCODING.md.
+#include "ledger/encoding.h"
+
+#include "ledger/block.h"
+#include "ledger/detail/codec.h"
+#include "ledger/genesis.h"
+#include "ledger/limits.h"
+#include "ledger/tx.h"
+
+namespace circuledger::ledger {
+
+using detail::DecodeError;
+namespace L = limits;
+
+namespace {
+
+// Smallest encodings, for the "count * min <= remaining" check before allocation.
+constexpr size_t kStrMin = 4;
+
+// Forward declarations: the variant helpers below instantiate Visit for types defined later.
+template <class A> void Visit(A& a, MaterialAmount& x);
+template <class A> void Visit(A& a, Composition& x);
+template <class A> void Visit(A& a, Attribute& x);
+template <class A> void Visit(A& a, Attestation& x);
+template <class A> void Visit(A& a, Org& x);
+template <class A> void Visit(A& a, Account& x);
+template <class A> void Visit(A& a, Lot& x);
+template <class A> void Visit(A& a, RepairRecord& x);
+template <class A> void Visit(A& a, Product& x);
+template <class A> void Visit(A& a, RecyclingRecord& x);
+template <class A> void Visit(A& a, Validator& x);
+template <class A> void Visit(A& a, ValidatorSet& x);
+template <class A> void Visit(A& a, Params& x);
+template <class A> void Visit(A& a, ChainTip& x);
+template <class A> void Visit(A& a, AdminSet& x);
+template <class A> void Visit(A& a, AddOrg& x);
+template <class A> void Visit(A& a, SetOrgStatus& x);
+template <class A> void Visit(A& a, SetOrgRoles& x);
+template <class A> void Visit(A& a, AddMemberKey& x);
+template <class A> void Visit(A& a, RevokeMemberKey& x);
+template <class A> void Visit(A& a, AddValidator& x);
+template <class A> void Visit(A& a, RemoveValidator& x);
+template <class A> void Visit(A& a, SetParams& x);
+template <class A> void Visit(A& a, Proposal& x);
+template <class A> void Visit(A& a, OutputLot& x);
+template <class A> void Visit(A& a, CreateLot& x);
+template <class A> void Visit(A& a, Transfer& x);
+template <class A> void Visit(A& a, Transform& x);
+template <class A> void Visit(A& a, NewProduct& x);
+template <class A> void Visit(A& a, Assemble& x);
+template <class A> void Visit(A& a, Repair& x);
+template <class A> void Visit(A& a, EndOfLife& x);
+template <class A> void Visit(A& a, Recycle& x);
+template <class A> void Visit(A& a, Dispose& x);
+template <class A> void Visit(A& a, Attest& x);
+template <class A> void Visit(A& a, Propose& x);
+template <class A> void Visit(A& a, Approve& x);
+template <class A> void Visit(A& a, TxBody& x);
+template <class A> void Visit(A& a, Tx& x);
+template <class A> void Visit(A& a, BlockHeader& x);
+template <class A> void Visit(A& a, Block& x);
+template <class A> void Visit(A& a, Genesis& x);
+
+template <class A> void Visit(A& a, MaterialAmount& x) {
+  a.Str(x.material, L::kMaxMaterialLen);
+  a.U64(x.total_mg);
+  a.U64(x.recycled_mg);
+}
+template <class A> void Visit(A& a, Composition& x) {
+  a.Vec(x.entries, L::kMaxMaterials, kStrMin + 16, [&](MaterialAmount& m) { Visit(a, m); });
+}
+template <class A> void VisitIds(A& a, std::vector<std::string>& v, size_t max) {
+  a.Vec(v, max, kStrMin, [&](std::string& s) { a.Str(s, L::kMaxIdLen); });
+}
+template <class A> void Visit(A& a, Attribute& x) {
+  a.Str(x.name, L::kMaxNameLen);
+  a.I64(x.value);
+}
+template <class A> void Visit(A& a, Attestation& x) {
+  a.Str(x.kind, L::kMaxNameLen);
+  a.Str(x.reference, L::kMaxTextLen);
+  a.Str(x.issuer, L::kMaxOrgIdLen);
+  a.U64(x.time_ms);
+  a.U64(x.expiry_ms);
+  a.Fixed(x.tx);
+}
+template <class A> void VisitAttestations(A& a, std::vector<Attestation>& v) {
+  a.Vec(v, L::kMaxAttestations, 3 * kStrMin + 48, [&](Attestation& x) { Visit(a, x); });
+}
+template <class A> void Visit(A& a, Org& x) {
+  a.Str(x.id, L::kMaxOrgIdLen);
+  a.Str(x.name, L::kMaxNameLen);
+  a.U32(x.roles);
+  a.Vec(x.members, L::kMaxOrgKeys, 32, [&](PubKey& k) { a.Fixed(k); });
+  a.Enum(x.status, kMaxOrgStatus);
+}
+template <class A> void Visit(A& a, Account& x) {
+  a.Str(x.org, L::kMaxOrgIdLen);
+  a.U64(x.next_nonce);
+  a.U8(x.revoked);
+  if constexpr (A::kReading) {
+    if (x.revoked > 1) throw DecodeError{Reject::kMalformed, "revoked flag"};
+  }
+}
+template <class A> void Visit(A& a, Lot& x) {
+  a.Str(x.id, L::kMaxIdLen);
+  a.Str(x.owner, L::kMaxOrgIdLen);
+  Visit(a, x.composition);
+  a.Enum(x.custody, kMaxCustody);
+  a.Enum(x.status, kMaxLotStatus);
+  a.Fixed(x.created_by);
+  a.U64(x.created_height);
+  a.Fixed(x.consumed_by);
+  VisitIds(a, x.parents, L::kMaxParents);
+  VisitAttestations(a, x.attestations);
+}
+template <class A> void Visit(A& a, RepairRecord& x) {
+  a.Fixed(x.tx);
+  a.U64(x.height);
+  a.U64(x.time_ms);
+  a.Str(x.repairer, L::kMaxOrgIdLen);
+  VisitIds(a, x.removed_lots, L::kMaxOutputs);
+  VisitIds(a, x.added_lots, L::kMaxInputs);
+}
+template <class A> void Visit(A& a, Product& x) {
+  a.Str(x.id, L::kMaxIdLen);
+  a.Str(x.category, L::kMaxNameLen);
+  a.Str(x.model, L::kMaxNameLen);
+  a.Str(x.manufacturer, L::kMaxOrgIdLen);
+  a.Str(x.owner, L::kMaxOrgIdLen);
+  Visit(a, x.composition);
+  a.Enum(x.custody, kMaxCustody);
+  a.Vec(x.attributes, L::kMaxAttributes, kStrMin + 8, [&](Attribute& at) { Visit(a, at); });
+  VisitAttestations(a, x.attestations);
+  a.Vec(x.repairs, L::kMaxRepairs, 32 + 16 + 3 * kStrMin, [&](RepairRecord& r) { Visit(a, r); });
+  a.Enum(x.status, kMaxProductStatus);
+  a.Fixed(x.created_by);
+  a.U64(x.created_height);
+  a.Fixed(x.consumed_by);
+  VisitIds(a, x.parents, L::kMaxParents);
+}
+template <class A> void Visit(A& a, RecyclingRecord& x) {
+  a.Fixed(x.tx);
+  a.Str(x.recycler, L::kMaxOrgIdLen);
+  a.U64(x.height);
+  a.U64(x.time_ms);
+  a.Vec(x.materials, L::kMaxMaterials, kStrMin + 16, [&](RecoveryEntry& e) {
+    a.Str(e.material, L::kMaxMaterialLen);
+    a.U64(e.input_mg);
+    a.U64(e.recovered_mg);
+  });
+}
+template <class A> void Visit(A& a, Validator& x) {
+  a.Fixed(x.key);
+  a.Str(x.name, L::kMaxNameLen);
+  a.Str(x.address, L::kMaxTextLen);
+}
+template <class A> void Visit(A& a, ValidatorSet& x) {
+  a.Vec(x.active, L::kMaxValidators, 32 + 2 * kStrMin, [&](Validator& v) { Visit(a, v); });
+  a.Vec(x.pending, L::kMaxPendingValidatorChanges, 9 + 32 + 2 * kStrMin, [&](PendingValidatorChange& p) {
+    a.U64(p.height);
+    a.U8(p.add);
+    if constexpr (A::kReading) {
+      if (p.add > 1) throw DecodeError{Reject::kMalformed, "add flag"};
+    }
+    Visit(a, p.validator);
+  });
+}
+template <class A> void Visit(A& a, Params& x) {
+  a.U32(x.max_block_txs);
+  a.U32(x.max_block_bytes);
+  a.U32(x.gov_threshold);
+  a.U64(x.proposal_ttl_blocks);
+  a.U64(x.max_time_drift_ms);
+  a.U32(x.timeout_propose_ms);
+  a.U32(x.timeout_vote_ms);
+  a.U32(x.timeout_delta_ms);
+}
+template <class A> void Visit(A& a, AdminSet& x) {
+  a.Vec(x.orgs, L::kMaxOrgs, kStrMin, [&](std::string& s) { a.Str(s, L::kMaxOrgIdLen); });
+}
+template <class A> void Visit(A& a, ChainTip& x) {
+  a.U64(x.height);
+  a.Fixed(x.block_hash);
+  a.Fixed(x.state_root);
+  a.U64(x.time_ms);
+}
+
+// A std::variant is a one-byte alternative index followed by the alternative.
+template <class A, class V, size_t I = 0>
+void EmplaceAlternative(A& a, V& v, uint8_t index) {
+  if constexpr (I < std::variant_size_v<V>) {
+    if (index == I) {
+      Visit(a, v.template emplace<I>());
+      return;
+    }
+    EmplaceAlternative<A, V, I + 1>(a, v, index);
+  }
+}
+template <class A, class... Ts>
+void VisitVariant(A& a, std::variant<Ts...>& v) {
+  uint8_t index = static_cast<uint8_t>(v.index());
+  a.U8(index);
+  if constexpr (A::kReading) {
+    if (index >= sizeof...(Ts)) throw DecodeError{Reject::kMalformed, "unknown variant"};
+    EmplaceAlternative(a, v, index);
+  } else {
+    std::visit([&](auto& alt) { Visit(a, alt); }, v);
+  }
+}
+
+// Governance changes.
+template <class A> void Visit(A& a, AddOrg& x) {
+  a.Str(x.id, L::kMaxOrgIdLen);
+  a.Str(x.name, L::kMaxNameLen);
+  a.U32(x.roles);
+  a.Vec(x.keys, L::kMaxOrgKeys, 32, [&](PubKey& k) { a.Fixed(k); });
+}
+template <class A> void Visit(A& a, SetOrgStatus& x) {
+  a.Str(x.org, L::kMaxOrgIdLen);
+  a.Enum(x.status, kMaxOrgStatus);
+}
+template <class A> void Visit(A& a, SetOrgRoles& x) {
+  a.Str(x.org, L::kMaxOrgIdLen);
+  a.U32(x.roles);
+}
+template <class A> void Visit(A& a, AddMemberKey& x) {
+  a.Str(x.org, L::kMaxOrgIdLen);
+  a.Fixed(x.key);
+}
+template <class A> void Visit(A& a, RevokeMemberKey& x) {
+  a.Str(x.org, L::kMaxOrgIdLen);
+  a.Fixed(x.key);
+}
+template <class A> void Visit(A& a, AddValidator& x) { Visit(a, x.validator); }
+template <class A> void Visit(A& a, RemoveValidator& x) { a.Fixed(x.key); }
+template <class A> void Visit(A& a, SetParams& x) { Visit(a, x.params); }
+
+template <class A> void Visit(A& a, Proposal& x) {
+  a.Fixed(x.id);
+  a.Str(x.proposer, L::kMaxOrgIdLen);
+  VisitVariant(a, x.change);
+  a.Vec(x.approvals, L::kMaxOrgs, kStrMin, [&](std::string& s) { a.Str(s, L::kMaxOrgIdLen); });
+  a.U64(x.created_height);
+  a.U64(x.expires_height);
+  a.Enum(x.status, kMaxProposalStatus);
+}
+
+// Operations.
+template <class A> void Visit(A& a, OutputLot& x) {
+  a.Str(x.id, L::kMaxIdLen);
+  Visit(a, x.composition);
+}
+template <class A> void VisitOutputs(A& a, std::vector<OutputLot>& v) {
+  a.Vec(v, L::kMaxOutputs, 2 * kStrMin, [&](OutputLot& o) { Visit(a, o); });
+}
+template <class A> void Visit(A& a, CreateLot& x) {
+  a.Str(x.id, L::kMaxIdLen);
+  Visit(a, x.composition);
+}
+template <class A> void Visit(A& a, Transfer& x) {
+  a.Str(x.id, L::kMaxIdLen);
+  a.Str(x.to_org, L::kMaxOrgIdLen);
+}
+template <class A> void Visit(A& a, Transform& x) {
+  VisitIds(a, x.inputs, L::kMaxInputs);
+  VisitOutputs(a, x.outputs);
+  a.Enum(x.allocation, kMaxAllocation);
+}
+template <class A> void Visit(A& a, NewProduct& x) {
+  a.Str(x.id, L::kMaxIdLen);
+  a.Str(x.category, L::kMaxNameLen);
+  a.Str(x.model, L::kMaxNameLen);
+  Visit(a, x.composition);
+  a.Vec(x.attributes, L::kMaxAttributes, kStrMin + 8, [&](Attribute& at) { Visit(a, at); });
+}
+template <class A> void Visit(A& a, Assemble& x) {
+  VisitIds(a, x.inputs, L::kMaxInputs);
+  Visit(a, x.product);
+  VisitOutputs(a, x.leftovers);
+  a.Enum(x.allocation, kMaxAllocation);
+}
+template <class A> void Visit(A& a, Repair& x) {
+  a.Str(x.product, L::kMaxIdLen);
+  VisitOutputs(a, x.removed);
+  VisitIds(a, x.added, L::kMaxInputs);
+}
+template <class A> void Visit(A& a, EndOfLife& x) {
+  a.Str(x.product, L::kMaxIdLen);
+  a.Str(x.to_org, L::kMaxOrgIdLen);
+}
+template <class A> void Visit(A& a, Recycle& x) {
+  VisitIds(a, x.inputs, L::kMaxInputs);
+  VisitOutputs(a, x.outputs);
+}
+template <class A> void Visit(A& a, Dispose& x) { a.Str(x.id, L::kMaxIdLen); }
+template <class A> void Visit(A& a, Attest& x) {
+  a.Str(x.subject, L::kMaxIdLen);
+  a.Str(x.kind, L::kMaxNameLen);
+  a.Str(x.reference, L::kMaxTextLen);
+  a.U64(x.expiry_ms);
+}
+template <class A> void Visit(A& a, Propose& x) { VisitVariant(a, x.change); }
+template <class A> void Visit(A& a, Approve& x) { a.Fixed(x.proposal); }
+
+template <class A> void Visit(A& a, TxBody& x) {
+  a.U8(x.version);
+  if constexpr (A::kReading) {
+    if (x.version != kTxVersion) throw DecodeError{Reject::kUnknownVersion, "tx version"};
+  }
+  a.Str(x.chain_id, L::kMaxChainIdLen);
+  a.Fixed(x.signer);
+  a.U64(x.nonce);
+  VisitVariant(a, x.op);
+}
+template <class A> void Visit(A& a, Tx& x) {
+  Visit(a, x.body);
+  a.Fixed(x.sig);
+}
+template <class A> void Visit(A& a, BlockHeader& x) {
+  a.U8(x.version);
+  if constexpr (A::kReading) {
+    if (x.version != kBlockVersion) throw DecodeError{Reject::kUnknownVersion, "block version"};
+  }
+  a.Str(x.chain_id, L::kMaxChainIdLen);
+  a.U64(x.height);
+  a.U64(x.time_ms);
+  a.Fixed(x.prev_hash);
+  a.Fixed(x.tx_root);
+  a.Fixed(x.state_root);
+  a.Fixed(x.proposer);
+  a.Fixed(x.validator_set_hash);
+}
+template <class A> void Visit(A& a, Block& x) {
+  Visit(a, x.header);
+  // Smallest transaction: version, chain id prefix, signer, nonce, op index, op, signature.
+  a.Vec(x.txs, L::kMaxBlockTxs, 1 + kStrMin + 32 + 8 + 1 + 64, [&](Tx& t) { Visit(a, t); });
+}
+template <class A> void Visit(A& a, Genesis& x) {
+  a.Str(x.chain_id, L::kMaxChainIdLen);
+  a.U64(x.genesis_time_ms);
+  Visit(a, x.params);
+  a.Vec(x.orgs, L::kMaxOrgs, 3 * kStrMin + 5, [&](Org& o) { Visit(a, o); });
+  a.Vec(x.validators, L::kMaxValidators, 32 + 2 * kStrMin, [&](Validator& v) { Visit(a, v); });
+}
+
+template <class T> constexpr size_t MaxBytes() {
+  if constexpr (std::is_same_v<T, Tx> || std::is_same_v<T, TxBody>) {
+    return L::kMaxTxBytes;
+  } else if constexpr (std::is_same_v<T, Block>) {
+    return L::kMaxBlockBytes;
+  } else {
+    return L::kMaxStateObjectBytes;
+  }
+}
+
+}  // namespace
+
+template <class T>
+std::string Encode(const T& value) {
+  detail::Writer w;
+  Visit(w, const_cast<T&>(value));  // Writer only reads; Visit is shared with decoding
+  return w.Finish();
+}
+
+template <class T>
+Result<T> Decode(std::string_view bytes) {
+  if (bytes.size() > MaxBytes<T>()) return Status::Rejected(Reject::kOversized, "input over size limit");
+  T value{};
+  try {
+    detail::Reader r(bytes);
+    Visit(r, value);
+    if (r.Remaining() != 0) return Status::Rejected(Reject::kTrailingBytes, "bytes after the value");
+  } catch (const DecodeError& e) {
+    return Status::Rejected(e.reason, e.what);
+  } catch (const cereal::Exception& e) {
+    return Status::Rejected(Reject::kMalformed, e.what());
+  }
+  // Anything that decodes but would not be written this way (e.g. a big-endian archive) is refused.
+  if (Encode(value) != bytes) return Status::Rejected(Reject::kNonCanonical, "re-encoding differs");
+  return value;
+}
+
+#define CIRCULEDGER_CODEC(T)                  \
+  template std::string Encode<T>(const T&); \
+  template Result<T> Decode<T>(std::string_view);
+CIRCULEDGER_CODEC(Tx)
+CIRCULEDGER_CODEC(TxBody)
+CIRCULEDGER_CODEC(Block)
+CIRCULEDGER_CODEC(BlockHeader)
+CIRCULEDGER_CODEC(Composition)
+CIRCULEDGER_CODEC(Org)
+CIRCULEDGER_CODEC(Account)
+CIRCULEDGER_CODEC(Lot)
+CIRCULEDGER_CODEC(Product)
+CIRCULEDGER_CODEC(Proposal)
+CIRCULEDGER_CODEC(RecyclingRecord)
+CIRCULEDGER_CODEC(ValidatorSet)
+CIRCULEDGER_CODEC(Params)
+CIRCULEDGER_CODEC(Genesis)
+CIRCULEDGER_CODEC(ChainTip)
+CIRCULEDGER_CODEC(AdminSet)
+#undef CIRCULEDGER_CODEC
+
+}  // namespace circuledger::ledger

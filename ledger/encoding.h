@@ -1,0 +1,24 @@
+// ledger/encoding.h: the canonical byte encoding of every ledger value (ledger/ENCODING.md).
+//
+// Encode<T> gives the one canonical encoding of a value. Decode<T> accepts exactly those bytes:
+// it checks every length prefix against its limit and the remaining input before allocating, and
+// rejects trailing bytes, unknown versions, over-limit sizes and any input whose re-encoding
+// differs ("non-canonical"). Failures are Status::Rejected with the reason. Thread-safe.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "ledger/status.h"
+
+namespace circuledger::ledger {
+
+// Defined for: Tx, TxBody, Block, BlockHeader, Composition, Org, Account, Lot, Product, Proposal,
+// RecyclingRecord, ValidatorSet, Params, Genesis, ChainTip, AdminSet.
+template <class T>
+std::string Encode(const T& value);
+
+template <class T>
+Result<T> Decode(std::string_view bytes);
+
+}  // namespace circuledger::ledger

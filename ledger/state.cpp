@@ -1,0 +1,153 @@
+#include "ledger/state.h"
+
+#include <cassert>
+
+#include "ledger/crypto.h"
+#include "ledger/encoding.h"
+
+namespace circuledger::ledger {
+
+namespace statekey {
+std::string Account(const PubKey& key) { return "sa" + std::string(key.View()); }
+std::string Org(std::string_view id) { return "so" + std::string(id); }
+std::string Lot(std::string_view id) { return "sl" + std::string(id); }
+std::string Product(std::string_view id) { return "sp" + std::string(id); }
+std::string Proposal(const Hash256& id) { return "sg" + std::string(id.View()); }
+std::string Recycling(const Hash256& tx) { return "sr" + std::string(tx.View()); }
+std::string Params() { return "sm/params"; }
+std::string Validators() { return "sm/validators"; }
+std::string Admins() { return "sm/admins"; }
+}  // namespace statekey
+
+namespace {
+void AppendLengthPrefixed(std::string& out, std::string_view s) {
+  const uint32_t n = static_cast<uint32_t>(s.size());
+  for (int i = 0; i < 4; ++i) out.push_back(static_cast<char>((n >> (8 * i)) & 0xff));
+  out.append(s);
+}
+}  // namespace
+
+Hash256 NextStateRoot(const Hash256& prev_root, const WriteSet& writes) {
+  static const TaggedHasher write_set_hasher("circuledger/writeset");
+  static const TaggedHasher state_hasher("circuledger/state");
+  std::string buf;
+  size_t size = 0;
+  for (const auto& [k, v] : writes) size += 8 + k.size() + v.size();
+  buf.reserve(size);
+  for (const auto& [k, v] : writes) {
+    AppendLengthPrefixed(buf, k);
+    AppendLengthPrefixed(buf, v);
+  }
+  const Hash256 ws = write_set_hasher.Hash(buf);
+  return state_hasher.Hash2(prev_root.View(), ws.View());
+}
+
+template <class T>
+const T* WorkingState::Read(const std::string& key) {
+  auto it = slots_.find(key);
+  if (it == slots_.end()) {
+    Slot slot;
+    if (std::optional<std::string> raw = base_.Get(key)) {
+      Result<T> decoded = Decode<T>(*raw);
+      if (!decoded.ok()) {
+        throw StorageError("state object " + HexEncode(key) + " does not decode: " + decoded.status().ToString());
+      }
+      slot.value = std::move(decoded).value();
+    }
+    it = slots_.emplace(key, std::move(slot)).first;
+  }
+  return std::get_if<T>(&it->second.value);
+}
+
+template <class T>
+void WorkingState::Write(const std::string& key, T value) {
+  auto it = slots_.find(key);
+  if (in_tx_) {
+    // Remember what was there (or that nothing was cached) so RollbackTx can restore it.
+    undo_.emplace_back(key, it == slots_.end() ? Slot{std::monostate{}, false} : it->second);
+    if (it == slots_.end()) {
+      // Not cached yet: make the undo entry reload from the base by erasing the slot on rollback.
+      undo_.back().second.dirty = false;
+      undo_.back().second.value = std::monostate{};
+      erase_on_undo_.push_back(undo_.size() - 1);
+    }
+  }
+  Slot& slot = slots_[key];
+  slot.value = std::move(value);
+  slot.dirty = true;
+}
+
+const Params& WorkingState::GetParams() {
+  const Params* p = Read<Params>(statekey::Params());
+  if (!p) throw StorageError("state has no params (genesis missing)");
+  return *p;
+}
+
+const ValidatorSet& WorkingState::GetValidators() {
+  const ValidatorSet* v = Read<ValidatorSet>(statekey::Validators());
+  if (!v) throw StorageError("state has no validator set (genesis missing)");
+  return *v;
+}
+
+const AdminSet& WorkingState::GetAdmins() {
+  const AdminSet* a = Read<AdminSet>(statekey::Admins());
+  if (!a) throw StorageError("state has no admin set (genesis missing)");
+  return *a;
+}
+
+void WorkingState::AddEdge(std::string parent, std::string child) {
+  edges_.push_back(Edge{std::move(parent), std::move(child)});
+}
+
+void WorkingState::BeginTx() {
+  assert(!in_tx_);
+  in_tx_ = true;
+  undo_.clear();
+  erase_on_undo_.clear();
+  edges_at_begin_ = edges_.size();
+}
+
+void WorkingState::CommitTx() {
+  assert(in_tx_);
+  in_tx_ = false;
+  undo_.clear();
+  erase_on_undo_.clear();
+}
+
+void WorkingState::RollbackTx() {
+  assert(in_tx_);
+  size_t next_erase = erase_on_undo_.size();
+  for (size_t i = undo_.size(); i-- > 0;) {
+    const bool erase = next_erase > 0 && erase_on_undo_[next_erase - 1] == i;
+    if (erase) {
+      --next_erase;
+      slots_.erase(undo_[i].first);
+    } else {
+      slots_[undo_[i].first] = std::move(undo_[i].second);
+    }
+  }
+  edges_.resize(edges_at_begin_);
+  in_tx_ = false;
+  undo_.clear();
+  erase_on_undo_.clear();
+}
+
+WriteSet WorkingState::Writes() const {
+  WriteSet out;
+  for (const auto& [key, slot] : slots_) {
+    if (!slot.dirty) continue;
+    std::visit(
+        [&](const auto& v) {
+          using V = std::decay_t<decltype(v)>;
+          if constexpr (std::is_same_v<V, std::monostate>) {
+            assert(false && "a dirty slot always holds an object: state objects are never deleted");
+          } else {
+            out.emplace_back(key, Encode(v));
+          }
+        },
+        slot.value);
+  }
+  return out;
+}
+
+}  // namespace circuledger::ledger

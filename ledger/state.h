@@ -1,0 +1,122 @@
+// ledger/state.h: the ledger state as the executor sees it while it runs a block.
+//
+// StateReader is committed state (the Store implements it). WorkingState is a typed, cached
+// overlay on a StateReader: the executor reads and writes decoded objects, nothing reaches the
+// base, and a block proposal can be executed and thrown away. Transactions are atomic inside it:
+// BeginTx / CommitTx / RollbackTx keep an undo log, so a rejected transaction leaves nothing.
+// At the end, WriteSet() lists every changed object, encoded and sorted by key: that is what the
+// state root commits to and what the Store writes. Not thread-safe; one per block execution.
+#pragma once
+
+#include <functional>
+#include <map>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "ledger/ops.h"
+
+namespace circuledger::ledger {
+
+// Storage failed under us (I/O error or corruption). Fatal: the node must stop. Thrown by
+// StateReader implementations and caught at the executor's boundary.
+struct StorageError : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+class StateReader {
+ public:
+  virtual ~StateReader() = default;
+  // The encoded object under `key`, or nullopt. Throws StorageError when storage fails.
+  virtual std::optional<std::string> Get(const std::string& key) const = 0;
+};
+
+// Keys of state objects. All start with 's'; the second byte names the kind.
+namespace statekey {
+std::string Account(const PubKey& key);
+std::string Org(std::string_view id);
+std::string Lot(std::string_view id);
+std::string Product(std::string_view id);
+std::string Proposal(const Hash256& id);
+std::string Recycling(const Hash256& tx);
+std::string Params();
+std::string Validators();
+std::string Admins();
+}  // namespace statekey
+
+// Material of `parent` went into `child` (a provenance edge).
+struct Edge {
+  std::string parent;
+  std::string child;
+  auto operator<=>(const Edge&) const = default;
+};
+
+using WriteSet = std::vector<std::pair<std::string, std::string>>;  // sorted by key
+
+// state_root(h) = tagged_hash("circuledger/state", state_root(h-1) || hash(write set of h)).
+Hash256 NextStateRoot(const Hash256& prev_root, const WriteSet& writes);
+
+class WorkingState {
+ public:
+  explicit WorkingState(const StateReader& base) : base_(base) {}
+  WorkingState(const WorkingState&) = delete;
+  WorkingState& operator=(const WorkingState&) = delete;
+
+  // Reads: nullptr when absent. A pointer stays valid until the object is next written.
+  const Account* GetAccount(const PubKey& key) { return Read<Account>(statekey::Account(key)); }
+  const Org* GetOrg(std::string_view id) { return Read<Org>(statekey::Org(id)); }
+  const Lot* GetLot(std::string_view id) { return Read<Lot>(statekey::Lot(id)); }
+  const Product* GetProduct(std::string_view id) { return Read<Product>(statekey::Product(id)); }
+  const Proposal* GetProposal(const Hash256& id) { return Read<Proposal>(statekey::Proposal(id)); }
+  const RecyclingRecord* GetRecycling(const Hash256& tx) { return Read<RecyclingRecord>(statekey::Recycling(tx)); }
+  // Always present once genesis is written.
+  const Params& GetParams();
+  const ValidatorSet& GetValidators();
+  const AdminSet& GetAdmins();
+  // True when a lot or a product has this id (they share one namespace).
+  bool ItemExists(std::string_view id) { return GetLot(id) || GetProduct(id); }
+
+  void PutAccount(const PubKey& key, Account v) { Write(statekey::Account(key), std::move(v)); }
+  void PutOrg(Org v) { Write(statekey::Org(v.id), std::move(v)); }
+  void PutLot(Lot v) { Write(statekey::Lot(v.id), std::move(v)); }
+  void PutProduct(Product v) { Write(statekey::Product(v.id), std::move(v)); }
+  void PutProposal(Proposal v) { Write(statekey::Proposal(v.id), std::move(v)); }
+  void PutRecycling(RecyclingRecord v) { Write(statekey::Recycling(v.tx), std::move(v)); }
+  void PutParams(Params v) { Write(statekey::Params(), std::move(v)); }
+  void PutValidators(ValidatorSet v) { Write(statekey::Validators(), std::move(v)); }
+  void PutAdmins(AdminSet v) { Write(statekey::Admins(), std::move(v)); }
+  void AddEdge(std::string parent, std::string child);
+
+  void BeginTx();
+  void CommitTx();
+  void RollbackTx();
+
+  WriteSet Writes() const;
+  const std::vector<Edge>& Edges() const { return edges_; }
+
+ private:
+  using Value = std::variant<std::monostate, Account, Org, Lot, Product, Proposal, RecyclingRecord,
+                             ValidatorSet, Params, AdminSet>;
+  struct Slot {
+    Value value;  // monostate: absent
+    bool dirty = false;
+  };
+
+  template <class T>
+  const T* Read(const std::string& key);
+  template <class T>
+  void Write(const std::string& key, T value);
+
+  const StateReader& base_;
+  std::map<std::string, Slot, std::less<>> slots_;
+  std::vector<Edge> edges_;
+  // Undo log of the open transaction: prior slots of the keys it wrote.
+  bool in_tx_ = false;
+  std::vector<std::pair<std::string, Slot>> undo_;
+  std::vector<size_t> erase_on_undo_;  // undo_ entries whose key was not cached before the write
+  size_t edges_at_begin_ = 0;
+};
+
+}  // namespace circuledger::ledger

@@ -1,0 +1,102 @@
+// ledger/store.h: the node's database on LevelDB (DESIGN.md section 8).
+//
+// One LevelDB per node, opened with paranoid_checks. Keys are prefixed by kind:
+//   s...            state objects (ledger/state.h statekey)
+//   b<be64 height>  block bytes            h<hash>  height of a block hash
+//   t<tx id>        height and index of a committed transaction
+//   c<len8><parent><child>, p<len8><child><parent>   trace indexes (children / parents)
+//   m<name>         meta: tip, genesis
+// A block, its state changes and all its index entries commit in one synced WriteBatch, so after a
+// crash the database holds a whole block or none of it. A read or write failure is fatal: Get()
+// throws StorageError, commits return Status::IoError/Corruption, and the node must stop.
+// Thread-safe for concurrent reads; CommitBlock must not race with another CommitBlock.
+#pragma once
+
+#include <atomic>
+#include <memory>
+#include <mutex>
+#include <string>
+
+#include "ledger/block.h"
+#include "ledger/genesis.h"
+#include "ledger/state.h"
+#include "ledger/status.h"
+
+namespace leveldb {
+class DB;
+class Cache;
+class FilterPolicy;
+}  // namespace leveldb
+
+namespace circuledger::ledger {
+
+// Everything one committed block writes.
+struct BlockCommit {
+  Block block;
+  std::string block_bytes;      // Encode(block)
+  Hash256 block_hash;
+  std::vector<Hash256> tx_ids;  // in block order
+  WriteSet writes;              // state objects, sorted by key
+  std::vector<Edge> edges;      // provenance edges the block created
+  ChainTip tip;                 // the tip after this block
+};
+
+struct TxLocation {
+  uint64_t height = 0;
+  uint32_t index = 0;
+};
+
+struct StoreOptions {
+  size_t block_cache_bytes = 64 << 20;   // LevelDB block cache
+  size_t write_buffer_bytes = 32 << 20;  // LevelDB memtable size
+  bool sync = true;                      // fsync every committed block (off only in tests/benches that say so)
+};
+
+class Store final : public StateReader {
+ public:
+  // Opens (creating if missing) the database in `dir`. Checks the stored tip when there is one:
+  // Corruption when the tip block is missing or does not hash to the recorded tip.
+  static Result<std::unique_ptr<Store>> Open(const std::string& dir, const StoreOptions& options = {});
+  ~Store() override;
+
+  // On an empty database, writes the genesis state and tip (height 0). On a database that has a
+  // genesis, checks that it is this one (InvalidArgument otherwise) and changes nothing.
+  Status InitGenesis(const Genesis& genesis);
+  bool HasGenesis() const { return has_genesis_.load(); }
+  Result<Genesis> ReadGenesis() const;
+
+  std::optional<std::string> Get(const std::string& key) const override;
+
+  ChainTip Tip() const;
+  // Writes the block, its state changes, tx and trace indexes and the new tip in one synced batch.
+  // The block must extend the current tip.
+  Status CommitBlock(const BlockCommit& commit);
+
+  Result<Block> ReadBlock(uint64_t height) const;
+  Result<std::string> ReadBlockBytes(uint64_t height) const;
+  std::optional<uint64_t> HeightOfBlock(const Hash256& hash) const;
+  std::optional<TxLocation> FindTx(const Hash256& tx_id) const;
+  // Provenance neighbours of a lot or product id, in key order, at most `limit`.
+  std::vector<std::string> Children(std::string_view id, size_t limit) const;
+  std::vector<std::string> Parents(std::string_view id, size_t limit) const;
+
+ private:
+  Store() = default;
+  Status Load();
+  std::vector<std::string> Neighbours(char prefix, std::string_view id, size_t limit) const;
+
+  std::unique_ptr<leveldb::DB> db_;
+  std::unique_ptr<leveldb::Cache> cache_;
+  std::unique_ptr<const leveldb::FilterPolicy> filter_;
+  StoreOptions options_;
+  std::atomic<bool> has_genesis_{false};
+  mutable std::mutex tip_mu_;
+  ChainTip tip_;  // guarded by tip_mu_
+  std::mutex commit_mu_;
+};
+
+// Trace index keys (exposed for tests).
+std::string ChildIndexKey(std::string_view parent, std::string_view child);
+std::string ParentIndexKey(std::string_view child, std::string_view parent);
+
+}  // namespace circuledger::ledger
