@@ -75,8 +75,17 @@ class MaterialOps {
       return Status::Ok();
     }
     if (const Product* p = st_.GetProduct(op.id)) {
-      if (p->status != ProductStatus::kActive) return Reject_(Reject::kBadStatus, op.id);
+      if (p->status != ProductStatus::kActive && p->status != ProductStatus::kCollected) {
+        return Reject_(Reject::kBadStatus, op.id);
+      }
       if (p->owner != s_.org.id) return Reject_(Reject::kNotOwner, op.id);
+      // A collected product (end of life) moves on only along the take-back chain.
+      if (p->status == ProductStatus::kCollected) {
+        const Org* to = st_.GetOrg(op.to_org);
+        if (!HasRole(to->roles, Role::kCollector) && !HasRole(to->roles, Role::kRecycler)) {
+          return Reject_(Reject::kReceiverNotAllowed, op.to_org + " is neither collector nor recycler");
+        }
+      }
       Product next = *p;
       next.owner = op.to_org;
       st_.PutProduct(std::move(next));

@@ -150,4 +150,19 @@ WriteSet WorkingState::Writes() const {
   return out;
 }
 
+// The header's typed accessors use these instantiations.
+#define CIRCULEDGER_STATE_TYPE(T)                                  \
+  template const T* WorkingState::Read<T>(const std::string& key); \
+  template void WorkingState::Write<T>(const std::string& key, T value);
+CIRCULEDGER_STATE_TYPE(Account)
+CIRCULEDGER_STATE_TYPE(Org)
+CIRCULEDGER_STATE_TYPE(Lot)
+CIRCULEDGER_STATE_TYPE(Product)
+CIRCULEDGER_STATE_TYPE(Proposal)
+CIRCULEDGER_STATE_TYPE(RecyclingRecord)
+CIRCULEDGER_STATE_TYPE(ValidatorSet)
+CIRCULEDGER_STATE_TYPE(Params)
+CIRCULEDGER_STATE_TYPE(AdminSet)
+#undef CIRCULEDGER_STATE_TYPE
+
 }  // namespace circuledger::ledger

@@ -79,11 +79,12 @@ class WorkingState {
   bool ItemExists(std::string_view id) { return GetLot(id) || GetProduct(id); }
 
   void PutAccount(const PubKey& key, Account v) { Write(statekey::Account(key), std::move(v)); }
-  void PutOrg(Org v) { Write(statekey::Org(v.id), std::move(v)); }
-  void PutLot(Lot v) { Write(statekey::Lot(v.id), std::move(v)); }
-  void PutProduct(Product v) { Write(statekey::Product(v.id), std::move(v)); }
-  void PutProposal(Proposal v) { Write(statekey::Proposal(v.id), std::move(v)); }
-  void PutRecycling(RecyclingRecord v) { Write(statekey::Recycling(v.tx), std::move(v)); }
+  // (Each key is computed before the value is moved: argument evaluation order is unspecified.)
+  void PutOrg(Org v) { const std::string k = statekey::Org(v.id); Write(k, std::move(v)); }
+  void PutLot(Lot v) { const std::string k = statekey::Lot(v.id); Write(k, std::move(v)); }
+  void PutProduct(Product v) { const std::string k = statekey::Product(v.id); Write(k, std::move(v)); }
+  void PutProposal(Proposal v) { const std::string k = statekey::Proposal(v.id); Write(k, std::move(v)); }
+  void PutRecycling(RecyclingRecord v) { const std::string k = statekey::Recycling(v.tx); Write(k, std::move(v)); }
   void PutParams(Params v) { Write(statekey::Params(), std::move(v)); }
   void PutValidators(ValidatorSet v) { Write(statekey::Validators(), std::move(v)); }
   void PutAdmins(AdminSet v) { Write(statekey::Admins(), std::move(v)); }

@@ -1,0 +1,127 @@
+// Governance: propose / approve by admin orgs with the m-of-n threshold from genesis.
+#include <catch2/catch.hpp>
+
+#include "ledger/limits.h"
+#include "tests/support/test_chain.h"
+
+using namespace circuledger::testkit;
+
+namespace {
+
+// Proposes as `org`; returns the proposal id (the propose transaction's id).
+Hash256 Propose_(TestChain& c, const std::string& org, GovChange change) {
+  const Tx tx = c.Sign(org, Propose{std::move(change)});
+  const Status s = c.Commit(tx);
+  INFO(s.ToString());
+  REQUIRE(s.ok());
+  c.member(org).nonce++;
+  return TxId(tx.body);
+}
+
+}  // namespace
+
+TEST_CASE("governance: a change applies only when the threshold is met", "[gov]") {
+  TestChain c;
+  const PubKey newkey = KeyFor("newco").Public();
+  const Hash256 id = Propose_(c, "admin-a", AddOrg{"newco", "New Co", static_cast<uint32_t>(Role::kRecycler), {newkey}});
+  // One approval short (threshold 2, the proposer counts once): nothing applied yet.
+  CHECK_FALSE(c.GetOrg("newco"));
+  CHECK(c.Apply("admin-a", Approve{id}).RejectString() == "duplicate-approval");
+  CHECK(c.Apply("mine", Approve{id}).RejectString() == "role-not-allowed");
+  CHECK(c.Apply("admin-b", Approve{Hash256{}}).RejectString() == "unknown-proposal");
+  CHECK_FALSE(c.GetOrg("newco"));
+  REQUIRE(c.Apply("admin-b", Approve{id}).ok());
+  auto org = c.GetOrg("newco");
+  REQUIRE(org);
+  CHECK(org->roles == static_cast<uint32_t>(Role::kRecycler));
+  CHECK(c.Apply("admin-c", Approve{id}).RejectString() == "proposal-closed");
+  // The new org's key can act at once.
+  TxBody body;
+  body.chain_id = c.genesis().chain_id;
+  body.signer = newkey;
+  body.op = CreateLot{"newco-lot", Comp("Co:5:5")};
+  CHECK(c.Commit(SignTx(body, KeyFor("newco"))).ok());
+}
+
+TEST_CASE("governance: proposals are checked against state", "[gov]") {
+  TestChain c;
+  auto propose = [&](GovChange ch) { return c.Apply("admin-a", Propose{std::move(ch)}).RejectString(); };
+  CHECK(propose(AddOrg{"mine", "Dup", static_cast<uint32_t>(Role::kSupplier), {KeyFor("x").Public()}}) == "id-exists");
+  CHECK(propose(AddOrg{"x", "X", static_cast<uint32_t>(Role::kSupplier), {KeyFor("mine").Public()}}) == "key-in-use");
+  CHECK(propose(AddOrg{"x", "X", 0, {KeyFor("x").Public()}}) == "bad-gov-change");
+  CHECK(propose(AddOrg{"x", "X", static_cast<uint32_t>(Role::kSupplier), {}}) == "bad-gov-change");
+  CHECK(propose(SetOrgStatus{"ghost", OrgStatus::kSuspended}) == "unknown-org");
+  // Three admins, threshold 2: suspending two would leave one, below the threshold.
+  Params p = c.genesis().params;
+  p.gov_threshold = 4;
+  CHECK(propose(SetParams{p}) == "threshold-unreachable");
+  p.gov_threshold = 0;
+  CHECK(propose(SetParams{p}) == "bad-gov-change");
+  CHECK(propose(RevokeMemberKey{"mine", KeyFor("mine").Public()}) == "bad-gov-change");  // last key
+  CHECK(propose(RemoveValidator{KeyFor("validator-0").Public()}) == "bad-gov-change");   // last validator
+  CHECK(propose(RemoveValidator{KeyFor("nobody").Public()}) == "bad-gov-change");
+}
+
+TEST_CASE("governance: suspend an org, change roles, rotate keys", "[gov]") {
+  TestChain c;
+  Hash256 id = Propose_(c, "admin-a", SetOrgStatus{"mine", OrgStatus::kSuspended});
+  REQUIRE(c.Apply("admin-c", Approve{id}).ok());
+  CHECK(c.Apply("mine", CreateLot{"l", Comp("Co:1:0")}).RejectString() == "org-suspended");
+  CHECK(c.Apply("refinery", CreateLot{"l", Comp("Co:1:0")}).ok());
+  CHECK(c.Apply("refinery", Transfer{"l", "mine"}).RejectString() == "receiver-inactive");
+
+  id = Propose_(c, "admin-a", SetOrgRoles{"refinery", static_cast<uint32_t>(Role::kCollector)});
+  REQUIRE(c.Apply("admin-b", Approve{id}).ok());
+  CHECK(c.Apply("refinery", CreateLot{"l2", Comp("Co:1:0")}).RejectString() == "role-not-allowed");
+
+  const PubKey second = KeyFor("oem-2").Public();
+  id = Propose_(c, "admin-a", AddMemberKey{"oem", second});
+  REQUIRE(c.Apply("admin-b", Approve{id}).ok());
+  id = Propose_(c, "admin-a", RevokeMemberKey{"oem", KeyFor("oem").Public()});
+  REQUIRE(c.Apply("admin-b", Approve{id}).ok());
+  CHECK(c.Apply("oem", CreateLot{"o1", Comp("Co:1:0")}).RejectString() == "unknown-signer");
+  TxBody body;
+  body.chain_id = c.genesis().chain_id;
+  body.signer = second;
+  body.op = CreateLot{"o1", Comp("Co:1:0")};
+  CHECK(c.Commit(SignTx(body, KeyFor("oem-2"))).ok());
+  // A revoked key is never reused, not even by its old org.
+  CHECK(c.Apply("admin-a", Propose{AddMemberKey{"oem", KeyFor("oem").Public()}}).RejectString() == "key-in-use");
+}
+
+TEST_CASE("governance: validator changes apply from a later height", "[gov]") {
+  TestChain c;
+  const Validator v{KeyFor("validator-1").Public(), "validator-1", "127.0.0.1:26657"};
+  const Hash256 id = Propose_(c, "admin-a", AddValidator{v});
+  REQUIRE(c.Apply("admin-b", Approve{id}).ok());
+  const uint64_t approved_at = c.store().Tip().height;
+  auto active = [&] {
+    WorkingState st(c.store());
+    return st.GetValidators().active.size();
+  };
+  CHECK(active() == 1);
+  while (c.store().Tip().height < approved_at + circuledger::ledger::limits::kValidatorChangeDelay) {
+    REQUIRE(c.Apply("mine", CreateLot{"l" + std::to_string(c.store().Tip().height), Comp("Co:1:0")}).ok());
+  }
+  CHECK(active() == 2);
+  REQUIRE(c.store().ReadBlock(c.store().Tip().height)->header.validator_set_hash ==
+          ValidatorSetHash({c.genesis().validators[0], v}));
+}
+
+TEST_CASE("governance: the threshold counts approvals of current admins only", "[gov]") {
+  TestChain c;
+  // Raise the threshold to 3 (needs 2 approvals under the old threshold).
+  Params p = c.genesis().params;
+  p.gov_threshold = 3;
+  Hash256 id = Propose_(c, "admin-a", SetParams{p});
+  REQUIRE(c.Apply("admin-b", Approve{id}).ok());
+  // Now a change needs all three admins.
+  id = Propose_(c, "admin-a", SetOrgStatus{"mine", OrgStatus::kSuspended});
+  REQUIRE(c.Apply("admin-b", Approve{id}).ok());
+  CHECK(c.GetOrg("mine")->status == OrgStatus::kActive);  // one approval short
+  REQUIRE(c.Apply("admin-c", Approve{id}).ok());
+  CHECK(c.GetOrg("mine")->status == OrgStatus::kSuspended);
+  // Suspending an admin now would leave 2 admins for a threshold of 3.
+  CHECK(c.Apply("admin-a", Propose{SetOrgStatus{"admin-c", OrgStatus::kSuspended}}).RejectString() ==
+        "threshold-unreachable");
+}
