@@ -350,6 +350,8 @@ template <class T> constexpr size_t MaxBytes() {
     return L::kMaxTxBytes;
   } else if constexpr (std::is_same_v<T, Block>) {
     return L::kMaxBlockBytes;
+  } else if constexpr (std::is_same_v<T, Genesis>) {
+    return L::kMaxGenesisBytes;
   } else {
     return L::kMaxStateObjectBytes;
   }

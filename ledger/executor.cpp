@@ -96,6 +96,20 @@ Status Executor::CheckHeader(const BlockHeader& h, const ChainTip& tip, const Pa
   return Status::Ok();
 }
 
+Status Executor::CheckTxAgainstTip(const Tx& tx, const Hash256& id, uint64_t time_ms) const {
+  try {
+    const ChainTip tip = store_.Tip();
+    WorkingState state(store_);
+    const BlockContext ctx{chain_id_, tip.height + 1, std::max(time_ms, tip.time_ms + 1), options_.rules};
+    state.BeginTx();
+    Status s = ApplyTx(state, tx, id, ctx);
+    state.RollbackTx();
+    return s;
+  } catch (const StorageError& e) {
+    return Status::Corruption(e.what());
+  }
+}
+
 Result<BlockCommit> Executor::ExecuteBlock(const Block& block, std::optional<uint64_t> now_ms) const {
   try {
     const ChainTip tip = store_.Tip();

@@ -69,6 +69,11 @@ class Executor {
   // On success stores the tx id in *id_out when given.
   Status CheckTx(const Tx& tx, Hash256* id_out = nullptr) const;
 
+  // Checks a transaction against the committed tip as if it were the next block's first one
+  // (`time_ms` its block time). Writes nothing. Thread-safe. For early answers at admission:
+  // transactions pending before it are not taken into account.
+  Status CheckTxAgainstTip(const Tx& tx, const Hash256& id, uint64_t time_ms) const;
+
   // Validates `block` against the store's tip and executes it. Writes nothing. `now_ms` is the
   // local clock for the drift bound (nullopt skips it, e.g. when replaying stored blocks).
   // Errors: Rejected with the reason (a transaction's own reason when one is invalid), or

@@ -40,6 +40,8 @@ constexpr size_t kMaxTxBytes = 64 * 1024;
 constexpr size_t kMaxBlockTxs = 20000;
 constexpr size_t kMaxBlockBytes = 32 * 1024 * 1024;
 constexpr size_t kMaxStateObjectBytes = 4 * 1024 * 1024;  // one encoded lot/product/org/...
+constexpr size_t kMaxGenesisBytes = 32 * 1024 * 1024;      // the encoded genesis (kMaxOrgs full orgs fit)
+constexpr uint64_t kMaxTimeDriftMs = 10 * 60 * 1000;       // bound of the max_time_drift_ms parameter
 
 // Governance.
 constexpr uint64_t kValidatorChangeDelay = 2;  // a validator change applies this many heights later
@@ -54,5 +56,7 @@ static_assert(kMaxMassMg * (kMaxInputs + kMaxOutputs + 1) < (uint64_t{1} << 63),
 static_assert(kMaxTxBytes * kMaxBlockTxs >= kMaxBlockBytes, "a full block must be reachable");
 static_assert(kMaxBlockBytes < (size_t{1} << 32), "block length fits a u32 prefix");
 static_assert(kMaxTxBytes < kMaxBlockBytes);
+static_assert(kMaxOrgs * (kMaxOrgIdLen + 2 * kMaxNameLen + kMaxOrgKeys * 32 + 16) < kMaxGenesisBytes,
+              "a genesis with the most orgs, each with the most keys, must decode");
 
 }  // namespace circuledger::ledger::limits

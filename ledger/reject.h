@@ -64,7 +64,9 @@ namespace circuledger::ledger {
   X(kBlockTooLarge, "block-too-large", true)                     \
   X(kDuplicateTx, "duplicate-tx", true)                          \
   X(kBadValidatorSet, "bad-validator-set", true)                 \
-  X(kBadTx, "bad-tx", true)
+  X(kBadTx, "bad-tx", true)                                      \
+  /* node admission */                                           \
+  X(kMempoolFull, "mempool-full", false)
 
 enum class Reject : uint8_t {
 #define CIRCULEDGER_REJECT_ENUM(name, str, fault) name,

@@ -1,0 +1,269 @@
+#include "node/api.h"
+
+#include <charconv>
+#include <nlohmann/json.hpp>
+
+#include "ledger/encoding.h"
+#include "node/json_views.h"
+#include "node/trace.h"
+
+namespace circuledger::node {
+
+using namespace circuledger::ledger;
+using network::HttpRequest;
+using network::HttpResponse;
+using network::JsonError;
+using nlohmann::json;
+
+namespace {
+
+HttpResponse Ok(const json& j) { return HttpResponse{200, "application/json", j.dump()}; }
+HttpResponse NotFound(const std::string& what) { return JsonError(404, "not-found", what); }
+
+// Splits "/a/b%2Fc/d" into decoded segments; nullopt on a bad escape.
+std::optional<std::vector<std::string>> Segments(std::string_view path) {
+  std::vector<std::string> out;
+  size_t pos = 1;
+  while (pos <= path.size()) {
+    size_t next = path.find('/', pos);
+    if (next == std::string_view::npos) next = path.size();
+    auto seg = network::PercentDecode(path.substr(pos, next - pos));
+    if (!seg) return std::nullopt;
+    out.push_back(std::move(*seg));
+    pos = next + 1;
+  }
+  return out;
+}
+
+// Query parameters "a=1&b=2" (values percent-decoded); nullopt on a bad escape.
+std::optional<std::map<std::string, std::string>> Query(std::string_view q) {
+  std::map<std::string, std::string> out;
+  size_t pos = 0;
+  while (pos < q.size()) {
+    size_t amp = q.find('&', pos);
+    if (amp == std::string_view::npos) amp = q.size();
+    const std::string_view kv = q.substr(pos, amp - pos);
+    const size_t eq = kv.find('=');
+    auto k = network::PercentDecode(kv.substr(0, eq));
+    auto v = network::PercentDecode(eq == std::string_view::npos ? std::string_view() : kv.substr(eq + 1));
+    if (!k || !v) return std::nullopt;
+    out[*k] = *v;
+    pos = amp + 1;
+  }
+  return out;
+}
+
+bool ParseU32(const std::string& s, uint32_t* out) {
+  auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), *out);
+  return ec == std::errc() && p == s.data() + s.size();
+}
+
+HttpResponse RejectResponse(const Status& s) {
+  if (s.IsCorruption() || s.IsIoError()) return JsonError(500, "storage", s.detail());
+  const unsigned code = s.reason() == Reject::kMempoolFull ? 503 : 400;
+  return JsonError(code, s.RejectString(), s.detail().empty() ? s.RejectString() : s.detail());
+}
+
+const char* StateName(TxStatus::State s) {
+  switch (s) {
+    case TxStatus::State::kPending: return "pending";
+    case TxStatus::State::kCommitted: return "committed";
+    case TxStatus::State::kRejected: return "rejected";
+    case TxStatus::State::kUnknown: return "unknown";
+  }
+  return "unknown";
+}
+
+}  // namespace
+
+HttpResponse Api::Handle(const HttpRequest& req) {
+  const std::string_view target = req.target;
+  const size_t qmark = target.find('?');
+  const std::string_view path = target.substr(0, qmark);
+  const std::string query = qmark == std::string_view::npos ? "" : std::string(target.substr(qmark + 1));
+  if (path == "/metrics") {
+    if (req.method != "GET") return JsonError(405, "method-not-allowed", "use GET");
+    return HttpResponse{200, "text/plain; version=0.0.4", node_.metrics().Render(node_.store().Tip().height,
+                                                                                 node_.mempool().Size())};
+  }
+  auto segs = Segments(path);
+  if (!segs) return JsonError(400, "bad-path", "malformed percent-encoding in path");
+  const std::vector<std::string>& s = *segs;
+  if (s.size() < 2 || s[0] != "v1") return NotFound("no route " + std::string(path));
+  const bool get = req.method == "GET";
+  const std::string& res = s[1];
+  try {
+    if (res == "tx" && s.size() == 2) {
+      if (req.method != "POST") return JsonError(405, "method-not-allowed", "use POST");
+      return PostTx(req);
+    }
+    const bool known = (res == "tx" && s.size() == 3) || (res == "blocks" && s.size() == 3) ||
+                       (res == "accounts" && s.size() == 3) || (res == "orgs" && s.size() == 3) ||
+                       ((res == "lots" || res == "products") && (s.size() == 3 || (s.size() == 4 && s[3] == "trace"))) ||
+                       (res == "recycling" && s.size() == 3) || (res == "status" && s.size() == 2);
+    if (!known) return NotFound("no route " + std::string(path));
+    if (!get) return JsonError(405, "method-not-allowed", "use GET");
+    if (res == "tx") return GetTx(s[2]);
+    if (res == "blocks") return GetBlock(s[2]);
+    if (res == "accounts") return GetAccount(s[2]);
+    if (res == "orgs") return GetOrg(s[2]);
+    if (res == "recycling") return GetRecycling(s[2]);
+    if (res == "status") return GetStatus();
+    if (s.size() == 4) return GetTrace(res == "lots", s[2], query);
+    return GetItem(res == "lots", s[2]);
+  } catch (const StorageError& e) {
+    return JsonError(500, "storage", e.what());
+  }
+}
+
+HttpResponse Api::PostTx(const HttpRequest& req) {
+  json body = json::parse(req.body, nullptr, /*allow_exceptions=*/false);
+  if (body.is_discarded() || !body.is_object()) return JsonError(400, "bad-json", "body must be a JSON object");
+  auto it = body.find("tx");
+  if (it == body.end() || !it->is_string()) return JsonError(400, "bad-json", "field \"tx\" (hex string) missing");
+  SubmitResult r = node_.Submit(it->get<std::string>());
+  if (!r.status.ok()) return RejectResponse(r.status);
+  return Ok({{"id", r.id.ToHex()}, {"status", StateName(r.state)}});
+}
+
+HttpResponse Api::GetTx(const std::string& id_hex) {
+  auto id = Hash256::FromHex(id_hex);
+  if (!id) return JsonError(400, "bad-hex", "a tx id is 64 hex digits");
+  const TxStatus st = node_.StatusOf(*id);
+  if (st.state == TxStatus::State::kUnknown) return NotFound("unknown transaction " + id_hex);
+  json j = {{"id", id_hex}, {"status", StateName(st.state)}};
+  if (st.state == TxStatus::State::kCommitted) {
+    j["height"] = st.height;
+    j["index"] = st.index;
+    Result<Block> block = node_.store().ReadBlock(st.height);
+    if (!block.ok()) return JsonError(500, "storage", block.status().ToString());
+    j["tx"] = TxJson(block->txs.at(st.index), *id);
+    j["time_ms"] = block->header.time_ms;
+  } else if (st.state == TxStatus::State::kRejected) {
+    j["reject"] = {{"code", st.reject.RejectString()}, {"message", st.reject.detail()}};
+  }
+  return Ok(j);
+}
+
+HttpResponse Api::GetBlock(const std::string& which) {
+  uint64_t height = 0;
+  if (which == "latest") {
+    height = node_.store().Tip().height;
+  } else {
+    auto [p, ec] = std::from_chars(which.data(), which.data() + which.size(), height);
+    if (ec != std::errc() || p != which.data() + which.size()) return JsonError(400, "bad-height", "height must be a number");
+  }
+  if (height == 0) {
+    return Ok({{"height", 0}, {"genesis_hash", GenesisHash(node_.genesis()).ToHex()},
+               {"chain_id", node_.genesis().chain_id}, {"time_ms", node_.genesis().genesis_time_ms}});
+  }
+  Result<Block> block = node_.store().ReadBlock(height);
+  if (!block.ok()) {
+    return block.status().IsNotFound() ? NotFound("no block at height " + which)
+                                       : JsonError(500, "storage", block.status().ToString());
+  }
+  json txs = json::array();
+  for (const Tx& tx : block->txs) txs.push_back(TxJson(tx, TxId(tx.body)));
+  return Ok({{"header", HeaderJson(block->header)}, {"txs", txs}});
+}
+
+HttpResponse Api::GetAccount(const std::string& key_hex) {
+  auto key = PubKey::FromHex(key_hex);
+  if (!key) return JsonError(400, "bad-hex", "an account key is 64 hex digits");
+  WorkingState st(node_.store());
+  const Account* a = st.GetAccount(*key);
+  if (!a) return NotFound("unknown account " + key_hex);
+  return Ok({{"key", key_hex}, {"org", a->org}, {"next_nonce", a->next_nonce}, {"revoked", a->revoked != 0}});
+}
+
+HttpResponse Api::GetOrg(const std::string& id) {
+  WorkingState st(node_.store());
+  const Org* o = st.GetOrg(id);
+  if (!o) return NotFound("unknown org " + id);
+  return Ok(OrgJson(*o));
+}
+
+HttpResponse Api::GetItem(bool lot, const std::string& id) {
+  WorkingState st(node_.store());
+  if (lot) {
+    const Lot* l = st.GetLot(id);
+    return l ? Ok(LotJson(*l)) : NotFound("unknown lot " + id);
+  }
+  const Product* p = st.GetProduct(id);
+  return p ? Ok(ProductJson(*p)) : NotFound("unknown product " + id);
+}
+
+HttpResponse Api::GetRecycling(const std::string& tx_hex) {
+  auto tx = Hash256::FromHex(tx_hex);
+  if (!tx) return JsonError(400, "bad-hex", "a tx id is 64 hex digits");
+  WorkingState st(node_.store());
+  const RecyclingRecord* r = st.GetRecycling(*tx);
+  return r ? Ok(RecyclingJson(*r)) : NotFound("no recycling record for tx " + tx_hex);
+}
+
+HttpResponse Api::GetTrace(bool lot, const std::string& id, const std::string& query) {
+  auto q = Query(query);
+  if (!q) return JsonError(400, "bad-query", "malformed percent-encoding in query");
+  TraceOptions o;
+  for (const auto& [k, v] : *q) {
+    if (k == "direction") {
+      if (v != "backward" && v != "forward") return JsonError(400, "bad-query", "direction is backward or forward");
+      o.backward = v == "backward";
+    } else if (k == "depth") {
+      if (!ParseU32(v, &o.depth) || o.depth > kMaxTraceDepth) {
+        return JsonError(400, "bad-query", "depth is 0.." + std::to_string(kMaxTraceDepth));
+      }
+    } else if (k == "offset") {
+      if (!ParseU32(v, &o.offset)) return JsonError(400, "bad-query", "offset is a number");
+    } else if (k == "limit") {
+      if (!ParseU32(v, &o.limit) || o.limit < 1 || o.limit > kMaxTraceLimit) {
+        return JsonError(400, "bad-query", "limit is 1.." + std::to_string(kMaxTraceLimit));
+      }
+    } else {
+      return JsonError(400, "bad-query", "unknown parameter " + k);
+    }
+  }
+  WorkingState st(node_.store());
+  if (lot ? !st.GetLot(id) : !st.GetProduct(id)) return NotFound(std::string(lot ? "unknown lot " : "unknown product ") + id);
+  const TraceResult r = Trace(node_.store(), id, o);
+  json nodes = json::array();
+  for (const TraceNode& n : r.nodes) {
+    json j = {{"id", n.id}, {"depth", n.depth}};
+    if (const Lot* l = st.GetLot(n.id)) {
+      j["kind"] = "lot";
+      j["owner"] = l->owner;
+      j["status"] = LotStatusName(l->status);
+      j["composition"] = CompositionJson(l->composition);
+    } else if (const Product* p = st.GetProduct(n.id)) {
+      j["kind"] = "product";
+      j["owner"] = p->owner;
+      j["status"] = ProductStatusName(p->status);
+      j["category"] = p->category;
+      j["composition"] = CompositionJson(p->composition);
+    }
+    nodes.push_back(std::move(j));
+  }
+  json edges = json::array();
+  for (const Edge& e : r.edges) edges.push_back({{"from", e.parent}, {"to", e.child}});
+  return Ok({{"root", id},
+             {"direction", o.backward ? "backward" : "forward"},
+             {"offset", o.offset},
+             {"limit", o.limit},
+             {"truncated", r.truncated},
+             {"nodes", nodes},
+             {"edges", edges}});
+}
+
+HttpResponse Api::GetStatus() {
+  const ChainTip tip = node_.store().Tip();
+  return Ok({{"chain_id", node_.genesis().chain_id},
+             {"height", tip.height},
+             {"block_hash", tip.block_hash.ToHex()},
+             {"state_root", tip.state_root.ToHex()},
+             {"time_ms", tip.time_ms},
+             {"mempool_size", node_.mempool().Size()},
+             {"node_key", node_.node_key().ToHex()},
+             {"genesis_hash", GenesisHash(node_.genesis()).ToHex()}});
+}
+
+}  // namespace circuledger::node

@@ -1,0 +1,43 @@
+// node/config.h: the settings of circuledgerd, read from HOME/config.json.
+//
+// Every field is optional in the file and has the default written beside it here (and in
+// docs/config.md). Unknown fields are refused so a typo cannot pass silently. Paths are relative
+// to the node's home directory. Plain value; not synchronized.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "ledger/status.h"
+
+namespace circuledger::node {
+
+struct Config {
+  std::string genesis_file = "genesis.json";  // the chain's genesis (docs/genesis.md)
+  std::string node_key_file = "node_key";     // hex secret key of this node (validator key)
+  std::string data_dir = "data";              // LevelDB database
+  std::string http_listen = "127.0.0.1:8645"; // HTTP API address; loopback unless changed
+  uint32_t http_threads = 2;                  // threads serving HTTP
+  uint32_t http_max_body_bytes = 1 << 20;     // larger request bodies get 413
+  uint32_t http_max_connections = 256;        // more concurrent connections are refused
+  uint32_t http_timeout_ms = 10000;           // a request must arrive and be answered within this
+  uint32_t mempool_max_txs = 20000;           // transactions waiting, all signers together
+  uint32_t mempool_max_per_account = 1024;    // waiting transactions of one signer
+  uint32_t block_min_interval_ms = 100;       // at least this long between two blocks
+  uint32_t block_max_txs = 5000;              // at most this many transactions per block (and the chain's limit)
+  uint32_t verify_threads = 0;                // signature-check threads; 0 = one per core
+  int64_t clock_offset_ms = 0;                // added to the wall clock for block times (tests, demos of future rules)
+  bool sync_writes = true;                    // fsync every committed block; turn off only for throwaway nodes
+  std::string log_level = "info";             // debug, info, warn, error
+};
+
+// Reads a config file; InvalidArgument naming the field on a bad value.
+ledger::Result<Config> LoadConfig(const std::string& path);
+ledger::Result<Config> ParseConfig(std::string_view json);
+// The config as JSON, every field written out (what `circuledgerd init` writes).
+std::string ConfigToJson(const Config& config);
+
+// Splits "host:port"; nullopt-like error on a bad address.
+ledger::Status SplitHostPort(const std::string& address, std::string* host, uint16_t* port);
+
+}  // namespace circuledger::node

@@ -1,0 +1,148 @@
+// circuledgerd: the CircuLedger node daemon.
+//
+//   circuledgerd init --dev --home DIR [--http 127.0.0.1:8645] [--chain-id ID] [--force]
+//   circuledgerd [run] --home DIR
+//
+// Runs until SIGINT or SIGTERM, then stops cleanly; on start it continues from its database.
+// Exit codes: 0 clean stop, 1 bad usage or configuration, 2 storage failure.
+#include <csignal>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include "network/http_server.h"
+#include "node/api.h"
+#include "node/init.h"
+#include "node/node.h"
+
+using namespace circuledger;
+
+namespace {
+
+constexpr const char* kUsage =
+    "circuledgerd: the CircuLedger node\n"
+    "\n"
+    "usage:\n"
+    "  circuledgerd init --dev --home DIR [--http HOST:PORT] [--chain-id ID] [--force]\n"
+    "      write a dev genesis (demo orgs, one validator), a node key, config.json and\n"
+    "      dev-keys/<org>.key into DIR\n"
+    "  circuledgerd [run] --home DIR\n"
+    "      run the node in DIR until SIGINT/SIGTERM (config: DIR/config.json, docs/config.md)\n"
+    "  circuledgerd --help | --version\n";
+
+int Fail(const std::string& msg, int code = 1) {
+  std::cerr << "circuledgerd: " << msg << "\n";
+  return code;
+}
+
+int Init(const std::vector<std::string>& args) {
+  node::DevInitOptions o;
+  bool dev = false;
+  for (size_t i = 0; i < args.size(); ++i) {
+    const std::string& a = args[i];
+    auto value = [&]() -> std::optional<std::string> {
+      if (i + 1 >= args.size()) return std::nullopt;
+      return args[++i];
+    };
+    if (a == "--dev") {
+      dev = true;
+    } else if (a == "--force") {
+      o.force = true;
+    } else if (a == "--home" || a == "--http" || a == "--chain-id") {
+      auto v = value();
+      if (!v) return Fail(a + " needs a value");
+      (a == "--home" ? o.home : a == "--http" ? o.http_listen : o.chain_id) = *v;
+    } else {
+      return Fail("unknown option " + a + "\n" + kUsage);
+    }
+  }
+  if (!dev) return Fail("only dev homes can be initialised so far: pass --dev");
+  if (o.home.empty()) return Fail("--home DIR is required");
+  if (ledger::Status s = node::InitDevHome(o); !s.ok()) return Fail(s.ToString());
+  std::cout << "initialised dev node in " << o.home << "\n"
+            << "  genesis:  " << o.home << "/genesis.json\n"
+            << "  config:   " << o.home << "/config.json (HTTP API on " << o.http_listen << ")\n"
+            << "  org keys: " << o.home << "/dev-keys/<org>.key\n"
+            << "run it with: circuledgerd --home " << o.home << "\n";
+  return 0;
+}
+
+int Run(const std::string& home) {
+  // Block the stop signals in every thread; the main thread waits for them below.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+  node::Logger log;
+  ledger::Result<std::unique_ptr<node::Node>> opened = node::Node::Open(home, log);
+  if (!opened.ok()) {
+    const bool storage = opened.status().IsCorruption() || opened.status().IsIoError();
+    return Fail(opened.status().ToString(), storage ? 2 : 1);
+  }
+  node::Node& n = **opened;
+  node::Api api(n);
+  network::HttpServerOptions ho;
+  if (ledger::Status s = node::SplitHostPort(n.config().http_listen, &ho.host, &ho.port); !s.ok()) return Fail(s.ToString());
+  ho.threads = n.config().http_threads;
+  ho.max_body_bytes = n.config().http_max_body_bytes;
+  ho.max_connections = n.config().http_max_connections;
+  ho.timeout_ms = n.config().http_timeout_ms;
+  network::HttpServer server(ho, [&api](const network::HttpRequest& r) { return api.Handle(r); });
+  if (ledger::Status s = server.Start(); !s.ok()) return Fail(s.ToString());
+  const std::string address = ho.host + ":" + std::to_string(server.port());
+  // Tools and tests find the API here (useful when the configured port is 0).
+  std::ofstream(std::filesystem::path(home) / "api_address") << address << "\n";
+  n.Start();
+  log.Info("HTTP API on http://", address, "/v1/status");
+
+  int code = 0;
+  for (;;) {
+    timespec wait{0, 200 * 1000 * 1000};
+    const int sig = sigtimedwait(&signals, nullptr, &wait);
+    if (sig == SIGINT || sig == SIGTERM) {
+      log.Info("received ", sig == SIGINT ? "SIGINT" : "SIGTERM", ", stopping");
+      break;
+    }
+    if (n.Fatal()) {
+      code = 2;
+      break;
+    }
+  }
+  server.Stop();
+  n.Stop();
+  log.Info("stopped at height ", n.store().Tip().height);
+  return code;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::vector<std::string> args(argv + 1, argv + argc);
+  if (args.empty() || args[0] == "--help" || args[0] == "-h" || args[0] == "help") {
+    std::cout << kUsage;
+    return args.empty() ? 1 : 0;
+  }
+  if (args[0] == "--version") {
+    std::cout << "circuledgerd 0.1.0\n";
+    return 0;
+  }
+  if (args[0] == "init") return Init({args.begin() + 1, args.end()});
+  if (args[0] == "run") args.erase(args.begin());
+  std::string home;
+  for (size_t i = 0; i < args.size(); ++i) {
+    if (args[i] == "--home" && i + 1 < args.size()) {
+      home = args[++i];
+    } else if (args[i] == "--help") {
+      std::cout << kUsage;
+      return 0;
+    } else {
+      return Fail("unknown option " + args[i] + "\n" + kUsage);
+    }
+  }
+  if (home.empty()) return Fail("--home DIR is required\n" + std::string(kUsage));
+  return Run(home);
+}

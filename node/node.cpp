@@ -1,0 +1,250 @@
+#include "node/node.h"
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "ledger/encoding.h"
+#include "ledger/limits.h"
+
+namespace circuledger::node {
+
+namespace fs = std::filesystem;
+using namespace circuledger::ledger;
+
+namespace {
+
+constexpr size_t kMaxRememberedRejects = 10000;
+
+std::string ReadFile(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+std::string Under(const std::string& home, const std::string& path) {
+  return fs::path(path).is_absolute() ? path : (fs::path(home) / path).string();
+}
+
+}  // namespace
+
+Node::Node(const Config& config, Logger& log)
+    : config_(config), log_(log), mempool_(MempoolOptions{config.mempool_max_txs, config.mempool_max_per_account, 1024}) {}
+
+Node::~Node() { Stop(); }
+
+Result<std::unique_ptr<Node>> Node::Open(const std::string& home, Logger& log) {
+  Result<Config> config = LoadConfig(Under(home, "config.json"));
+  if (!config.ok()) return config.status();
+  log.SetLevel(Logger::ParseLevel(config->log_level));
+  std::unique_ptr<Node> node(new Node(*config, log));
+
+  Result<Genesis> genesis = GenesisFromFile(Under(home, config->genesis_file));
+  if (!genesis.ok()) return genesis.status();
+  node->genesis_ = *genesis;
+
+  const std::string key_path = Under(home, config->node_key_file);
+  const std::string key_hex = ReadFile(key_path);
+  auto raw = HexDecode(key_hex.substr(0, key_hex.find_first_of(" \r\n")));
+  if (!raw) return Status::InvalidArgument("node key " + key_path + " is not hex");
+  node->node_key_ = SecretKey::FromBytes(*raw);
+  if (!node->node_key_) return Status::InvalidArgument("node key " + key_path + " is not a valid secret key");
+  node->node_pub_ = node->node_key_->Public();
+
+  StoreOptions so;
+  so.sync = config->sync_writes;
+  Result<std::unique_ptr<Store>> store = Store::Open(Under(home, config->data_dir), so);
+  if (!store.ok()) return store.status();
+  node->store_ = std::move(store).value();
+  if (Status s = node->store_->InitGenesis(node->genesis_); !s.ok()) return s;
+
+  ExecutorOptions eo;
+  eo.threads = config->verify_threads;
+  node->executor_ = std::make_unique<Executor>(*node->store_, eo);
+
+  // Replay check: the stored tip must be what its blocks say (Store::Open checked the tip block).
+  const ChainTip tip = node->store_->Tip();
+  log.Info("chain ", node->genesis_.chain_id, " at height ", tip.height, ", state root ", tip.state_root.ToHex());
+  const bool is_validator = std::any_of(node->genesis_.validators.begin(), node->genesis_.validators.end(),
+                                        [&](const Validator& v) { return v.key == node->node_pub_; });
+  if (!is_validator) log.Warn("this node's key is not a validator of the genesis: it will not produce blocks");
+  return node;
+}
+
+uint64_t Node::NowMs() const {
+  const auto now = std::chrono::duration_cast<std::chrono::milliseconds>(
+                       std::chrono::system_clock::now().time_since_epoch())
+                       .count();
+  return static_cast<uint64_t>(static_cast<int64_t>(now) + config_.clock_offset_ms);
+}
+
+void Node::Start() {
+  std::lock_guard<std::mutex> lock(producer_mu_);
+  if (producer_.joinable()) return;
+  stop_ = false;
+  producer_ = std::thread([this] { ProducerLoop(); });
+}
+
+void Node::Stop() {
+  {
+    std::lock_guard<std::mutex> lock(producer_mu_);
+    stop_ = true;
+  }
+  producer_cv_.notify_all();
+  if (producer_.joinable()) producer_.join();
+}
+
+SubmitResult Node::Submit(std::string_view tx_hex) {
+  SubmitResult r;
+  if (tx_hex.size() > 2 * limits::kMaxTxBytes) {
+    r.status = Status::Rejected(Reject::kOversized, "transaction over " + std::to_string(limits::kMaxTxBytes) + " bytes");
+    return r;
+  }
+  std::optional<std::string> raw = HexDecode(tx_hex);
+  if (!raw) {
+    r.status = Status::Rejected(Reject::kMalformed, "transaction is not hex");
+    return r;
+  }
+  Result<Tx> tx = Decode<Tx>(*raw);
+  if (!tx.ok()) {
+    r.status = tx.status();
+    metrics_.TxRejected(r.status.reason());
+    return r;
+  }
+  return SubmitTx(*tx);
+}
+
+SubmitResult Node::SubmitTx(const Tx& tx) {
+  SubmitResult r;
+  r.status = executor_->CheckTx(tx, &r.id);
+  if (r.status.ok()) {
+    // Already committed: answer as a success so that clients may safely retry.
+    if (auto loc = store_->FindTx(r.id)) {
+      r.state = TxStatus::State::kCommitted;
+      return r;
+    }
+    WorkingState st(*store_);
+    const Account* acc = st.GetAccount(tx.body.signer);
+    const uint64_t next = acc ? acc->next_nonce : 0;
+    // A transaction that could go into the next block is checked against the tip now, so most
+    // rejects come back at once; later nonces are checked when their turn comes.
+    if (!acc || tx.body.nonce <= next) r.status = executor_->CheckTxAgainstTip(tx, r.id, NowMs());
+    if (r.status.ok()) {
+      Result<Mempool::AddResult> added = mempool_.Add(tx, r.id, next);
+      if (!added.ok()) {
+        r.status = added.status();
+      } else {
+        r.state = TxStatus::State::kPending;
+        if (*added == Mempool::AddResult::kAdded) {
+          metrics_.TxAccepted();
+          producer_cv_.notify_one();
+        }
+        return r;
+      }
+    }
+  }
+  if (r.status.IsCorruption()) {
+    log_.Error("storage failure: ", r.status.ToString());
+  } else {
+    metrics_.TxRejected(r.status.reason());
+  }
+  return r;
+}
+
+TxStatus Node::StatusOf(const Hash256& id) const {
+  TxStatus s;
+  if (auto loc = store_->FindTx(id)) {
+    s.state = TxStatus::State::kCommitted;
+    s.height = loc->height;
+    s.index = loc->index;
+    return s;
+  }
+  if (mempool_.Contains(id)) {
+    s.state = TxStatus::State::kPending;
+    return s;
+  }
+  std::lock_guard<std::mutex> lock(rejects_mu_);
+  auto it = rejects_.find(id);
+  if (it != rejects_.end()) {
+    s.state = TxStatus::State::kRejected;
+    s.reject = it->second;
+  }
+  return s;
+}
+
+void Node::RecordReject(const Hash256& id, const Status& s) {
+  metrics_.TxRejected(s.reason());
+  std::lock_guard<std::mutex> lock(rejects_mu_);
+  if (rejects_.emplace(id, s).second) reject_order_.push_back(id);
+  while (reject_order_.size() > kMaxRememberedRejects) {
+    rejects_.erase(reject_order_.front());
+    reject_order_.pop_front();
+  }
+}
+
+void Node::ProducerLoop() {
+  auto last_block = std::chrono::steady_clock::now() - std::chrono::milliseconds(config_.block_min_interval_ms);
+  const bool is_validator = std::any_of(genesis_.validators.begin(), genesis_.validators.end(),
+                                        [&](const Validator& v) { return v.key == node_pub_; });
+  for (;;) {
+    {
+      std::unique_lock<std::mutex> lock(producer_mu_);
+      producer_cv_.wait_for(lock, std::chrono::milliseconds(500), [&] { return stop_ || mempool_.Size() > 0; });
+      if (stop_) return;
+      if (fatal_ || !is_validator || mempool_.Size() == 0) continue;
+      const auto next = last_block + std::chrono::milliseconds(config_.block_min_interval_ms);
+      if (producer_cv_.wait_until(lock, next, [&] { return stop_; })) return;
+    }
+    last_block = std::chrono::steady_clock::now();
+    if (!Produce()) {
+      // Only future nonces wait: sleep until something new arrives.
+      std::unique_lock<std::mutex> lock(producer_mu_);
+      producer_cv_.wait_for(lock, std::chrono::milliseconds(200), [&] { return stop_; });
+    }
+  }
+}
+
+bool Node::Produce() {
+  const auto start = std::chrono::steady_clock::now();
+  WorkingState nonces(*store_);
+  auto next_nonce = [&](const PubKey& k) {
+    const Account* a = nonces.GetAccount(k);
+    return a ? a->next_nonce : 0;
+  };
+  std::vector<Tx> ready = mempool_.Ready(config_.block_max_txs, next_nonce);
+  if (ready.empty()) return false;
+  const uint64_t time_ms = std::max(NowMs(), store_->Tip().time_ms + 1);
+  Result<BuiltBlock> built = executor_->BuildBlock(ready, time_ms, node_pub_);
+  if (built.ok()) {
+    for (const auto& [index, status] : built->rejected) {
+      const Hash256 id = TxId(ready[index].body);
+      mempool_.Evict(id);
+      RecordReject(id, status);
+      log_.Debug("left out tx ", id.ToHex(), ": ", status.ToString());
+    }
+    if (built->commit.block.txs.empty()) return true;
+    Status s = executor_->Commit(built->commit);
+    if (s.ok()) {
+      WorkingState after(*store_);
+      mempool_.Prune([&](const PubKey& k) {
+        const Account* a = after.GetAccount(k);
+        return a ? a->next_nonce : 0;
+      });
+      const auto us = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - start).count();
+      metrics_.BlockCommitted(built->commit.block.txs.size(), static_cast<uint64_t>(us));
+      log_.Info("committed block ", built->commit.block.header.height, " (", built->commit.block.txs.size(), " txs, ",
+                us / 1000, " ms)");
+      return true;
+    }
+    built = s;
+  }
+  // Storage failed: never run on with a state we cannot trust.
+  log_.Error("FATAL: ", built.status().ToString(), "; block production stopped, restart the node after checking the disk");
+  std::lock_guard<std::mutex> lock(producer_mu_);
+  fatal_ = true;
+  return true;
+}
+
+}  // namespace circuledger::node
