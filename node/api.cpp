@@ -173,7 +173,11 @@ HttpResponse Api::GetAccount(const std::string& key_hex) {
   WorkingState st(node_.store());
   const Account* a = st.GetAccount(*key);
   if (!a) return NotFound("unknown account " + key_hex);
-  return Ok({{"key", key_hex}, {"org", a->org}, {"next_nonce", a->next_nonce}, {"revoked", a->revoked != 0}});
+  return Ok({{"key", key_hex},
+             {"org", a->org},
+             {"next_nonce", a->next_nonce},
+             {"pending_nonce", node_.mempool().PendingNonce(*key, a->next_nonce)},
+             {"revoked", a->revoked != 0}});
 }
 
 HttpResponse Api::GetOrg(const std::string& id) {

@@ -89,6 +89,15 @@ void Mempool::EraseAccountIfEmpty(const PubKey& key) {
   if (it != accounts_.end() && it->second.by_nonce.empty()) accounts_.erase(it);
 }
 
+uint64_t Mempool::PendingNonce(const PubKey& signer, uint64_t next_nonce) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = accounts_.find(signer);
+  if (it == accounts_.end()) return next_nonce;
+  uint64_t n = next_nonce;
+  for (auto e = it->second.by_nonce.find(n); e != it->second.by_nonce.end() && e->first == n; ++e) ++n;
+  return n;
+}
+
 bool Mempool::Contains(const Hash256& id) const {
   std::lock_guard<std::mutex> lock(mu_);
   return ids_.count(id) != 0;

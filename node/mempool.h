@@ -48,6 +48,10 @@ class Mempool {
   // stay: they become ready if the signer sends a valid transaction with the freed nonce.
   bool Evict(const ledger::Hash256& id);
 
+  // The next nonce a new transaction of `signer` should use: `next_nonce` (committed) advanced
+  // past the run of consecutive nonces waiting here.
+  uint64_t PendingNonce(const ledger::PubKey& signer, uint64_t next_nonce) const;
+
   bool Contains(const ledger::Hash256& id) const;
   size_t Size() const;
 

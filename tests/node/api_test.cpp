@@ -1,0 +1,195 @@
+// The HTTP API's handler in process (no sockets): routes, errors, percent-encoded ids, and that
+// bad input changes nothing. Real processes over loopback are tested in tests/cluster/.
+#include <catch2/catch.hpp>
+
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <random>
+#include <thread>
+
+#include "ledger/encoding.h"
+#include "node/api.h"
+#include "node/init.h"
+
+using namespace circuledger;
+using namespace circuledger::ledger;
+using nlohmann::json;
+
+namespace {
+
+std::string ReadKey(const std::string& path) {
+  std::ifstream in(path);
+  std::string hex;
+  in >> hex;
+  return hex;
+}
+
+// A dev home in a temp dir with a running node (producer on), and the API over it.
+struct NodeFixture {
+  std::string home;
+  node::Logger log{std::cerr, node::Logger::Level::kWarn};
+  std::unique_ptr<node::Node> n;
+  std::unique_ptr<node::Api> api;
+
+  NodeFixture() {
+    std::random_device rd;
+    home = (std::filesystem::temp_directory_path() / ("circuledger-api-" + std::to_string(rd()))).string();
+    node::DevInitOptions o;
+    o.home = home;
+    REQUIRE(node::InitDevHome(o).ok());
+    // Fast blocks and no fsync: this test is about the API, not durability.
+    std::ofstream(home + "/config.json") << R"({"block_min_interval_ms": 10, "sync_writes": false, "log_level": "warn"})";
+    auto opened = node::Node::Open(home, log);
+    REQUIRE(opened.ok());
+    n = std::move(opened).value();
+    api = std::make_unique<node::Api>(*n);
+    n->Start();
+  }
+  ~NodeFixture() {
+    n->Stop();
+    n.reset();
+    std::filesystem::remove_all(home);
+  }
+
+  SecretKey Key(const std::string& org) { return *SecretKey::FromBytes(*HexDecode(ReadKey(home + "/dev-keys/" + org + ".key"))); }
+
+  network::HttpResponse Call(const std::string& method, const std::string& target, const std::string& body = "") {
+    return api->Handle(network::HttpRequest{method, target, body});
+  }
+  json CallJson(const std::string& method, const std::string& target, unsigned expect, const std::string& body = "") {
+    network::HttpResponse r = Call(method, target, body);
+    INFO(method << " " << target << " -> " << r.status << " " << r.body);
+    CHECK(r.status == expect);
+    return json::parse(r.body);
+  }
+
+  Tx Sign(const std::string& org, Op op) {
+    const SecretKey k = Key(org);
+    json acc = CallJson("GET", "/v1/accounts/" + k.Public().ToHex(), 200);
+    TxBody b;
+    b.chain_id = "circuledger-dev";
+    b.signer = k.Public();
+    b.nonce = acc["pending_nonce"].get<uint64_t>();
+    b.op = std::move(op);
+    return SignTx(std::move(b), k);
+  }
+  std::string Body(const Tx& tx) { return json{{"tx", HexEncode(Encode(tx))}}.dump(); }
+
+  // Submits and waits until committed; returns the tx status JSON.
+  json SubmitAndWait(const Tx& tx) {
+    json r = CallJson("POST", "/v1/tx", 200, Body(tx));
+    const std::string id = r["id"];
+    for (int i = 0; i < 500; ++i) {
+      json s = CallJson("GET", "/v1/tx/" + id, 200);
+      if (s["status"] != "pending") return s;
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    FAIL("transaction not committed in 5 s");
+    return {};
+  }
+  std::pair<uint64_t, std::string> Tip() { return {n->store().Tip().height, n->store().Tip().state_root.ToHex()}; }
+};
+
+Composition Co(uint64_t mg) { return Composition{{{"Co", mg, 0}}}; }
+
+}  // namespace
+
+TEST_CASE("api: submit, status, lot, account, block", "[node]") {
+  NodeFixture f;
+  const std::string id = "urn:epc:id:sgtin:0614141.107346.2017/lot:A1";
+  json s = f.SubmitAndWait(f.Sign("mine", CreateLot{id, Co(1000)}));
+  CHECK(s["status"] == "committed");
+  CHECK(s["height"] == 1);
+  CHECK(s["tx"]["op"]["type"] == "create_lot");
+  // Ids with '/' and ':' are percent-encoded in paths.
+  json lot = f.CallJson("GET", "/v1/lots/urn%3Aepc%3Aid%3Asgtin%3A0614141.107346.2017%2Flot%3AA1", 200);
+  CHECK(lot["id"] == id);
+  CHECK(lot["owner"] == "mine");
+  CHECK(lot["composition"][0]["total_mg"] == 1000);
+  json acc = f.CallJson("GET", "/v1/accounts/" + f.Key("mine").Public().ToHex(), 200);
+  CHECK(acc["org"] == "mine");
+  CHECK(acc["next_nonce"] == 1);
+  json block = f.CallJson("GET", "/v1/blocks/1", 200);
+  CHECK(block["txs"].size() == 1);
+  CHECK(f.CallJson("GET", "/v1/blocks/latest", 200)["header"]["height"] == 1);
+  CHECK(f.CallJson("GET", "/v1/status", 200)["height"] == 1);
+  CHECK(f.CallJson("GET", "/v1/orgs/mine", 200)["roles"][0] == "supplier");
+  // Submitting the same transaction again is harmless: it answers "committed".
+  const Tx again = f.Sign("mine", CreateLot{"x", Co(1)});
+  f.SubmitAndWait(again);
+  CHECK(f.CallJson("POST", "/v1/tx", 200, f.Body(again))["status"] == "committed");
+}
+
+TEST_CASE("api: bad input is a clear error and changes nothing", "[node]") {
+  NodeFixture f;
+  f.SubmitAndWait(f.Sign("mine", CreateLot{"a", Co(10)}));
+  const auto before = f.Tip();
+  CHECK(f.CallJson("POST", "/v1/tx", 400, "{not json")["error"]["code"] == "bad-json");
+  CHECK(f.CallJson("POST", "/v1/tx", 400, "[]")["error"]["code"] == "bad-json");
+  CHECK(f.CallJson("POST", "/v1/tx", 400, R"({"tx": 5})")["error"]["code"] == "bad-json");
+  CHECK(f.CallJson("POST", "/v1/tx", 400, R"({"tx": "xyz"})")["error"]["code"] == "malformed");
+  const std::string good = HexEncode(Encode(f.Sign("mine", CreateLot{"b", Co(1)})));
+  CHECK(f.CallJson("POST", "/v1/tx", 400, json{{"tx", good.substr(0, good.size() - 20)}}.dump())["error"]["code"] ==
+        "malformed");
+  CHECK(f.CallJson("POST", "/v1/tx", 400, json{{"tx", good + "00"}}.dump())["error"]["code"] == "trailing-bytes");
+  Tx flipped = f.Sign("mine", CreateLot{"b", Co(1)});
+  flipped.sig.bytes[5] ^= 1;
+  CHECK(f.CallJson("POST", "/v1/tx", 400, f.Body(flipped))["error"]["code"] == "bad-signature");
+  CHECK(f.CallJson("POST", "/v1/tx", 400, f.Body(f.Sign("refinery", Transfer{"a", "oem"})))["error"]["code"] ==
+        "not-owner");
+  CHECK(f.CallJson("POST", "/v1/tx", 400, f.Body(f.Sign("mine", CreateLot{"a", Co(1)})))["error"]["code"] ==
+        "id-exists");
+  CHECK(f.CallJson("POST", "/v1/tx", 400, f.Body(f.Sign("mine", CreateLot{"r", Composition{{{"Co", 5, 5}}}})))
+            ["error"]["code"] == "recycled-not-allowed");
+  CHECK(f.CallJson("GET", "/v1/tx", 405)["error"]["code"] == "method-not-allowed");
+  CHECK(f.CallJson("POST", "/v1/lots/a", 405)["error"]["code"] == "method-not-allowed");
+  CHECK(f.CallJson("GET", "/v1/unknown", 404)["error"]["code"] == "not-found");
+  CHECK(f.CallJson("GET", "/elsewhere", 404)["error"]["code"] == "not-found");
+  CHECK(f.CallJson("GET", "/v1/lots/%zz", 400)["error"]["code"] == "bad-path");
+  CHECK(f.CallJson("GET", "/v1/lots/nothing", 404)["error"]["code"] == "not-found");
+  CHECK(f.CallJson("GET", "/v1/tx/abc", 400)["error"]["code"] == "bad-hex");
+  CHECK(f.CallJson("GET", "/v1/accounts/zz", 400)["error"]["code"] == "bad-hex");
+  CHECK(f.CallJson("GET", "/v1/blocks/x", 400)["error"]["code"] == "bad-height");
+  CHECK(f.CallJson("GET", "/v1/blocks/99", 404)["error"]["code"] == "not-found");
+  CHECK(f.CallJson("GET", "/v1/lots/a/trace?direction=sideways", 400)["error"]["code"] == "bad-query");
+  CHECK(f.CallJson("GET", "/v1/lots/a/trace?limit=0", 400)["error"]["code"] == "bad-query");
+  CHECK(f.CallJson("GET", "/v1/lots/a/trace?bogus=1", 400)["error"]["code"] == "bad-query");
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  CHECK(f.Tip() == before);
+}
+
+TEST_CASE("api: trace backward and forward, paged", "[node]") {
+  NodeFixture f;
+  f.SubmitAndWait(f.Sign("mine", CreateLot{"ore", Co(1000)}));
+  f.SubmitAndWait(f.Sign("mine", Transform{{"ore"}, {OutputLot{"a", Co(400)}, OutputLot{"b", Co(500)}}, {}}));
+  f.SubmitAndWait(f.Sign("mine", Transform{{"a"}, {OutputLot{"a1", Co(400)}}, {}}));
+  json fwd = f.CallJson("GET", "/v1/lots/ore/trace?direction=forward", 200);
+  std::vector<std::string> ids;
+  for (const auto& n : fwd["nodes"]) ids.push_back(n["id"]);
+  CHECK(ids == std::vector<std::string>{"ore", "a", "b", "a1"});
+  CHECK(fwd["edges"].size() == 3);
+  CHECK(fwd["truncated"] == false);
+  json back = f.CallJson("GET", "/v1/lots/a1/trace?direction=backward", 200);
+  CHECK(back["nodes"].size() == 3);
+  CHECK(back["edges"][0] == json{{"from", "a"}, {"to", "a1"}});
+  json page = f.CallJson("GET", "/v1/lots/ore/trace?direction=forward&limit=2", 200);
+  CHECK(page["nodes"].size() == 2);
+  CHECK(page["truncated"] == true);
+  json page2 = f.CallJson("GET", "/v1/lots/ore/trace?direction=forward&limit=2&offset=2", 200);
+  CHECK(page2["nodes"][0]["id"] == "b");
+  CHECK(page2["truncated"] == false);
+  json shallow = f.CallJson("GET", "/v1/lots/ore/trace?direction=forward&depth=1", 200);
+  CHECK(shallow["nodes"].size() == 3);
+}
+
+TEST_CASE("api: metrics", "[node]") {
+  NodeFixture f;
+  f.SubmitAndWait(f.Sign("mine", CreateLot{"a", Co(10)}));
+  f.Call("POST", "/v1/tx", f.Body(f.Sign("mine", CreateLot{"a", Co(1)})));
+  network::HttpResponse r = f.Call("GET", "/metrics");
+  CHECK(r.status == 200);
+  CHECK(r.body.find("circuledger_height 1") != std::string::npos);
+  CHECK(r.body.find("circuledger_tx_rejected_total{reason=\"id-exists\"} 1") != std::string::npos);
+  CHECK(r.body.find("circuledger_block_commit_seconds_count 1") != std::string::npos);
+}
