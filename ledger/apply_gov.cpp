@@ -55,7 +55,7 @@ class Change {
 
   Status operator()(const AddOrg& c) {
     if (!IsValidOrgId(c.id) || !IsValidName(c.name)) return Bad("bad org id or name");
-    if (c.roles == 0 || (c.roles & ~kAllRoles) != 0) return Bad("bad roles");
+    if ((c.roles & ~kAllRoles) != 0) return Bad("bad roles");
     if (c.keys.empty() || c.keys.size() > L::kMaxOrgKeys) return Bad("an org needs 1.." + std::to_string(L::kMaxOrgKeys) + " keys");
     if (st_.GetOrg(c.id)) return Status::Rejected(Reject::kIdExists, c.id);
     std::vector<PubKey> keys = c.keys;
@@ -86,7 +86,7 @@ class Change {
   }
 
   Status operator()(const SetOrgRoles& c) {
-    if (c.roles == 0 || (c.roles & ~kAllRoles) != 0) return Bad("bad roles");
+    if ((c.roles & ~kAllRoles) != 0) return Bad("bad roles");
     const Org* found = st_.GetOrg(c.org);
     if (!found) return Status::Rejected(Reject::kUnknownOrg, c.org);
     Org org = *found;

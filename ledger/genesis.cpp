@@ -253,8 +253,9 @@ Status CheckOrg(const Org& org, const std::string& where) {
     return Bad(where + ".name", "must be 1.." + std::to_string(limits::kMaxNameLen) +
                                     " printable ASCII characters, got " + Quote(org.name));
   }
-  if (org.roles == 0 || (org.roles & ~kAllRoles) != 0) {
-    return Bad(where + ".roles", "must be a non-empty set of: " + RolesToString(kAllRoles));
+  // No role is fine: such an org owns and hands on lots and products (a customer, a fleet).
+  if ((org.roles & ~kAllRoles) != 0) {
+    return Bad(where + ".roles", "must be a set of: " + RolesToString(kAllRoles));
   }
   if (org.status != OrgStatus::kActive) return Bad(where, "a genesis org must be active");
   if (org.members.empty() || org.members.size() > limits::kMaxOrgKeys) {

@@ -34,6 +34,7 @@ const DevOrg kDevOrgs[] = {
     {"cellmaker", "Cellwerk Cathodes and Cells", R(Role::kManufacturer)},
     {"oem", "Voltmotive Vehicles", R(Role::kManufacturer)},
     {"repairer", "Second Life Battery Repair", R(Role::kRepairer)},
+    {"fleet", "GreenFleet Mobility (battery owner, no special role)", 0},
     {"collector", "Urban Take-Back Collection", R(Role::kCollector)},
     {"recycler", "Circular Metals Recycling", R(Role::kRecycler)},
     {"petchem", "Petchem Resins", R(Role::kSupplier)},

@@ -268,7 +268,10 @@ TEST_CASE("genesis: org rules", "[genesis]") {
                    "orgs[2].name: must be 1..128");
   }
   SECTION("roles") {
-    ExpectRejected(Mutated(R"(["recycler"])", "[]"), "orgs[2].roles: must be a non-empty set");
+    // An org without roles (a customer) is fine: it can own, transfer and hand in products.
+    Result<Genesis> no_roles = GenesisFromJson(Mutated(R"(["recycler"])", "[]"));
+    REQUIRE(no_roles.ok());
+    CHECK(no_roles->orgs[2].roles == 0);
     ExpectRejected(Mutated(R"(["recycler"])", R"(["recycler", "recyler"])"),
                    "orgs[2].roles[1]: unknown role \"recyler\"");
     ExpectRejected(Mutated(R"(["recycler"])", R"(["recycler", "recycler"])"),

@@ -48,7 +48,7 @@ TEST_CASE("governance: proposals are checked against state", "[gov]") {
   auto propose = [&](GovChange ch) { return c.Apply("admin-a", Propose{std::move(ch)}).RejectString(); };
   CHECK(propose(AddOrg{"mine", "Dup", static_cast<uint32_t>(Role::kSupplier), {KeyFor("x").Public()}}) == "id-exists");
   CHECK(propose(AddOrg{"x", "X", static_cast<uint32_t>(Role::kSupplier), {KeyFor("mine").Public()}}) == "key-in-use");
-  CHECK(propose(AddOrg{"x", "X", 0, {KeyFor("x").Public()}}) == "bad-gov-change");
+  CHECK(propose(AddOrg{"x", "X", 1u << 9, {KeyFor("x").Public()}}) == "bad-gov-change");
   CHECK(propose(AddOrg{"x", "X", static_cast<uint32_t>(Role::kSupplier), {}}) == "bad-gov-change");
   CHECK(propose(SetOrgStatus{"ghost", OrgStatus::kSuspended}) == "unknown-org");
   // Three admins, threshold 2: suspending two would leave one, below the threshold.
