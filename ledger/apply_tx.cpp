@@ -163,11 +163,11 @@ class MaterialOps {
     if (Status r = CheckNoMassCreated(content, removed_sums); !r.ok()) {
       return Reject_(Reject::kRemovedExceedsContent, r.detail());
     }
+    std::vector<Composition*> parts;
+    for (OutputLot& r : removed) parts.push_back(&r.composition);
+    SplitRecycled(parts, p.composition);
     Composition removed_all;
-    for (OutputLot& r : removed) {
-      Blend(r.composition, content);
-      removed_all = Add(removed_all, r.composition);
-    }
+    for (const OutputLot& r : removed) removed_all = Add(removed_all, r.composition);
     if (Status r = CheckUnused(removed); !r.ok()) return r;
 
     std::vector<Input> added;

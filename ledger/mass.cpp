@@ -67,6 +67,35 @@ uint64_t BlendedRecycled(uint64_t out_total, const MaterialSum& in) {
   return static_cast<uint64_t>(static_cast<u128>(out_total) * in.recycled_mg / in.total_mg);
 }
 
+void SplitRecycled(std::vector<Composition*>& parts, const Composition& whole) {
+  MaterialSums taken;
+  for (const Composition* c : parts) AddTo(taken, *c);
+  for (const auto& [material, t] : taken) {
+    const MaterialAmount* w = whole.Find(material);
+    assert(w && t.total_mg <= w->total_mg);
+    const uint64_t share = static_cast<uint64_t>(static_cast<u128>(t.total_mg) * w->recycled_mg / w->total_mg);
+    uint64_t given = 0;
+    std::vector<MaterialAmount*> entries;
+    for (Composition* c : parts) {
+      for (MaterialAmount& m : c->entries) {
+        if (m.material != material) continue;
+        m.recycled_mg = static_cast<uint64_t>(static_cast<u128>(m.total_mg) * w->recycled_mg / w->total_mg);
+        given += m.recycled_mg;
+        entries.push_back(&m);
+      }
+    }
+    // share - given < number of parts: hand out the remainder deterministically, in order.
+    for (MaterialAmount* m : entries) {
+      if (given == share) break;
+      if (m->recycled_mg < m->total_mg) {
+        ++m->recycled_mg;
+        ++given;
+      }
+    }
+    assert(given == share);
+  }
+}
+
 Status CheckMassBalance(const MaterialSums& in, const MaterialSums& out) {
   for (const auto& [material, o] : out) {
     if (o.recycled_mg == 0) continue;

@@ -37,6 +37,14 @@ Status CheckNoMassCreated(const MaterialSums& in, const MaterialSums& out);
 // Controlled blending: recycled mass of an output entry = floor(out_total * R_in / T_in).
 uint64_t BlendedRecycled(uint64_t out_total, const MaterialSum& in);
 
+// Splits the recycled mass of a part taken out of a whole (repair: parts removed from a product)
+// so that what stays is still a valid composition: per material the parts together get
+// floor(T_parts * R / T), each part floor(t_i * R / T), and the remainder goes one mg at a time
+// to the parts in order that still have room. (Flooring each part alone would leave the whole
+// with more recycled than total mass: T=3, R=2, two parts of 1 mg each.) Sets recycled_mg of
+// every entry of `parts`; their totals must not exceed the whole's, per material.
+void SplitRecycled(std::vector<Composition*>& parts, const Composition& whole);
+
 // Mass balance: declared recycled outputs per material must satisfy
 // sum(declared) <= floor(R_in * T_out / T_in). Rejects recycled-over-allocation.
 Status CheckMassBalance(const MaterialSums& in, const MaterialSums& out);

@@ -32,7 +32,7 @@ void SeedLots(TestChain& c) {
 
 }  // namespace
 
-TEST_CASE("create_lot: owner is the signer's org; recycled mass only from recyclers", "[ops]") {
+TEST_CASE("create_lot: owner is the signer's org, recycled mass only from recyclers", "[ops]") {
   TestChain c;
   REQUIRE(c.Apply("mine", CreateLot{"urn:epc:id:sgtin:0614141.107346.2017", Comp("Co:1000:0")}).ok());
   auto lot = c.GetLot("urn:epc:id:sgtin:0614141.107346.2017");

@@ -1,0 +1,27 @@
+// bench/cpu_time.h: CPU time used by this process (all its threads), user plus system.
+//
+// Beside wall time it shows how much of a run's cost is ours when other processes share the cores.
+#pragma once
+
+#include <sys/resource.h>
+#include <time.h>
+
+namespace circuledger::bench {
+
+inline double ProcessCpuSeconds() {
+  rusage u{};
+  getrusage(RUSAGE_SELF, &u);
+  auto s = [](const timeval& t) {
+    return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_usec) * 1e-6;
+  };
+  return s(u.ru_utime) + s(u.ru_stime);
+}
+
+// CPU time used by the calling thread.
+inline double ThreadCpuSeconds() {
+  timespec t{};
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
+  return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_nsec) * 1e-9;
+}
+
+}  // namespace circuledger::bench

@@ -1,0 +1,46 @@
+// circuledger-bench: benchmark programs of DESIGN.md section 9, one subcommand each.
+//
+// A subcommand is a function from its arguments to an exit code, listed in kSubcommands; add
+// `api` (HTTP interface) and `cluster` (multi-node consensus) there when they exist.
+#include <iostream>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "bench/validate.h"
+
+namespace {
+
+struct Subcommand {
+  std::string_view name;
+  std::string_view summary;
+  int (*run)(const std::vector<std::string>& args);
+};
+
+constexpr Subcommand kSubcommands[] = {
+    {"validate", "block validation (signatures, apply, synced commit) against raw verify/s",
+     circuledger::bench::RunValidate},
+};
+
+int Usage(std::ostream& out) {
+  out << "usage: circuledger-bench <subcommand> [flags]   (circuledger-bench <subcommand> "
+         "--help)\n";
+  for (const Subcommand& s : kSubcommands) out << "  " << s.name << "  " << s.summary << "\n";
+  return 2;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc < 2) return Usage(std::cerr);
+  const std::string_view name = argv[1];
+  if (name == "--help" || name == "-h" || name == "help") {
+    Usage(std::cout);
+    return 0;
+  }
+  for (const Subcommand& s : kSubcommands) {
+    if (s.name == name) return s.run(std::vector<std::string>(argv + 2, argv + argc));
+  }
+  std::cerr << "unknown subcommand " << name << "\n";
+  return Usage(std::cerr);
+}

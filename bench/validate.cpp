@@ -1,0 +1,238 @@
+#include "bench/validate.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cinttypes>
+#include <cmath>
+#include <cstdio>
+#include <iostream>
+#include <iterator>
+#include <memory>
+#include <thread>
+
+#include "bench/cpu_time.h"
+#include "bench/flags.h"
+#include "bench/temp_dir.h"
+#include "bench/verify_limit.h"
+#include "bench/workload.h"
+#include "ledger/executor.h"
+#include "ledger/limits.h"
+
+namespace circuledger::bench {
+
+using namespace circuledger::ledger;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+// Phase A runs half of this right before phase B and half right after, so a change in machine
+// load or clock speed during the run weighs on both numbers alike.
+constexpr double kLimitSeconds = 2.0;
+
+struct BlockTiming {
+  double execute_s = 0;
+  double commit_s = 0;
+  double total() const { return execute_s + commit_s; }
+};
+
+struct PhaseB {
+  std::vector<BlockTiming> blocks;
+  double seconds = 0;           // wall time of the whole loop
+  double cpu_seconds = 0;       // process CPU time of the loop
+  double main_cpu_seconds = 0;  // calling thread's: sequential work and its share of the checks
+  size_t sig_cache_entries = 0;
+  ChainTip tip;
+};
+
+double Seconds(Clock::time_point a, Clock::time_point b) {
+  return std::chrono::duration<double>(b - a).count();
+}
+double MonotonicSeconds(Clock::time_point t) {
+  return std::chrono::duration<double>(t.time_since_epoch()).count();
+}
+
+// The nearest-rank percentile (p in (0, 1]) of values.
+double Percentile(std::vector<double> values, double p) {
+  std::sort(values.begin(), values.end());
+  const size_t rank = static_cast<size_t>(std::ceil(p * static_cast<double>(values.size())));
+  return values[std::max<size_t>(rank, 1) - 1];
+}
+
+std::vector<SigTriple> Triples(const Workload& w) {
+  std::vector<SigTriple> out;
+  out.reserve(w.txs);
+  for (size_t b = 0; b < w.blocks.size(); ++b) {
+    for (size_t i = 0; i < w.blocks[b].txs.size(); ++i) {
+      const Tx& tx = w.blocks[b].txs[i];
+      out.push_back(SigTriple{tx.body.signer, w.tx_ids[b][i], tx.sig});
+    }
+  }
+  return out;
+}
+
+// Phase B: every block on a fresh synced Store through a fresh Executor, timed.
+Result<PhaseB> ValidateBlocks(const Workload& w, unsigned threads) {
+  TempDir dir("circuledger-bench-validate");
+  StoreOptions so;
+  so.sync = true;  // as in production: every block is fsynced
+  Result<std::unique_ptr<Store>> opened = Store::Open(dir.path(), so);
+  if (!opened.ok()) return opened.status();
+  Store& store = **opened;
+  if (Status s = store.InitGenesis(w.genesis); !s.ok()) return s;
+  ExecutorOptions eo;
+  eo.threads = threads;
+  Executor executor(store, eo);  // fresh SigCache: nothing verified yet
+
+  PhaseB out;
+  out.blocks.reserve(w.blocks.size());
+  const double cpu_start = ProcessCpuSeconds();
+  const double main_cpu_start = ThreadCpuSeconds();
+  const Clock::time_point start = Clock::now();
+  for (const Block& block : w.blocks) {
+    const Clock::time_point t0 = Clock::now();
+    Result<BlockCommit> commit = executor.ExecuteBlock(block, std::nullopt);
+    if (!commit.ok()) {
+      return Status::InvalidArgument("block " + std::to_string(block.header.height) + ": " +
+                                     commit.status().ToString());
+    }
+    const Clock::time_point t1 = Clock::now();
+    if (Status s = executor.Commit(*commit); !s.ok()) return s;
+    const Clock::time_point t2 = Clock::now();
+    out.blocks.push_back(BlockTiming{Seconds(t0, t1), Seconds(t1, t2)});
+  }
+  const Clock::time_point end = Clock::now();
+  out.seconds = Seconds(start, end);
+  out.cpu_seconds = ProcessCpuSeconds() - cpu_start;
+  out.main_cpu_seconds = ThreadCpuSeconds() - main_cpu_start;
+  // For profilers: steady_clock is CLOCK_MONOTONIC, so `perf record -k CLOCK_MONOTONIC` then
+  // `perf report --time <from>,<to>` shows phase B alone.
+  std::fprintf(stderr, "phase B ran from %.6f to %.6f (CLOCK_MONOTONIC seconds)\n",
+               MonotonicSeconds(start), MonotonicSeconds(end));
+  out.sig_cache_entries = executor.sig_cache().Size();
+  out.tip = store.Tip();
+  return out;
+}
+
+void PrintWorkload(const Workload& w, uint64_t block_txs) {
+  std::printf("workload: %" PRIu64 " txs in %zu blocks of <= %" PRIu64
+              ", %zu signers (%zu keys x %zu orgs), "
+              "%zu supply-chain units in flight\n",
+              w.txs, w.blocks.size(), block_txs, w.signers, kKeysPerOrg, std::size(kWorkloadOrgs),
+              kUnitsInFlight);
+  std::printf("  mix:");
+  for (size_t k = 0; k < kOpKinds; ++k) {
+    std::printf("%s %s %" PRIu64 " (%.1f%%)", k ? "," : "",
+                std::string(OpKindName(static_cast<OpKind>(k))).c_str(), w.mix[k],
+                100.0 * static_cast<double>(w.mix[k]) / static_cast<double>(w.txs));
+  }
+  std::printf("\n");
+}
+
+void PrintPhaseB(const Workload& w, const PhaseB& b, const VerifyLimit& limit, unsigned threads) {
+  const double txs = static_cast<double>(w.txs);
+  const double n = static_cast<double>(b.blocks.size());
+  std::vector<double> totals_ms;
+  double execute_s = 0;
+  double commit_s = 0;
+  for (const BlockTiming& t : b.blocks) {
+    totals_ms.push_back(t.total() * 1e3);
+    execute_s += t.execute_s;
+    commit_s += t.commit_s;
+  }
+  std::printf("validate (phase B): %zu blocks, %.0f txs in %.3f s on %u threads, sync=true\n",
+              b.blocks.size(), txs, b.seconds, threads);
+  std::printf(
+      "  per block: mean %.1f ms = ExecuteBlock %.1f + Commit %.1f; p50 %.1f, p99 %.1f ms\n",
+      b.seconds * 1e3 / n, execute_s * 1e3 / n, commit_s * 1e3 / n, Percentile(totals_ms, 0.50),
+      Percentile(totals_ms, 0.99));
+  const double verify_s = txs / limit.per_s;
+  std::printf(
+      "  at the limit the %.0f verifications take %.3f s (%.1f%% of phase B); the rest "
+      "(ids, checks, apply, encode, commit) %.1f us/tx\n",
+      txs, verify_s, 100.0 * verify_s / b.seconds, (b.seconds - verify_s) * 1e6 / txs);
+  // CPU time does not grow when other processes take our cores, so it estimates the rates on
+  // idle cores: phase B cannot beat its calling thread's CPU time (the sequential apply and
+  // commit plus its share of the checks; fsync waits excluded), and the limit is one
+  // verification per core per CPU-time-per-verify.
+  const double main_us = b.main_cpu_seconds * 1e6 / txs;
+  const double verify_us = limit.cpu_seconds * 1e6 / static_cast<double>(limit.verifications);
+  std::printf(
+      "  CPU time: phase B %.1f us/tx (calling thread %.1f us/tx), phase A %.1f us/verify\n",
+      b.cpu_seconds * 1e6 / txs, main_us, verify_us);
+  std::printf("  idle-core estimate from CPU time: %.0f tx/s vs %.0f verify/s, ratio %.3f\n",
+              1e6 / main_us, threads * 1e6 / verify_us, verify_us / (threads * main_us));
+  std::printf(
+      "  sig cache: %zu entries (fresh executor: all verified while timed); "
+      "final state root %s the scratch chain's\n",
+      b.sig_cache_entries, b.tip == w.tip ? "matches" : "DIFFERS FROM");
+}
+
+}  // namespace
+
+int RunValidate(const std::vector<std::string>& args) {
+  uint64_t txs = 100000;
+  uint64_t block_txs = 5000;
+  uint64_t threads = std::max(1u, std::thread::hardware_concurrency());
+  Flags flags;
+  flags.AddUint("txs", &txs, 1, 10'000'000, "transactions in the workload");
+  flags.AddUint("block-txs", &block_txs, 1, limits::kMaxBlockTxs, "transactions per block");
+  flags.AddUint("threads", &threads, 1, 1024,
+                "threads for signature checks and the limit; one per core by default");
+  const std::string usage = "usage: circuledger-bench validate [flags]\n" + flags.Usage();
+  if (std::find(args.begin(), args.end(), "--help") != args.end()) {
+    std::cout << usage;
+    return 0;
+  }
+  if (Status s = flags.Parse(args); !s.ok()) {
+    std::cerr << s.detail() << "\n" << usage;
+    return 2;
+  }
+  const unsigned nthreads = static_cast<unsigned>(threads);
+
+  WorkloadOptions wo;
+  wo.txs = txs;
+  wo.block_txs = static_cast<uint32_t>(block_txs);
+  wo.threads = nthreads;
+  Result<Workload> w = MakeWorkload(wo, std::cerr);
+  if (!w.ok()) {
+    std::cerr << "workload: " << w.status().ToString() << "\n";
+    return 1;
+  }
+  PrintWorkload(*w, block_txs);
+  std::fflush(stdout);
+
+  // Phase A around phase B, on the same threads and the workload's own signatures.
+  const std::vector<SigTriple> triples = Triples(*w);
+  Result<VerifyLimit> before = MeasureVerifyLimit(triples, nthreads, kLimitSeconds / 2);
+  if (!before.ok()) {
+    std::cerr << "limit: " << before.status().ToString() << "\n";
+    return 1;
+  }
+  Result<PhaseB> b = ValidateBlocks(*w, nthreads);
+  if (!b.ok()) {
+    std::cerr << "validate: " << b.status().ToString() << "\n";
+    return 1;
+  }
+  Result<VerifyLimit> after = MeasureVerifyLimit(triples, nthreads, kLimitSeconds / 2);
+  if (!after.ok()) {
+    std::cerr << "limit: " << after.status().ToString() << "\n";
+    return 1;
+  }
+  VerifyLimit limit = *before;
+  limit += *after;
+  std::printf(
+      "limit (phase A): %u threads of secp256k1_schnorrsig_verify: %.0f/s before phase B, "
+      "%.0f/s after; %" PRIu64 " in %.2f s = %.0f verify/s\n",
+      limit.threads, before->per_s, after->per_s, limit.verifications, limit.seconds, limit.per_s);
+  PrintPhaseB(*w, *b, limit, nthreads);
+  if (b->tip != w->tip) {
+    std::cerr << "validate: the timed run did not reach the scratch chain's tip\n";
+    return 1;
+  }
+  const double validated_per_s = static_cast<double>(w->txs) / b->seconds;
+  std::printf("validated_tx_per_s=%.0f limit_verify_per_s=%.0f ratio=%.3f\n", validated_per_s,
+              limit.per_s, validated_per_s / limit.per_s);
+  return 0;
+}
+
+}  // namespace circuledger::bench
