@@ -40,7 +40,7 @@ struct PhaseB {
   double seconds = 0;           // wall time of the whole loop
   double cpu_seconds = 0;       // process CPU time of the loop
   double main_cpu_seconds = 0;  // calling thread's: sequential work and its share of the checks
-  size_t sig_cache_entries = 0;
+  size_t signatures_verified = 0;
   ChainTip tip;
 };
 
@@ -96,10 +96,12 @@ Result<PhaseB> ValidateBlocks(const Workload& w, unsigned threads) {
                                      commit.status().ToString());
     }
     const Clock::time_point t1 = Clock::now();
-    if (Status s = executor.Commit(*commit); !s.ok()) return s;
+    // As a validator does: block n is written and fsynced while block n+1 is validated.
+    if (Status s = executor.CommitAsync(std::move(commit).value()); !s.ok()) return s;
     const Clock::time_point t2 = Clock::now();
     out.blocks.push_back(BlockTiming{Seconds(t0, t1), Seconds(t1, t2)});
   }
+  if (Status s = executor.Flush(); !s.ok()) return s;  // the last block is on disk too
   const Clock::time_point end = Clock::now();
   out.seconds = Seconds(start, end);
   out.cpu_seconds = ProcessCpuSeconds() - cpu_start;
@@ -108,7 +110,7 @@ Result<PhaseB> ValidateBlocks(const Workload& w, unsigned threads) {
   // `perf report --time <from>,<to>` shows phase B alone.
   std::fprintf(stderr, "phase B ran from %.6f to %.6f (CLOCK_MONOTONIC seconds)\n",
                MonotonicSeconds(start), MonotonicSeconds(end));
-  out.sig_cache_entries = executor.sig_cache().Size();
+  out.signatures_verified = executor.signatures_verified();
   out.tip = store.Tip();
   return out;
 }
@@ -162,9 +164,9 @@ void PrintPhaseB(const Workload& w, const PhaseB& b, const VerifyLimit& limit, u
   std::printf("  idle-core estimate from CPU time: %.0f tx/s vs %.0f verify/s, ratio %.3f\n",
               1e6 / main_us, threads * 1e6 / verify_us, verify_us / (threads * main_us));
   std::printf(
-      "  sig cache: %zu entries (fresh executor: all verified while timed); "
+      "  signatures verified while timed: %zu (fresh executor, nothing cached); "
       "final state root %s the scratch chain's\n",
-      b.sig_cache_entries, b.tip == w.tip ? "matches" : "DIFFERS FROM");
+      b.signatures_verified, b.tip == w.tip ? "matches" : "DIFFERS FROM");
 }
 
 }  // namespace

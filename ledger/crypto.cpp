@@ -121,6 +121,22 @@ Signature SecretKey::Sign(std::string_view msg, const std::optional<FixedBytes<3
   return sig;
 }
 
+static_assert(sizeof(secp256k1_xonly_pubkey) == sizeof(ParsedPubKey::data));
+
+std::optional<ParsedPubKey> ParsePubKey(const PubKey& pubkey) {
+  secp256k1_xonly_pubkey xonly;
+  if (secp256k1_xonly_pubkey_parse(Context(), &xonly, pubkey.bytes.data()) != 1) return std::nullopt;
+  ParsedPubKey out;
+  std::memcpy(out.data.data(), xonly.data, sizeof(xonly.data));
+  return out;
+}
+
+bool VerifySchnorr(const ParsedPubKey& pubkey, std::string_view msg, const Signature& sig) {
+  secp256k1_xonly_pubkey xonly;
+  std::memcpy(xonly.data, pubkey.data.data(), sizeof(xonly.data));
+  return secp256k1_schnorrsig_verify(Context(), sig.bytes.data(), U(msg), msg.size(), &xonly) == 1;
+}
+
 bool VerifySchnorr(const PubKey& pubkey, std::string_view msg, const Signature& sig) {
   secp256k1_xonly_pubkey xonly;
   if (secp256k1_xonly_pubkey_parse(Context(), &xonly, pubkey.bytes.data()) != 1) return false;

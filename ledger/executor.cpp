@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cassert>
 #include <cstring>
+#include <thread>
 
 #include "ledger/encoding.h"
 #include "ledger/limits.h"
@@ -44,30 +45,73 @@ size_t SigCache::Size() const {
   return n;
 }
 
+// ---- PubKeyCache ----
+
+std::optional<ParsedPubKey> PubKeyCache::Get(const PubKey& key) {
+  Shard& shard = shards_[key.bytes[0] % kShards];
+  {
+    std::lock_guard<std::mutex> lock(shard.mu);
+    auto it = shard.keys.find(key);
+    if (it != shard.keys.end()) return it->second;
+  }
+  std::optional<ParsedPubKey> parsed = ParsePubKey(key);
+  if (!parsed) return std::nullopt;
+  std::lock_guard<std::mutex> lock(shard.mu);
+  if (shard.keys.size() >= per_shard_) shard.keys.clear();  // bounded; refills with the active signers
+  shard.keys.emplace(key, *parsed);
+  return parsed;
+}
+
 // ---- Executor ----
 
 namespace {
+
+// Committed state as it will be once the block in the background commit is on disk: that block's
+// writes first, then the store.
+class PendingReader final : public StateReader {
+ public:
+  PendingReader(const BlockCommit* pending, const Store& store) : pending_(pending), store_(store) {}
+  std::optional<std::string> Get(const std::string& key) const override {
+    if (pending_) {
+      const WriteSet& w = pending_->writes;
+      auto it = std::lower_bound(w.begin(), w.end(), key, [](const auto& kv, const std::string& k) { return kv.first < k; });
+      if (it != w.end() && it->first == key) return it->second;
+    }
+    return store_.Get(key);
+  }
+
+ private:
+  const BlockCommit* pending_;
+  const Store& store_;
+};
+
 // Encoded size of a transaction inside a block: its body and signature, without the archive header.
 size_t TxSizeInBlock(size_t encoded_body_size) { return encoded_body_size - 1 + Signature::kSize; }
 }  // namespace
 
 Executor::Executor(Store& store, const ExecutorOptions& options)
-    : store_(store), options_(options), sig_cache_(options.sig_cache_entries), pool_(options.threads) {
+    : store_(store),
+      options_(options),
+      sig_cache_(options.sig_cache_entries),
+      pubkey_cache_(options.pubkey_cache_entries),
+      pool_(options.threads) {
   Result<Genesis> genesis = store.ReadGenesis();
   assert(genesis.ok() && "the executor needs a store with a genesis");
   chain_id_ = genesis->chain_id;
 }
 
-Status Executor::CheckTx(const Tx& tx, Hash256* id_out) const { return CheckOne(tx, id_out, nullptr); }
+Status Executor::CheckTx(const Tx& tx, Hash256* id_out) const { return CheckOne(tx, id_out, nullptr, true); }
 
-Status Executor::CheckOne(const Tx& tx, Hash256* id_out, size_t* size_out) const {
+Status Executor::CheckOne(const Tx& tx, Hash256* id_out, size_t* size_out, bool remember) const {
   if (Status s = CheckTxStateless(tx, chain_id_); !s.ok()) return s;
   const std::string body = Encode(tx.body);
   if (TxSizeInBlock(body.size()) + 1 > limits::kMaxTxBytes) return Status::Rejected(Reject::kOversized, "tx too large");
   const Hash256 id = TxIdOfEncodedBody(body);
   if (!sig_cache_.Contains(id, tx.sig)) {
-    if (!VerifyTxSignature(tx, id)) return Status::Rejected(Reject::kBadSignature);
-    sig_cache_.Insert(id, tx.sig);
+    verified_.fetch_add(1, std::memory_order_relaxed);
+    std::optional<ParsedPubKey> key = pubkey_cache_.Get(tx.body.signer);
+    if (!key || !VerifySchnorr(*key, id.View(), tx.sig)) return Status::Rejected(Reject::kBadSignature);
+    if (remember) sig_cache_.Insert(id, tx.sig);
   }
   if (id_out) *id_out = id;
   if (size_out) *size_out = TxSizeInBlock(body.size());
@@ -79,7 +123,7 @@ void Executor::CheckAll(const std::vector<Tx>& txs, std::vector<Hash256>& ids, s
   ids.assign(txs.size(), Hash256{});
   statuses.assign(txs.size(), Status::Ok());
   sizes.assign(txs.size(), 0);
-  pool_.ParallelFor(txs.size(), [&](size_t i) { statuses[i] = CheckOne(txs[i], &ids[i], &sizes[i]); });
+  pool_.ParallelFor(txs.size(), [&](size_t i) { statuses[i] = CheckOne(txs[i], &ids[i], &sizes[i], true); });
 }
 
 Status Executor::CheckHeader(const BlockHeader& h, const ChainTip& tip, const Params& params,
@@ -111,27 +155,42 @@ Status Executor::CheckTxAgainstTip(const Tx& tx, const Hash256& id, uint64_t tim
 }
 
 Result<BlockCommit> Executor::ExecuteBlock(const Block& block, std::optional<uint64_t> now_ms) const {
+  const size_t n = block.txs.size();
+  std::vector<Hash256> ids(n);
+  std::vector<Status> statuses(n);
+  std::vector<size_t> sizes(n);
+  std::unique_ptr<std::atomic<uint8_t>[]> checked(new std::atomic<uint8_t>[n]);
+  for (size_t i = 0; i < n; ++i) checked[i].store(0, std::memory_order_relaxed);
+  std::atomic<bool> cancel{false};
+  // Stateless checks and signatures run on the workers while this thread applies, in order,
+  // every transaction whose check is done: the sequential part overlaps the verification.
+  const std::function<void(size_t)> check = [&](size_t i) {
+    statuses[i] = cancel.load(std::memory_order_relaxed) ? Status::Rejected(Reject::kBadTx, "not checked")
+                                                         : CheckOne(block.txs[i], &ids[i], &sizes[i], false);
+    checked[i].store(1, std::memory_order_release);
+  };
+  bool started = false;
+  // Whatever happens below, the workers are done with the locals before this function returns.
+  struct Join {
+    WorkerPool& pool;
+    std::atomic<bool>& cancel;
+    bool& started;
+    ~Join() {
+      cancel.store(true);
+      if (started) pool.Wait();
+    }
+  } join{pool_, cancel, started};
+
   try {
-    const ChainTip tip = store_.Tip();
-    WorkingState state(store_);
+    const ChainTip tip = Tip();
+    PendingReader base(pending_.get(), store_);
+    WorkingState state(base);
     const Params params = state.GetParams();
     const BlockHeader& h = block.header;
     if (Status s = CheckHeader(h, tip, params, now_ms); !s.ok()) return s;
-    if (block.txs.size() > params.max_block_txs) return Status::Rejected(Reject::kBlockTooLarge, "too many transactions");
-
-    std::vector<Hash256> ids;
-    std::vector<Status> statuses;
-    std::vector<size_t> sizes;
-    CheckAll(block.txs, ids, statuses, sizes);
-    for (size_t i = 0; i < statuses.size(); ++i) {
-      if (!statuses[i].ok()) {
-        return Status::Rejected(statuses[i].reason(), "tx " + std::to_string(i) + ": " + statuses[i].detail());
-      }
-    }
-    std::vector<Hash256> sorted = ids;
-    std::sort(sorted.begin(), sorted.end());
-    if (std::adjacent_find(sorted.begin(), sorted.end()) != sorted.end()) return Status::Rejected(Reject::kDuplicateTx);
-    if (MerkleRoot(ids) != h.tx_root) return Status::Rejected(Reject::kBadTxRoot);
+    if (n > params.max_block_txs) return Status::Rejected(Reject::kBlockTooLarge, "too many transactions");
+    pool_.Start(n, check);
+    started = true;
 
     ApplyScheduledValidatorChanges(state, h.height);
     const std::vector<Validator>& validators = state.GetValidators().active;
@@ -141,15 +200,28 @@ Result<BlockCommit> Executor::ExecuteBlock(const Block& block, std::optional<uin
     }
 
     const BlockContext ctx{chain_id_, h.height, h.time_ms, options_.rules};
-    for (size_t i = 0; i < block.txs.size(); ++i) {
+    for (size_t i = 0; i < n;) {
+      if (!checked[i].load(std::memory_order_acquire)) {
+        if (!pool_.HelpOne()) std::this_thread::yield();
+        continue;
+      }
+      if (!statuses[i].ok()) {
+        return Status::Rejected(statuses[i].reason(), "tx " + std::to_string(i) + ": " + statuses[i].detail());
+      }
       state.BeginTx();
       Status s = ApplyTx(state, block.txs[i], ids[i], ctx);
       if (!s.ok()) {
         state.RollbackTx();
+        // The same transaction twice fails on its nonce; name the real fault.
+        if (std::find(ids.begin(), ids.begin() + static_cast<ptrdiff_t>(i), ids[i]) != ids.begin() + static_cast<ptrdiff_t>(i)) {
+          return Status::Rejected(Reject::kDuplicateTx, "tx " + std::to_string(i));
+        }
         return Status::Rejected(s.reason(), "tx " + std::to_string(i) + ": " + s.detail());
       }
       state.CommitTx();
+      ++i;
     }
+    if (MerkleRoot(ids) != h.tx_root) return Status::Rejected(Reject::kBadTxRoot);
 
     BlockCommit c;
     c.writes = state.Writes();
@@ -167,11 +239,35 @@ Result<BlockCommit> Executor::ExecuteBlock(const Block& block, std::optional<uin
   }
 }
 
+Executor::~Executor() { Flush(); }
+
+ChainTip Executor::Tip() const { return pending_ ? pending_->tip : store_.Tip(); }
+
+Status Executor::Flush() {
+  if (!inflight_.valid()) return Status::Ok();
+  Status s = inflight_.get();
+  pending_.reset();
+  return s;
+}
+
+Status Executor::Commit(const BlockCommit& commit) {
+  if (Status s = Flush(); !s.ok()) return s;
+  return store_.CommitBlock(commit);
+}
+
+Status Executor::CommitAsync(BlockCommit commit) {
+  if (Status s = Flush(); !s.ok()) return s;
+  pending_ = std::make_shared<const BlockCommit>(std::move(commit));
+  inflight_ = std::async(std::launch::async, [this, p = pending_] { return store_.CommitBlock(*p); });
+  return Status::Ok();
+}
+
 Result<BuiltBlock> Executor::BuildBlock(const std::vector<Tx>& candidates, uint64_t time_ms,
                                         const PubKey& proposer) const {
   try {
-    const ChainTip tip = store_.Tip();
-    WorkingState state(store_);
+    const ChainTip tip = Tip();
+    PendingReader base(pending_.get(), store_);
+    WorkingState state(base);
     const Params params = state.GetParams();
     BuiltBlock out;
     Block& block = out.commit.block;

@@ -6,10 +6,13 @@
 // earlier proposal); then, sequentially in block order, ApplyTx on a WorkingState over the store.
 // Nothing is written until Commit. Deterministic: same tip and block, same result and state root
 // on every machine. The Executor borrows the Store and the rules; it is used from one thread at a
-// time, except CheckTx, which is thread-safe.
+// time, except CheckTx and CheckTxAgainstTip, which are thread-safe. A background commit
+// (CommitAsync) overlaps the disk write of block n with the validation of block n+1.
 #pragma once
 
 #include <array>
+#include <future>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -48,10 +51,28 @@ class SigCache {
   mutable std::array<Shard, kShards> shards_;
 };
 
+// A bounded, thread-safe cache of parsed signer keys (signers are few and long-lived).
+class PubKeyCache {
+ public:
+  explicit PubKeyCache(size_t capacity) : per_shard_(std::max<size_t>(1, capacity / kShards)) {}
+  // The parsed key, or nullopt when it is not on the curve.
+  std::optional<ParsedPubKey> Get(const PubKey& key);
+
+ private:
+  static constexpr size_t kShards = 16;
+  struct Shard {
+    std::mutex mu;
+    std::map<PubKey, ParsedPubKey> keys;
+  };
+  size_t per_shard_ = 0;
+  std::array<Shard, kShards> shards_;
+};
+
 struct ExecutorOptions {
   unsigned threads = 0;                    // worker threads for signature checks; 0 = all cores
   const ProductRules* rules = nullptr;     // compliance rules checked on assemble; null = none
   size_t sig_cache_entries = 1 << 18;
+  size_t pubkey_cache_entries = 1 << 16;
 };
 
 // The result of building a block from candidate transactions.
@@ -64,6 +85,8 @@ struct BuiltBlock {
 class Executor {
  public:
   Executor(Store& store, const ExecutorOptions& options);
+  // Waits for a background commit still running.
+  ~Executor();
 
   // Mempool admission: stateless rules and signature (verified once, then cached). Thread-safe.
   // On success stores the tx id in *id_out when given.
@@ -84,24 +107,42 @@ class Executor {
   // block limits, and returns a complete valid block (header with roots) ready to Commit.
   Result<BuiltBlock> BuildBlock(const std::vector<Tx>& candidates, uint64_t time_ms, const PubKey& proposer) const;
 
-  // Commits an executed block in one synced write.
-  Status Commit(const BlockCommit& commit) { return store_.CommitBlock(commit); }
+  // Commits an executed block in one synced write (after any background commit finished).
+  Status Commit(const BlockCommit& commit);
+  // Starts committing in the background and returns at once; the next ExecuteBlock/BuildBlock
+  // already builds on this block (its writes are read from memory until they are on disk).
+  // Waits for the previous background commit first and returns its error, if any. Flush()
+  // before announcing the block as committed.
+  Status CommitAsync(BlockCommit commit);
+  // Waits for the background commit, if any; its result.
+  Status Flush();
+  // The tip including a block still being committed in the background.
+  ChainTip Tip() const;
 
   const std::string& chain_id() const { return chain_id_; }
   const SigCache& sig_cache() const { return sig_cache_; }
+  // Signatures this executor verified (cache hits not counted).
+  uint64_t signatures_verified() const { return verified_.load(std::memory_order_relaxed); }
 
  private:
   // Ids, stateless rules and signatures of txs, in parallel. statuses[i] is each tx's result.
   void CheckAll(const std::vector<Tx>& txs, std::vector<Hash256>& ids, std::vector<Status>& statuses,
                 std::vector<size_t>& sizes) const;
-  Status CheckOne(const Tx& tx, Hash256* id_out, size_t* size_out) const;
+  // `remember`: put a newly verified signature in the SigCache (admission and proposals; a block
+  // being validated is not seen again, so it does not fill the cache).
+  Status CheckOne(const Tx& tx, Hash256* id_out, size_t* size_out, bool remember) const;
   Status CheckHeader(const BlockHeader& h, const ChainTip& tip, const Params& params, std::optional<uint64_t> now_ms) const;
 
   Store& store_;
   ExecutorOptions options_;
   std::string chain_id_;
   mutable SigCache sig_cache_;
+  mutable PubKeyCache pubkey_cache_;
+  mutable std::atomic<uint64_t> verified_{0};
   mutable WorkerPool pool_;
+  // The block being committed in the background, and the commit's result.
+  std::shared_ptr<const BlockCommit> pending_;
+  std::future<Status> inflight_;
 };
 
 }  // namespace circuledger::ledger

@@ -3,7 +3,7 @@
 namespace circuledger::ledger {
 
 namespace {
-constexpr size_t kChunk = 16;  // items claimed at a time: small enough to balance, big enough to be cheap
+constexpr size_t kChunk = 4;  // items claimed at a time: small, so the applying thread rarely waits on a chunk
 }
 
 WorkerPool::WorkerPool(unsigned threads) {
@@ -20,12 +20,16 @@ WorkerPool::~WorkerPool() {
   for (std::thread& t : workers_) t.join();
 }
 
+bool WorkerPool::RunOneChunk() {
+  const size_t begin = next_.fetch_add(kChunk);
+  if (begin >= n_) return false;
+  const size_t end = std::min(n_, begin + kChunk);
+  for (size_t i = begin; i < end; ++i) (*fn_)(i);
+  return true;
+}
+
 void WorkerPool::RunChunks() {
-  for (;;) {
-    const size_t begin = next_.fetch_add(kChunk);
-    if (begin >= n_) return;
-    const size_t end = std::min(n_, begin + kChunk);
-    for (size_t i = begin; i < end; ++i) (*fn_)(i);
+  while (RunOneChunk()) {
   }
 }
 
@@ -52,6 +56,12 @@ void WorkerPool::ParallelFor(size_t n, const std::function<void(size_t)>& fn) {
     for (size_t i = 0; i < n; ++i) fn(i);
     return;
   }
+  Start(n, fn);
+  RunChunks();
+  Wait();
+}
+
+void WorkerPool::Start(size_t n, const std::function<void(size_t)>& fn) {
   {
     std::lock_guard<std::mutex> lock(mu_);
     fn_ = &fn;
@@ -61,7 +71,11 @@ void WorkerPool::ParallelFor(size_t n, const std::function<void(size_t)>& fn) {
     ++generation_;
   }
   work_cv_.notify_all();
-  RunChunks();
+}
+
+bool WorkerPool::HelpOne() { return RunOneChunk(); }
+
+void WorkerPool::Wait() {
   std::unique_lock<std::mutex> lock(mu_);
   done_cv_.wait(lock, [&] { return busy_ == 0; });
   fn_ = nullptr;

@@ -26,9 +26,18 @@ class WorkerPool {
   unsigned threads() const { return static_cast<unsigned>(workers_.size()) + 1; }
   void ParallelFor(size_t n, const std::function<void(size_t)>& fn);
 
+  // The same loop, split in three so the caller can do other work meanwhile: Start hands the
+  // items to the workers (fn must outlive Wait), HelpOne runs one chunk on the calling thread
+  // (false when none is left), Wait returns when every item is done. Items are claimed in
+  // increasing order, in chunks.
+  void Start(size_t n, const std::function<void(size_t)>& fn);
+  bool HelpOne();
+  void Wait();
+
  private:
   void WorkerLoop();
   void RunChunks();
+  bool RunOneChunk();
 
   std::vector<std::thread> workers_;
   std::mutex mu_;

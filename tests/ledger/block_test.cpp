@@ -173,3 +173,53 @@ TEST_CASE("block: the store continues from disk after reopening", "[block]") {
   }
   std::filesystem::remove_all(dir);
 }
+
+TEST_CASE("block: background commits, each next block built on the one still being written", "[block]") {
+  TestChain a;
+  std::vector<Block> blocks;
+  for (int b = 0; b < 6; ++b) {
+    std::vector<Tx> txs;
+    for (int i = 0; i < 40; ++i) {
+      txs.push_back(a.Sign("mine", CreateLot{"l" + std::to_string(b) + "-" + std::to_string(i), Comp("Co:5:0")}));
+      a.member("mine").nonce++;
+    }
+    if (b > 0) {
+      txs.push_back(a.Sign("mine", Transfer{"l" + std::to_string(b - 1) + "-0", "refinery"}));
+      a.member("mine").nonce++;
+    }
+    Result<BuiltBlock> built = a.CommitBlock(txs);
+    REQUIRE(built.ok());
+    REQUIRE(built->rejected.empty());
+    blocks.push_back(built->commit.block);
+  }
+  TestChain b;
+  for (const Block& blk : blocks) {
+    Result<BlockCommit> r = b.executor().ExecuteBlock(blk, std::nullopt);
+    INFO(r.status().ToString());
+    REQUIRE(r.ok());
+    REQUIRE(b.executor().CommitAsync(std::move(r).value()).ok());
+    CHECK(b.executor().Tip().height == blk.header.height);
+  }
+  REQUIRE(b.executor().Flush().ok());
+  CHECK(b.store().Tip() == a.store().Tip());
+  CHECK(b.GetLot("l4-0")->owner == "refinery");
+}
+
+TEST_CASE("block: an invalid signature late in a large block rejects the whole block", "[block]") {
+  TestChain c;
+  std::vector<Tx> txs;
+  for (uint64_t i = 0; i < 200; ++i) txs.push_back(c.Sign("mine", CreateLot{"l" + std::to_string(i), Comp("Co:1:0")}, i));
+  Block b = Build(c, txs);
+  REQUIRE(b.txs.size() == 200);
+  for (size_t bad : {size_t{1}, size_t{97}, size_t{199}}) {
+    Block broken = b;
+    broken.txs[bad].sig.bytes[7] ^= 1;
+    Reroot(broken);
+    Result<BlockCommit> r = c.executor().ExecuteBlock(broken, std::nullopt);
+    REQUIRE_FALSE(r.ok());
+    CHECK(r.status().RejectString() == "bad-signature");
+    CHECK(r.status().detail().rfind("tx " + std::to_string(bad) + ":", 0) == 0);
+  }
+  CHECK(c.store().Tip().height == 0);
+  CHECK(ExecuteReject(c, b) == "ok");
+}
