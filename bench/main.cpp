@@ -1,12 +1,14 @@
 // circuledger-bench: benchmark programs of DESIGN.md section 9, one subcommand each.
 //
 // A subcommand is a function from its arguments to an exit code, listed in kSubcommands; add
-// `api` (HTTP interface) and `cluster` (multi-node consensus) there when they exist.
+// `cluster` (multi-node consensus) there when it exists.
 #include <iostream>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "bench/api.h"
+#include "bench/trace.h"
 #include "bench/validate.h"
 
 namespace {
@@ -20,6 +22,10 @@ struct Subcommand {
 constexpr Subcommand kSubcommands[] = {
     {"validate", "block validation (signatures, apply, synced commit) against raw verify/s",
      circuledger::bench::RunValidate},
+    {"api", "transactions over HTTP to a dev node, committed, against raw verify/s; p99 commit latency",
+     circuledger::bench::RunApi},
+    {"trace", "provenance trace latency (median, p99) on a graph of more than 10,000 lots",
+     circuledger::bench::RunTrace},
 };
 
 int Usage(std::ostream& out) {

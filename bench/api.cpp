@@ -1,0 +1,193 @@
+// Phase 0 (untimed): a dev node in this process; every client's transactions signed ahead.
+// Phase A: the limit, raw secp256k1_schnorrsig_verify per second on all cores (half before,
+// half after phase B). Phase B: one keep-alive connection per signing org posts its transactions
+// in nonce order for a fixed time; a sampler polls every 64th accepted transaction until it is
+// committed (its commit latency). The rate is the node's committed-transaction counter over the
+// timed window.
+#include "bench/api.h"
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cinttypes>
+#include <cstdio>
+#include <deque>
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <thread>
+
+#include "bench/dev_node.h"
+#include "bench/flags.h"
+#include "bench/http_conn.h"
+#include "bench/verify_limit.h"
+#include "ledger/encoding.h"
+
+namespace circuledger::bench {
+
+using namespace circuledger::ledger;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+// Orgs that may create lots in the dev genesis: one client connection each.
+constexpr const char* kClients[] = {"mine", "refinery", "cellmaker", "oem", "petchem", "bottler", "recycler"};
+constexpr size_t kSampleEvery = 64;
+
+struct Prepared {
+  std::string org;
+  std::vector<std::string> bodies;  // {"tx": hex} in nonce order
+  std::vector<Hash256> ids;
+};
+
+// Alternating creates and transfers of the lot just created to the next org.
+Prepared Prepare(DevNode& d, const std::string& org, const std::string& next_org, size_t n,
+                 std::vector<SigTriple>& triples) {
+  Prepared p;
+  p.org = org;
+  const SecretKey key = d.Key(org);
+  for (uint64_t nonce = 0; nonce < n; ++nonce) {
+    const std::string lot = org + "-lot-" + std::to_string(nonce / 2);
+    Op op = nonce % 2 == 0 ? Op(CreateLot{lot, Composition{{{"Co", 1000 + nonce, 0}, {"Ni", 500, 0}}}})
+                           : Op(Transfer{lot, next_org});
+    Tx tx = SignFor(key, d.chain_id(), nonce, std::move(op));
+    const Hash256 id = TxId(tx.body);
+    if (triples.size() < 4096) triples.push_back(SigTriple{tx.body.signer, id, tx.sig});
+    p.ids.push_back(id);
+    p.bodies.push_back(nlohmann::json{{"tx", HexEncode(Encode(tx))}}.dump());
+  }
+  return p;
+}
+
+uint64_t CommittedTotal(HttpConn& c) {
+  Result<HttpAnswer> a = c.Request("GET", "/metrics");
+  if (!a.ok()) return 0;
+  const std::string key = "circuledger_tx_committed_total ";
+  const size_t p = a->body.find(key);
+  return p == std::string::npos ? 0 : std::stoull(a->body.substr(p + key.size()));
+}
+
+struct Sample {
+  Hash256 id;
+  Clock::time_point submitted;
+};
+
+}  // namespace
+
+int RunApi(const std::vector<std::string>& args) {
+  uint64_t seconds = 10;
+  uint64_t per_client = 16000;
+  uint64_t threads = std::max(1u, std::thread::hardware_concurrency());
+  Flags flags;
+  flags.AddUint("seconds", &seconds, 1, 3600, "length of the timed phase");
+  flags.AddUint("txs-per-client", &per_client, 2, 10000000, "transactions signed ahead per client connection");
+  flags.AddUint("threads", &threads, 1, 1024, "threads for the limit measurement (the node uses all cores)");
+  if (Status s = flags.Parse(args); !s.ok()) {
+    std::fprintf(stderr, "%s\nflags:\n%s", s.ToString().c_str(), flags.Usage().c_str());
+    return 2;
+  }
+  Result<std::unique_ptr<DevNode>> started = DevNode::Start(
+      R"({"block_min_interval_ms": 50, "block_max_txs": 5000, "mempool_max_txs": 100000,
+          "mempool_max_per_account": 20000, "http_threads": 2, "log_level": "warn"})");
+  if (!started.ok()) {
+    std::fprintf(stderr, "node: %s\n", started.status().ToString().c_str());
+    return 1;
+  }
+  DevNode& d = **started;
+  std::fprintf(stderr, "signing %" PRIu64 " transactions for %zu clients...\n", per_client * std::size(kClients),
+               std::size(kClients));
+  std::vector<SigTriple> triples;
+  std::vector<Prepared> prepared;
+  for (size_t i = 0; i < std::size(kClients); ++i) {
+    prepared.push_back(Prepare(d, kClients[i], kClients[(i + 1) % std::size(kClients)], per_client, triples));
+  }
+  Result<VerifyLimit> before = MeasureVerifyLimit(triples, static_cast<unsigned>(threads), 1.0);
+  if (!before.ok()) return 1;
+
+  std::atomic<bool> stop{false};
+  std::atomic<uint64_t> accepted{0};
+  std::atomic<uint64_t> retries{0};
+  std::mutex samples_mu;
+  std::deque<Sample> samples;
+  std::vector<double> latencies_ms;
+  HttpConn meter;
+  if (!meter.Connect("127.0.0.1", d.port()).ok()) return 1;
+  const uint64_t committed_start = CommittedTotal(meter);
+  const Clock::time_point start = Clock::now();
+  std::vector<std::thread> clients;
+  for (Prepared& p : prepared) {
+    clients.emplace_back([&, &p = p] {
+      HttpConn c;
+      if (!c.Connect("127.0.0.1", d.port()).ok()) return;
+      for (size_t i = 0; i < p.bodies.size() && !stop.load();) {
+        const Clock::time_point t = Clock::now();
+        Result<HttpAnswer> a = c.Request("POST", "/v1/tx", p.bodies[i]);
+        if (!a.ok()) return;
+        if (a->status != 200) {  // mempool full or nonce too far ahead: back off and retry
+          retries.fetch_add(1);
+          std::this_thread::sleep_for(std::chrono::milliseconds(2));
+          continue;
+        }
+        accepted.fetch_add(1);
+        if (i % kSampleEvery == 0) {
+          std::lock_guard<std::mutex> lock(samples_mu);
+          samples.push_back(Sample{p.ids[i], t});
+        }
+        ++i;
+      }
+    });
+  }
+  std::thread sampler([&] {
+    HttpConn c;
+    if (!c.Connect("127.0.0.1", d.port()).ok()) return;
+    while (!stop.load()) {
+      std::optional<Sample> s;
+      {
+        std::lock_guard<std::mutex> lock(samples_mu);
+        if (!samples.empty()) {
+          s = samples.front();
+          samples.pop_front();
+        }
+      }
+      if (!s) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(2));
+        continue;
+      }
+      Result<HttpAnswer> a = c.Request("GET", "/v1/tx/" + s->id.ToHex());
+      if (a.ok() && a->body.find("\"committed\"") != std::string::npos) {
+        latencies_ms.push_back(std::chrono::duration<double, std::milli>(Clock::now() - s->submitted).count());
+      } else {
+        std::lock_guard<std::mutex> lock(samples_mu);
+        samples.push_back(*s);  // not yet: check again after the others
+        if (samples.size() == 1) std::this_thread::sleep_for(std::chrono::milliseconds(2));
+      }
+    }
+  });
+  std::this_thread::sleep_for(std::chrono::seconds(seconds));
+  const uint64_t committed_end = CommittedTotal(meter);
+  const Clock::time_point end = Clock::now();
+  stop.store(true);
+  for (std::thread& t : clients) t.join();
+  sampler.join();
+  Result<VerifyLimit> after = MeasureVerifyLimit(triples, static_cast<unsigned>(threads), 1.0);
+  if (!after.ok()) return 1;
+  VerifyLimit limit = *before;
+  limit += *after;
+
+  const double elapsed = std::chrono::duration<double>(end - start).count();
+  const double rate = static_cast<double>(committed_end - committed_start) / elapsed;
+  std::sort(latencies_ms.begin(), latencies_ms.end());
+  auto pct = [&](double q) {
+    return latencies_ms.empty() ? 0.0 : latencies_ms[std::min(latencies_ms.size() - 1, static_cast<size_t>(q * latencies_ms.size()))];
+  };
+  std::printf("api: %zu client connections, %.1f s: %" PRIu64 " accepted, %" PRIu64 " committed, %" PRIu64
+              " retries (mempool full or nonce ahead)\n",
+              std::size(kClients), elapsed, accepted.load(), committed_end - committed_start, retries.load());
+  std::printf("  commit latency over %zu sampled transactions: p50 %.1f ms, p99 %.1f ms, max %.1f ms\n",
+              latencies_ms.size(), pct(0.5), pct(0.99), latencies_ms.empty() ? 0.0 : latencies_ms.back());
+  std::printf("  limit: %u threads of secp256k1_schnorrsig_verify, %.0f verify/s\n", limit.threads, limit.per_s);
+  std::printf("committed_tx_per_s=%.0f limit_verify_per_s=%.0f ratio=%.3f p99_commit_ms=%.0f\n", rate, limit.per_s,
+              rate / limit.per_s, pct(0.99));
+  return 0;
+}
+
+}  // namespace circuledger::bench
