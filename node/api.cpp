@@ -3,6 +3,7 @@
 #include <charconv>
 #include <nlohmann/json.hpp>
 
+#include "contracts/facts.h"
 #include "ledger/encoding.h"
 #include "node/json_views.h"
 #include "node/trace.h"
@@ -62,6 +63,25 @@ HttpResponse RejectResponse(const Status& s) {
   if (s.IsCorruption() || s.IsIoError()) return JsonError(500, "storage", s.detail());
   const unsigned code = s.reason() == Reject::kMempoolFull ? 503 : 400;
   return JsonError(code, s.RejectString(), s.detail().empty() ? s.RejectString() : s.detail());
+}
+
+// A JSON string literal: quotes, backslashes and control characters escaped.
+void AppendJsonString(std::string& out, std::string_view s) {
+  out += '"';
+  for (char c : s) {
+    if (c == '"' || c == '\\') {
+      out += '\\';
+      out += c;
+    } else if (static_cast<unsigned char>(c) < 0x20) {
+      static constexpr char kHex[] = "0123456789abcdef";
+      out += "\\u00";
+      out += kHex[(c >> 4) & 0xf];
+      out += kHex[c & 0xf];
+    } else {
+      out += c;
+    }
+  }
+  out += '"';
 }
 
 const char* StateName(TxStatus::State s) {
@@ -230,32 +250,61 @@ HttpResponse Api::GetTrace(bool lot, const std::string& id, const std::string& q
   WorkingState st(node_.store());
   if (lot ? !st.GetLot(id) : !st.GetProduct(id)) return NotFound(std::string(lot ? "unknown lot " : "unknown product ") + id);
   const TraceResult r = Trace(node_.store(), id, o);
-  json nodes = json::array();
-  for (const TraceNode& n : r.nodes) {
-    json j = {{"id", n.id}, {"depth", n.depth}};
+  // Written straight into the body: a 1,000-node trace as a JSON DOM costs more than the walk.
+  std::string out;
+  out.reserve(256 + r.nodes.size() * 256);
+  out += "{\"root\":";
+  AppendJsonString(out, id);
+  out += ",\"direction\":\"";
+  out += o.backward ? "backward" : "forward";
+  out += "\",\"offset\":" + std::to_string(o.offset) + ",\"limit\":" + std::to_string(o.limit);
+  out += ",\"truncated\":";
+  out += r.truncated ? "true" : "false";
+  out += ",\"nodes\":[";
+  for (size_t i = 0; i < r.nodes.size(); ++i) {
+    const TraceNode& n = r.nodes[i];
+    if (i) out += ',';
+    out += "{\"id\":";
+    AppendJsonString(out, n.id);
+    out += ",\"depth\":" + std::to_string(n.depth);
+    const Composition* comp = nullptr;
     if (const Lot* l = st.GetLot(n.id)) {
-      j["kind"] = "lot";
-      j["owner"] = l->owner;
-      j["status"] = LotStatusName(l->status);
-      j["composition"] = CompositionJson(l->composition);
+      out += ",\"kind\":\"lot\",\"owner\":";
+      AppendJsonString(out, l->owner);
+      out += ",\"status\":\"" + std::string(LotStatusName(l->status)) + "\"";
+      comp = &l->composition;
     } else if (const Product* p = st.GetProduct(n.id)) {
-      j["kind"] = "product";
-      j["owner"] = p->owner;
-      j["status"] = ProductStatusName(p->status);
-      j["category"] = p->category;
-      j["composition"] = CompositionJson(p->composition);
+      out += ",\"kind\":\"product\",\"owner\":";
+      AppendJsonString(out, p->owner);
+      out += ",\"status\":\"" + std::string(ProductStatusName(p->status)) + "\",\"category\":";
+      AppendJsonString(out, p->category);
+      comp = &p->composition;
     }
-    nodes.push_back(std::move(j));
+    if (comp) {
+      out += ",\"composition\":[";
+      for (size_t k = 0; k < comp->entries.size(); ++k) {
+        const MaterialAmount& m = comp->entries[k];
+        if (k) out += ',';
+        out += "{\"material\":";
+        AppendJsonString(out, m.material);
+        out += ",\"total_mg\":" + std::to_string(m.total_mg) + ",\"recycled_mg\":" + std::to_string(m.recycled_mg) +
+               ",\"recycled_percent\":\"" + contracts::FormatPercent2(m.recycled_mg, m.total_mg) + "\"}";
+      }
+      out += ']';
+    }
+    out += '}';
   }
-  json edges = json::array();
-  for (const Edge& e : r.edges) edges.push_back({{"from", e.parent}, {"to", e.child}});
-  return Ok({{"root", id},
-             {"direction", o.backward ? "backward" : "forward"},
-             {"offset", o.offset},
-             {"limit", o.limit},
-             {"truncated", r.truncated},
-             {"nodes", nodes},
-             {"edges", edges}});
+  out += "],\"edges\":[";
+  for (size_t i = 0; i < r.edges.size(); ++i) {
+    if (i) out += ',';
+    out += "{\"from\":";
+    AppendJsonString(out, r.edges[i].parent);
+    out += ",\"to\":";
+    AppendJsonString(out, r.edges[i].child);
+    out += '}';
+  }
+  out += "]}";
+  return HttpResponse{200, "application/json", std::move(out)};
 }
 
 HttpResponse Api::GetStatus() {
