@@ -58,12 +58,16 @@ Prepared Prepare(DevNode& d, const std::string& org, const std::string& next_org
   return p;
 }
 
-uint64_t CommittedTotal(HttpConn& c) {
+// The node's committed-transaction counter; a fresh connection (the node closes idle ones).
+std::optional<uint64_t> CommittedTotal(uint16_t port) {
+  HttpConn c;
+  if (!c.Connect("127.0.0.1", port).ok()) return std::nullopt;
   Result<HttpAnswer> a = c.Request("GET", "/metrics");
-  if (!a.ok()) return 0;
-  const std::string key = "circuledger_tx_committed_total ";
+  if (!a.ok()) return std::nullopt;
+  const std::string key = "\ncirculedger_tx_committed_total ";  // the sample line, not # HELP/# TYPE
   const size_t p = a->body.find(key);
-  return p == std::string::npos ? 0 : std::stoull(a->body.substr(p + key.size()));
+  if (p == std::string::npos) return std::nullopt;
+  return std::stoull(a->body.substr(p + key.size()));
 }
 
 struct Sample {
@@ -109,9 +113,8 @@ int RunApi(const std::vector<std::string>& args) {
   std::mutex samples_mu;
   std::deque<Sample> samples;
   std::vector<double> latencies_ms;
-  HttpConn meter;
-  if (!meter.Connect("127.0.0.1", d.port()).ok()) return 1;
-  const uint64_t committed_start = CommittedTotal(meter);
+  const std::optional<uint64_t> committed_start = CommittedTotal(d.port());
+  if (!committed_start) return 1;
   const Clock::time_point start = Clock::now();
   std::vector<std::thread> clients;
   for (Prepared& p : prepared) {
@@ -163,8 +166,9 @@ int RunApi(const std::vector<std::string>& args) {
     }
   });
   std::this_thread::sleep_for(std::chrono::seconds(seconds));
-  const uint64_t committed_end = CommittedTotal(meter);
+  const std::optional<uint64_t> committed_end = CommittedTotal(d.port());
   const Clock::time_point end = Clock::now();
+  if (!committed_end) return 1;
   stop.store(true);
   for (std::thread& t : clients) t.join();
   sampler.join();
@@ -174,14 +178,14 @@ int RunApi(const std::vector<std::string>& args) {
   limit += *after;
 
   const double elapsed = std::chrono::duration<double>(end - start).count();
-  const double rate = static_cast<double>(committed_end - committed_start) / elapsed;
+  const double rate = static_cast<double>(*committed_end - *committed_start) / elapsed;
   std::sort(latencies_ms.begin(), latencies_ms.end());
   auto pct = [&](double q) {
     return latencies_ms.empty() ? 0.0 : latencies_ms[std::min(latencies_ms.size() - 1, static_cast<size_t>(q * latencies_ms.size()))];
   };
   std::printf("api: %zu client connections, %.1f s: %" PRIu64 " accepted, %" PRIu64 " committed, %" PRIu64
               " retries (mempool full or nonce ahead)\n",
-              std::size(kClients), elapsed, accepted.load(), committed_end - committed_start, retries.load());
+              std::size(kClients), elapsed, accepted.load(), *committed_end - *committed_start, retries.load());
   std::printf("  commit latency over %zu sampled transactions: p50 %.1f ms, p99 %.1f ms, max %.1f ms\n",
               latencies_ms.size(), pct(0.5), pct(0.99), latencies_ms.empty() ? 0.0 : latencies_ms.back());
   std::printf("  limit: %u threads of secp256k1_schnorrsig_verify, %.0f verify/s\n", limit.threads, limit.per_s);
