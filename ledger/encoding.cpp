@@ -2,6 +2,8 @@
 // two directions cannot drift apart. Field order here IS the wire format: see ENCODING.md.
 #include "ledger/encoding.h"
 
+#include <cassert>
+
 #include "ledger/block.h"
 #include "ledger/detail/codec.h"
 #include "ledger/genesis.h"
@@ -382,6 +384,19 @@ Result<T> Decode(std::string_view bytes) {
   // Anything that decodes but would not be written this way (e.g. a big-endian archive) is refused.
   if (Encode(value) != bytes) return Status::Rejected(Reject::kNonCanonical, "re-encoding differs");
   return value;
+}
+
+std::string EncodeBlockFromBodies(const Block& block, const std::vector<std::string>& encoded_bodies) {
+  assert(encoded_bodies.size() == block.txs.size());
+  detail::Writer w;
+  Visit(w, const_cast<BlockHeader&>(block.header));
+  uint32_t n = static_cast<uint32_t>(block.txs.size());
+  w.U32(n);
+  for (size_t i = 0; i < block.txs.size(); ++i) {
+    w.Raw(std::string_view(encoded_bodies[i]).substr(1));  // without the body's own archive header
+    w.Fixed(const_cast<Signature&>(block.txs[i].sig));
+  }
+  return w.Finish();
 }
 
 #define CIRCULEDGER_CODEC(T)                  \

@@ -8,6 +8,7 @@
 
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "ledger/status.h"
 
@@ -20,5 +21,10 @@ std::string Encode(const T& value);
 
 template <class T>
 Result<T> Decode(std::string_view bytes);
+
+struct Block;
+// Encode(block) from its transactions' body encodings (Encode(tx.body) of each, in order), which
+// block validation computes anyway for the tx ids: the same bytes without encoding twice.
+std::string EncodeBlockFromBodies(const Block& block, const std::vector<std::string>& encoded_bodies);
 
 }  // namespace circuledger::ledger

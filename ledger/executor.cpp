@@ -102,9 +102,9 @@ Executor::Executor(Store& store, const ExecutorOptions& options)
 
 Status Executor::CheckTx(const Tx& tx, Hash256* id_out) const { return CheckOne(tx, id_out, nullptr, true); }
 
-Status Executor::CheckOne(const Tx& tx, Hash256* id_out, size_t* size_out, bool remember) const {
+Status Executor::CheckOne(const Tx& tx, Hash256* id_out, std::string* body_out, bool remember) const {
   if (Status s = CheckTxStateless(tx, chain_id_); !s.ok()) return s;
-  const std::string body = Encode(tx.body);
+  std::string body = Encode(tx.body);
   if (TxSizeInBlock(body.size()) + 1 > limits::kMaxTxBytes) return Status::Rejected(Reject::kOversized, "tx too large");
   const Hash256 id = TxIdOfEncodedBody(body);
   if (!sig_cache_.Contains(id, tx.sig)) {
@@ -114,16 +114,16 @@ Status Executor::CheckOne(const Tx& tx, Hash256* id_out, size_t* size_out, bool 
     if (remember) sig_cache_.Insert(id, tx.sig);
   }
   if (id_out) *id_out = id;
-  if (size_out) *size_out = TxSizeInBlock(body.size());
+  if (body_out) *body_out = std::move(body);
   return Status::Ok();
 }
 
 void Executor::CheckAll(const std::vector<Tx>& txs, std::vector<Hash256>& ids, std::vector<Status>& statuses,
-                        std::vector<size_t>& sizes) const {
+                        std::vector<std::string>& bodies) const {
   ids.assign(txs.size(), Hash256{});
   statuses.assign(txs.size(), Status::Ok());
-  sizes.assign(txs.size(), 0);
-  pool_.ParallelFor(txs.size(), [&](size_t i) { statuses[i] = CheckOne(txs[i], &ids[i], &sizes[i], true); });
+  bodies.assign(txs.size(), std::string());
+  pool_.ParallelFor(txs.size(), [&](size_t i) { statuses[i] = CheckOne(txs[i], &ids[i], &bodies[i], true); });
 }
 
 Status Executor::CheckHeader(const BlockHeader& h, const ChainTip& tip, const Params& params,
@@ -143,7 +143,9 @@ Status Executor::CheckHeader(const BlockHeader& h, const ChainTip& tip, const Pa
 Status Executor::CheckTxAgainstTip(const Tx& tx, const Hash256& id, uint64_t time_ms) const {
   try {
     const ChainTip tip = store_.Tip();
-    WorkingState state(store_);
+    // A snapshot: a block committing meanwhile must not mix its state into this check.
+    std::unique_ptr<StoreSnapshot> snapshot = store_.Snapshot();
+    WorkingState state(*snapshot);
     const BlockContext ctx{chain_id_, tip.height + 1, std::max(time_ms, tip.time_ms + 1), options_.rules};
     state.BeginTx();
     Status s = ApplyTx(state, tx, id, ctx);
@@ -158,7 +160,7 @@ Result<BlockCommit> Executor::ExecuteBlock(const Block& block, std::optional<uin
   const size_t n = block.txs.size();
   std::vector<Hash256> ids(n);
   std::vector<Status> statuses(n);
-  std::vector<size_t> sizes(n);
+  std::vector<std::string> bodies(n);
   std::unique_ptr<std::atomic<uint8_t>[]> checked(new std::atomic<uint8_t>[n]);
   for (size_t i = 0; i < n; ++i) checked[i].store(0, std::memory_order_relaxed);
   std::atomic<bool> cancel{false};
@@ -166,7 +168,7 @@ Result<BlockCommit> Executor::ExecuteBlock(const Block& block, std::optional<uin
   // every transaction whose check is done: the sequential part overlaps the verification.
   const std::function<void(size_t)> check = [&](size_t i) {
     statuses[i] = cancel.load(std::memory_order_relaxed) ? Status::Rejected(Reject::kBadTx, "not checked")
-                                                         : CheckOne(block.txs[i], &ids[i], &sizes[i], false);
+                                                         : CheckOne(block.txs[i], &ids[i], &bodies[i], false);
     checked[i].store(1, std::memory_order_release);
   };
   bool started = false;
@@ -226,12 +228,12 @@ Result<BlockCommit> Executor::ExecuteBlock(const Block& block, std::optional<uin
     BlockCommit c;
     c.writes = state.Writes();
     if (NextStateRoot(tip.state_root, c.writes) != h.state_root) return Status::Rejected(Reject::kBadStateRoot);
-    c.block_bytes = Encode(block);
+    c.block_bytes = EncodeBlockFromBodies(block, bodies);
     if (c.block_bytes.size() > params.max_block_bytes) return Status::Rejected(Reject::kBlockTooLarge, "too many bytes");
     c.block = block;
     c.block_hash = BlockHash(h);
     c.tx_ids = std::move(ids);
-    c.edges = state.Edges();
+    c.edges = state.TakeEdges();
     c.tip = ChainTip{h.height, c.block_hash, h.state_root, h.time_ms};
     return c;
   } catch (const StorageError& e) {
@@ -281,8 +283,9 @@ Result<BuiltBlock> Executor::BuildBlock(const std::vector<Tx>& candidates, uint6
 
     std::vector<Hash256> ids;
     std::vector<Status> statuses;
-    std::vector<size_t> sizes;
-    CheckAll(candidates, ids, statuses, sizes);
+    std::vector<std::string> bodies;
+    CheckAll(candidates, ids, statuses, bodies);
+    std::vector<std::string> included_bodies;
 
     ApplyScheduledValidatorChanges(state, h.height);
     h.validator_set_hash = ValidatorSetHash(state.GetValidators().active);
@@ -295,7 +298,7 @@ Result<BuiltBlock> Executor::BuildBlock(const std::vector<Tx>& candidates, uint6
         out.rejected.emplace_back(i, statuses[i]);
         continue;
       }
-      const size_t tx_bytes = sizes[i];
+      const size_t tx_bytes = TxSizeInBlock(bodies[i].size());
       if (bytes + tx_bytes > params.max_block_bytes) break;
       // A repeated candidate fails on its nonce below, so no separate duplicate check is needed.
       state.BeginTx();
@@ -309,16 +312,17 @@ Result<BuiltBlock> Executor::BuildBlock(const std::vector<Tx>& candidates, uint6
       bytes += tx_bytes;
       block.txs.push_back(candidates[i]);
       included_ids.push_back(ids[i]);
+      included_bodies.push_back(std::move(bodies[i]));
       out.included.push_back(i);
     }
     h.tx_root = MerkleRoot(included_ids);
     BlockCommit& c = out.commit;
     c.writes = state.Writes();
     h.state_root = NextStateRoot(tip.state_root, c.writes);
-    c.block_bytes = Encode(block);
+    c.block_bytes = EncodeBlockFromBodies(block, included_bodies);
     c.block_hash = BlockHash(h);
     c.tx_ids = std::move(included_ids);
-    c.edges = state.Edges();
+    c.edges = state.TakeEdges();
     c.tip = ChainTip{h.height, c.block_hash, h.state_root, h.time_ms};
     return out;
   } catch (const StorageError& e) {

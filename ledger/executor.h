@@ -127,10 +127,11 @@ class Executor {
  private:
   // Ids, stateless rules and signatures of txs, in parallel. statuses[i] is each tx's result.
   void CheckAll(const std::vector<Tx>& txs, std::vector<Hash256>& ids, std::vector<Status>& statuses,
-                std::vector<size_t>& sizes) const;
+                std::vector<std::string>& bodies) const;
   // `remember`: put a newly verified signature in the SigCache (admission and proposals; a block
   // being validated is not seen again, so it does not fill the cache).
-  Status CheckOne(const Tx& tx, Hash256* id_out, size_t* size_out, bool remember) const;
+  // Fills *body_out (when given) with Encode(tx.body).
+  Status CheckOne(const Tx& tx, Hash256* id_out, std::string* body_out, bool remember) const;
   Status CheckHeader(const BlockHeader& h, const ChainTip& tip, const Params& params, std::optional<uint64_t> now_ms) const;
 
   Store& store_;

@@ -96,6 +96,8 @@ class WorkingState {
 
   WriteSet Writes() const;
   const std::vector<Edge>& Edges() const { return edges_; }
+  // Moves the edges out (at the end of a block).
+  std::vector<Edge> TakeEdges() { return std::move(edges_); }
 
  private:
   using Value = std::variant<std::monostate, Account, Org, Lot, Product, Proposal, RecyclingRecord,

@@ -166,6 +166,22 @@ std::optional<std::string> Store::Get(const std::string& key) const {
   return value;
 }
 
+std::unique_ptr<StoreSnapshot> Store::Snapshot() const {
+  return std::unique_ptr<StoreSnapshot>(new StoreSnapshot(db_.get(), db_->GetSnapshot()));
+}
+
+StoreSnapshot::~StoreSnapshot() { db_->ReleaseSnapshot(static_cast<const leveldb::Snapshot*>(snapshot_)); }
+
+std::optional<std::string> StoreSnapshot::Get(const std::string& key) const {
+  leveldb::ReadOptions ro = Reads();
+  ro.snapshot = static_cast<const leveldb::Snapshot*>(snapshot_);
+  std::string value;
+  leveldb::Status s = db_->Get(ro, key, &value);
+  if (s.IsNotFound()) return std::nullopt;
+  if (!s.ok()) throw StorageError("database read failed: " + s.ToString());
+  return value;
+}
+
 ChainTip Store::Tip() const {
   std::lock_guard<std::mutex> lock(tip_mu_);
   return tip_;

@@ -52,6 +52,22 @@ struct StoreOptions {
   bool sync = true;                      // fsync every committed block (off only in tests/benches that say so)
 };
 
+class Store;
+
+// A consistent read-only view of the store at one moment (a LevelDB snapshot): reads through it
+// never mix state from before and after a concurrent commit. Must not outlive its Store.
+class StoreSnapshot final : public StateReader {
+ public:
+  ~StoreSnapshot() override;
+  std::optional<std::string> Get(const std::string& key) const override;
+
+ private:
+  friend class Store;
+  StoreSnapshot(leveldb::DB* db, const void* snapshot) : db_(db), snapshot_(snapshot) {}
+  leveldb::DB* db_;
+  const void* snapshot_;  // const leveldb::Snapshot*
+};
+
 class Store final : public StateReader {
  public:
   // Opens (creating if missing) the database in `dir`. Checks the stored tip when there is one:
@@ -68,6 +84,8 @@ class Store final : public StateReader {
   std::optional<std::string> Get(const std::string& key) const override;
 
   ChainTip Tip() const;
+  // A consistent view for several reads while blocks may be committed.
+  std::unique_ptr<StoreSnapshot> Snapshot() const;
   // Writes the block, its state changes, tx and trace indexes and the new tip in one synced batch.
   // The block must extend the current tip.
   Status CommitBlock(const BlockCommit& commit);

@@ -196,7 +196,7 @@ HttpResponse Api::GetAccount(const std::string& key_hex) {
   return Ok({{"key", key_hex},
              {"org", a->org},
              {"next_nonce", a->next_nonce},
-             {"pending_nonce", node_.mempool().PendingNonce(*key, a->next_nonce)},
+             {"pending_nonce", std::max(a->next_nonce, node_.PendingNonce(*key))},
              {"revoked", a->revoked != 0}});
 }
 

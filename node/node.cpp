@@ -116,6 +116,24 @@ SubmitResult Node::Submit(std::string_view tx_hex) {
   return SubmitTx(*tx);
 }
 
+uint64_t Node::PendingNonce(const PubKey& key) const {
+  // The committed nonce and the mempool are read at different moments; a block committing in
+  // between (commit, then prune) would lose the pruned run. Read the nonce again until stable.
+  uint64_t pending = 0;
+  for (int attempt = 0; attempt < 8; ++attempt) {
+    const uint64_t before = CommittedNonce(key);
+    pending = mempool_.PendingNonce(key, before);
+    if (CommittedNonce(key) == before) return pending;
+  }
+  return std::max(pending, CommittedNonce(key));
+}
+
+uint64_t Node::CommittedNonce(const PubKey& key) const {
+  WorkingState st(*store_);
+  const Account* a = st.GetAccount(key);
+  return a ? a->next_nonce : 0;
+}
+
 SubmitResult Node::SubmitTx(const Tx& tx) {
   SubmitResult r;
   r.status = executor_->CheckTx(tx, &r.id);
@@ -125,7 +143,8 @@ SubmitResult Node::SubmitTx(const Tx& tx) {
       r.state = TxStatus::State::kCommitted;
       return r;
     }
-    WorkingState st(*store_);
+    std::unique_ptr<StoreSnapshot> snapshot = store_->Snapshot();
+    WorkingState st(*snapshot);
     const Account* acc = st.GetAccount(tx.body.signer);
     const uint64_t next = acc ? acc->next_nonce : 0;
     // A transaction that could go into the next block is checked against the tip now, so most
@@ -145,6 +164,12 @@ SubmitResult Node::SubmitTx(const Tx& tx) {
       }
     }
   }
+  // A retry of a transaction whose block committed while we looked: it is committed, not invalid.
+  if (r.status.IsRejected() && r.status.reason() != Reject::kBadSignature && store_->FindTx(r.id)) {
+    r.status = Status::Ok();
+    r.state = TxStatus::State::kCommitted;
+    return r;
+  }
   if (r.status.IsCorruption()) {
     log_.Error("storage failure: ", r.status.ToString());
   } else {
@@ -155,13 +180,17 @@ SubmitResult Node::SubmitTx(const Tx& tx) {
 
 TxStatus Node::StatusOf(const Hash256& id) const {
   TxStatus s;
+  // Order matters: the producer commits a block before it prunes the mempool, and records a
+  // reject before it evicts, so looking in the mempool first never misses a transaction that
+  // moves on meanwhile.
+  const bool pending = mempool_.Contains(id);
   if (auto loc = store_->FindTx(id)) {
     s.state = TxStatus::State::kCommitted;
     s.height = loc->height;
     s.index = loc->index;
     return s;
   }
-  if (mempool_.Contains(id)) {
+  if (pending) {
     s.state = TxStatus::State::kPending;
     return s;
   }
@@ -220,8 +249,8 @@ bool Node::Produce() {
   if (built.ok()) {
     for (const auto& [index, status] : built->rejected) {
       const Hash256 id = TxId(ready[index].body);
+      RecordReject(id, status);  // before Evict: StatusOf must find it in one place or the other
       mempool_.Evict(id);
-      RecordReject(id, status);
       log_.Debug("left out tx ", id.ToHex(), ": ", status.ToString());
     }
     if (built->commit.block.txs.empty()) return true;

@@ -53,6 +53,9 @@ class Node {
   SubmitResult Submit(std::string_view tx_hex);
   SubmitResult SubmitTx(const ledger::Tx& tx);
   TxStatus StatusOf(const ledger::Hash256& id) const;
+  // The nonce a new transaction of `key` should use: committed nonce plus the waiting run.
+  uint64_t PendingNonce(const ledger::PubKey& key) const;
+  uint64_t CommittedNonce(const ledger::PubKey& key) const;
 
   const Config& config() const { return config_; }
   const ledger::Genesis& genesis() const { return genesis_; }

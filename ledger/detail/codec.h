@@ -55,6 +55,10 @@ class Writer {
     ar_(n);
     for (T& x : v) each(x);
   }
+  // Bytes already in canonical form (a part encoded earlier), written as they are.
+  void Raw(std::string_view bytes) {
+    if (!bytes.empty()) ar_(cereal::binary_data(const_cast<char*>(bytes.data()), bytes.size()));
+  }
   std::string Finish() { return std::move(os_).str(); }
 
  private:

@@ -34,6 +34,11 @@ TEST_CASE("block: a built block executes to the same commit", "[block]") {
   Result<BlockCommit> r = c.executor().ExecuteBlock(b, b.header.time_ms);
   REQUIRE(r.ok());
   CHECK(r->tip.state_root == b.header.state_root);
+  // The stored bytes, assembled from the transactions' body encodings, are the canonical ones.
+  CHECK(r->block_bytes == Encode(b));
+  std::vector<std::string> bodies;
+  for (const Tx& t : b.txs) bodies.push_back(Encode(t.body));
+  CHECK(EncodeBlockFromBodies(b, bodies) == Encode(b));
   REQUIRE(c.executor().Commit(*r).ok());
   CHECK(c.store().Tip().height == 1);
   CHECK(c.store().FindTx(TxId(b.txs[0].body))->height == 1);
