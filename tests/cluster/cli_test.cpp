@@ -2,7 +2,8 @@
 // controlled environment (HOME, CIRCULEDGER_NODE, CIRCULEDGER_KEYSTORE, CIRCULEDGER_PASSWORD and
 // nothing else; stdin is /dev/null, so a missing password source fails instead of prompting), its
 // stdout, stderr and exit code captured, every run bounded by a timeout. Effects are checked with
-// `circuledger ... --json` and with GET over raw HTTP (LedgerClient), never with the wallet library.
+// `circuledger ... --json` and with GET over raw HTTP (LedgerClient), never with the wallet
+// library.
 //
 // 1. every operation of the CLI exits 0 and does what it says (wallet/README.md, scripts/demo);
 // 2. ledger rejects exit 2 with the reject string and leave height and state root as they were;
@@ -18,6 +19,7 @@
 #include <cerrno>
 #include <chrono>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <map>
 #include <set>
@@ -53,7 +55,8 @@ struct CliRun {
   std::string Describe() const {
     std::string line = "circuledger";
     for (const std::string& a : args) line += " '" + a + "'";
-    return line + "\n  exit " + std::to_string(code) + "\n  stdout: " + out + "\n  stderr: " + err;
+    line += code < 0 ? "\n  timed out (killed)" : "\n  exit " + std::to_string(code);
+    return line + "\n  stdout: " + out + "\n  stderr: " + err;
   }
   // stdout as JSON; null when it does not parse.
   json Json() const { return json::parse(out, nullptr, /*allow_exceptions=*/false); }
@@ -87,7 +90,13 @@ CliRun RunCli(const std::vector<std::string>& args, const Env& env,
   const int null_fd = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
   const pid_t parent = ::getpid();
   const pid_t pid = ::fork();
-  if (pid < 0) throw std::runtime_error(std::string("fork failed: ") + std::strerror(errno));
+  if (pid < 0) {
+    const std::string why = std::strerror(errno);
+    for (int fd : {out_pipe[0], out_pipe[1], err_pipe[0], err_pipe[1], null_fd}) {
+      if (fd >= 0) ::close(fd);
+    }
+    throw std::runtime_error("fork failed: " + why);
+  }
   if (pid == 0) {
     // Async-signal-safe calls only from here on.
     ::prctl(PR_SET_PDEATHSIG, SIGKILL);
@@ -109,7 +118,8 @@ CliRun RunCli(const std::vector<std::string>& args, const Env& env,
   int open_fds = 2;
   bool killed = false;
   while (open_fds > 0) {
-    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
+    const auto left =
+        std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
     if (left.count() <= 0) {
       ::kill(pid, SIGKILL);
       killed = true;
@@ -146,6 +156,7 @@ CliRun RunCli(const std::vector<std::string>& args, const Env& env,
       ::kill(pid, SIGKILL);
       killed = true;
     }
+    if (Clock::now() >= deadline + std::chrono::seconds(10)) break;  // unkillable: give up
     std::this_thread::sleep_for(std::chrono::milliseconds(2));
   }
   if (killed) run.code = -1;
@@ -217,16 +228,17 @@ class Wallet {
   std::string keystore_;
 };
 
+using Triples = std::vector<std::tuple<std::string, uint64_t, uint64_t>>;
+
 // The (material, total_mg, recycled_mg) triples of a composition JSON array.
-std::vector<std::tuple<std::string, uint64_t, uint64_t>> Masses(const json& composition) {
-  std::vector<std::tuple<std::string, uint64_t, uint64_t>> out;
+Triples Masses(const json& composition) {
+  Triples out;
   for (const json& m : composition) {
     out.emplace_back(m.at("material").get<std::string>(), m.at("total_mg").get<uint64_t>(),
                      m.at("recycled_mg").get<uint64_t>());
   }
   return out;
 }
-using Triples = std::vector<std::tuple<std::string, uint64_t, uint64_t>>;
 
 std::set<std::pair<std::string, std::string>> Edges(const json& trace) {
   std::set<std::pair<std::string, std::string>> out;
@@ -248,9 +260,9 @@ bool Contains(const std::string& haystack, const std::string& needle) {
 
 constexpr uint64_t kKg = 1000 * 1000;  // mg
 
-const char* const kDevOrgs[] = {"admin-1",  "admin-2",   "mine",      "refinery", "cellmaker",
-                                "oem",      "repairer",  "fleet",     "collector", "recycler",
-                                "petchem",  "bottler",   "certifier", "regulator"};
+const char* const kDevOrgs[] = {"admin-1", "admin-2",  "mine",      "refinery",  "cellmaker",
+                                "oem",     "repairer", "fleet",     "collector", "recycler",
+                                "petchem", "bottler",  "certifier", "regulator"};
 
 }  // namespace
 
@@ -268,6 +280,11 @@ TEST_CASE("cli: every operation through the circuledger binary commits and shows
     for (const json& k : list.at("keys")) listed[k.at("name")] = k.at("public_key");
     REQUIRE(listed.size() == std::size(kDevOrgs));
     for (const char* org : kDevOrgs) CHECK(listed[org] == node.Key(org).Public().ToHex());
+    // Files 0600 in a 0700 directory (wallet/README.md, keystore file format).
+    namespace fs = std::filesystem;
+    CHECK((fs::status(w.keystore()).permissions() & fs::perms::all) == fs::perms::owner_all);
+    CHECK((fs::status(w.keystore() + "/mine.json").permissions() & fs::perms::all) ==
+          (fs::perms::owner_read | fs::perms::owner_write));
   }
 
   // Lot ids are GS1 URNs and Digital Link URIs in places: they travel percent-encoded.
@@ -289,7 +306,8 @@ TEST_CASE("cli: every operation through the circuledger binary commits and shows
     CHECK(tx["tx"]["signer"] == node.Key("mine").Public().ToHex());
   }
   w.Commit({"lot", "create", "co-w", "--composition", "Co=100kg", "--as", "mine"});
-  w.Commit({"lot", "create", "co-r", "--composition", "Co=400kg,recycled=400kg", "--as", "recycler"});
+  w.Commit(
+      {"lot", "create", "co-r", "--composition", "Co=400kg,recycled=400kg", "--as", "recycler"});
   w.Commit({"lot", "create", "co-r2", "--composition", "Co=100kg/100kg", "--as", "recycler"});
   {
     const json lot = w.Ok({"show", "lot", co_v});
@@ -313,9 +331,9 @@ TEST_CASE("cli: every operation through the circuledger binary commits and shows
   CHECK(api.GetJson("/v1/lots/co-r2")["owner"] == "refinery");
 
   // transform, controlled blending: each output gets floor(T_out * R_in / T_in) recycled.
-  const json blend = w.Commit({"transform", "--input", "co-w", "--input", "co-r2", "--output",
-                               "co-blend-a@Co=150kg", "--output", "co-blend-b@Co=49kg", "--as",
-                               "refinery"});
+  const json blend =
+      w.Commit({"transform", "--input", "co-w", "--input", "co-r2", "--output",
+                "co-blend-a@Co=150kg", "--output", "co-blend-b@Co=49kg", "--as", "refinery"});
   {
     const json a = w.Ok({"show", "lot", "co-blend-a"});
     CHECK(Masses(a["composition"]) == Triples{{"Co", 150 * kKg, 75 * kKg}});
@@ -343,11 +361,15 @@ TEST_CASE("cli: every operation through the circuledger binary commits and shows
 
   // assemble from 600 kg virgin + 400 kg recycled Co: a 900 kg product holds exactly
   // 900 * 400 / 1000 = 360 kg recycled; the 90 kg leftover 36 kg.
-  const json asm_tx = w.Commit({"assemble", "--input", co_v, "--input", "co-r", "--product", bat,
-                                "--category", "battery.ev", "--model", "VM-75", "--composition",
-                                "Co=900kg", "--attr", "spare_parts_years=10", "--attr",
-                                "capacity_wh=75000", "--leftover", "co-left@Co=90kg", "--as",
-                                "oem"});
+  // Flag and value pairs read better together.
+  // clang-format off
+  const std::vector<std::string> assemble = {
+      "assemble", "--input", co_v, "--input", "co-r", "--product", bat,
+      "--category", "battery.ev", "--model", "VM-75", "--composition", "Co=900kg",
+      "--attr", "spare_parts_years=10", "--attr", "capacity_wh=75000",
+      "--leftover", "co-left@Co=90kg", "--as", "oem"};
+  // clang-format on
+  const json asm_tx = w.Commit(assemble);
   {
     const json p = w.Ok({"show", "product", bat});
     CHECK(p["id"] == bat);
@@ -470,7 +492,8 @@ TEST_CASE("cli: every operation through the circuledger binary commits and shows
     CHECK(org["name"] == "NewCo Metals");
     CHECK(org["status"] == "active");
     CHECK(org["keys"] == json::array({newco_key}));
-    CHECK(org["roles"].get<std::set<std::string>>() == std::set<std::string>{"supplier", "recycler"});
+    CHECK(org["roles"].get<std::set<std::string>>() ==
+          std::set<std::string>{"supplier", "recycler"});
     w.Commit({"lot", "create", "newco-lot-1", "--composition", "Cu=1kg", "--as", "newco"});
     CHECK(api.GetJson("/v1/lots/newco-lot-1")["owner"] == "newco");
     const json org2 = w.Ok({"show", "org", "mine"});
@@ -500,14 +523,13 @@ TEST_CASE("cli: every operation through the circuledger binary commits and shows
   {
     const json t = w.Ok({"trace", "r-co-1", "--backward"});
     CHECK(t["truncated"] == false);
-    CHECK(Edges(t) == std::set<std::pair<std::string, std::string>>{
-                          {bat, "r-co-1"},
-                          {co_v, bat},
-                          {"co-r", bat},
-                          {"pcam-1", bat},
-                          {"co-blend-a", "pcam-1"},
-                          {"co-w", "co-blend-a"},
-                          {"co-r2", "co-blend-a"}});
+    CHECK(Edges(t) == std::set<std::pair<std::string, std::string>>{{bat, "r-co-1"},
+                                                                    {co_v, bat},
+                                                                    {"co-r", bat},
+                                                                    {"pcam-1", bat},
+                                                                    {"co-blend-a", "pcam-1"},
+                                                                    {"co-w", "co-blend-a"},
+                                                                    {"co-r2", "co-blend-a"}});
     CHECK(NodeDepths(t) == std::map<std::string, uint64_t>{{"r-co-1", 0},
                                                            {bat, 1},
                                                            {co_v, 2},
@@ -524,10 +546,9 @@ TEST_CASE("cli: every operation through the circuledger binary commits and shows
   // trace --forward: what the recycled cobalt became (the product id is a URI: percent-encoded).
   {
     const json t = w.Ok({"trace", "co-r", "--forward"});
-    CHECK(Edges(t) == std::set<std::pair<std::string, std::string>>{{"co-r", bat},
-                                                                    {"co-r", "co-left"},
-                                                                    {bat, "old-module-1"},
-                                                                    {bat, "r-co-1"}});
+    CHECK(Edges(t) ==
+          std::set<std::pair<std::string, std::string>>{
+              {"co-r", bat}, {"co-r", "co-left"}, {bat, "old-module-1"}, {bat, "r-co-1"}});
     const json p = w.Ok({"trace", bat, "--forward"});
     CHECK(p["root"] == bat);
     CHECK(NodeDepths(p) ==
@@ -559,8 +580,8 @@ TEST_CASE("cli: ledger rejects exit 2 with the reject string and change nothing"
   api.Commit("mine", ledger::CreateLot{"ore-1", Comp({{"Co", 1000 * kKg}})});
   api.Commit("mine", ledger::CreateLot{"ore-2", Comp({{"Co", 1000 * kKg}, {"Ni", 500 * kKg}})});
   api.Commit("mine", ledger::CreateLot{"ore-3", Comp({{"Co", 10 * kKg}})});
-  api.Commit("mine",
-             ledger::Transform{{"ore-1"}, {ledger::OutputLot{"ore-1a", Comp({{"Co", 900 * kKg}})}}, {}});
+  api.Commit("mine", ledger::Transform{
+                         {"ore-1"}, {ledger::OutputLot{"ore-1a", Comp({{"Co", 900 * kKg}})}}, {}});
   REQUIRE(api.GetJson("/v1/lots/ore-1")["status"] == "consumed");
 
   struct Case {
@@ -570,9 +591,13 @@ TEST_CASE("cli: ledger rejects exit 2 with the reject string and change nothing"
   };
   const std::vector<Case> cases = {
       {"lot-already-consumed", "mine", {"transfer", "ore-1", "--to", "refinery"}},
-      {"mass-created", "mine", {"transform", "--input", "ore-2", "--output", "x-1@Co=1000.001kg,Ni=500kg"}},
+      {"mass-created",
+       "mine",
+       {"transform", "--input", "ore-2", "--output", "x-1@Co=1000.001kg,Ni=500kg"}},
       {"role-not-allowed", "fleet", {"lot", "create", "f-1", "--composition", "Co=1kg"}},
-      {"recycled-not-allowed", "mine", {"lot", "create", "r-1", "--composition", "Co=5kg,recycled=1kg"}},
+      {"recycled-not-allowed",
+       "mine",
+       {"lot", "create", "r-1", "--composition", "Co=5kg,recycled=1kg"}},
       {"not-owner", "refinery", {"transfer", "ore-3", "--to", "fleet"}},
       {"id-exists", "mine", {"lot", "create", "ore-2", "--composition", "Co=1kg"}},
   };
@@ -615,8 +640,8 @@ TEST_CASE("cli: keystore, connection, not-found and usage failures have their ex
   const auto account = [&] { return api.GetJson("/v1/accounts/" + mine_pub); };
   const StatusTip tip0 = api.Tip();
   const json acc0 = account();
-  const std::vector<std::string> create = {"lot", "create", "w-1", "--composition", "Co=1kg",
-                                           "--as", "mine"};
+  const std::vector<std::string> create = {"lot",    "create", "w-1", "--composition",
+                                           "Co=1kg", "--as",   "mine"};
 
   SECTION("a wrong password exits 4, names the key and submits nothing") {
     Env env_b = w.BaseEnv();
@@ -709,7 +734,8 @@ TEST_CASE("cli: keystore, connection, not-found and usage failures have their ex
       CHECK(Contains(r.err, message));
       CHECK(r.out.empty());
     }
-    const CliRun o = RunCli({"transform", "--input", "x", "--output", "y@Co=1kk", "--as", "mine"}, env_a);
+    const CliRun o =
+        RunCli({"transform", "--input", "x", "--output", "y@Co=1kk", "--as", "mine"}, env_a);
     INFO(o.Describe());
     CHECK(o.code == 1);
     CHECK(Contains(o.err, "unknown unit \"kk\""));
