@@ -134,7 +134,9 @@ void WorkingState::RollbackTx() {
 
 WriteSet WorkingState::Writes() const {
   WriteSet out;
-  for (const auto& [key, slot] : slots_) {
+  for (const auto& entry : slots_) {  // not a structured binding: clang 14 cannot capture those
+    const std::string& key = entry.first;
+    const Slot& slot = entry.second;
     if (!slot.dirty) continue;
     std::visit(
         [&](const auto& v) {
