@@ -109,7 +109,7 @@ NodeProcessOptions RaceOptions() {
 
 }  // namespace
 
-TEST_CASE("cluster bug: GET /v1/tx answers 404 for a transaction while its block commits",
+TEST_CASE("cluster: GET /v1/tx never answers 404 for an accepted transaction while its block commits",
           "[cluster][commit-race]") {
   NodeProcess node(RaceOptions());
   Race race(node);
@@ -125,7 +125,7 @@ TEST_CASE("cluster bug: GET /v1/tx answers 404 for a transaction while its block
   CHECK(race.anomalies.size() == 0);
 }
 
-TEST_CASE("cluster bug: re-posting a transaction while its block commits answers 400",
+TEST_CASE("cluster: re-posting a transaction while its block commits is never refused",
           "[cluster][commit-race]") {
   NodeProcess node(RaceOptions());
   Race race(node);
@@ -143,7 +143,7 @@ TEST_CASE("cluster bug: re-posting a transaction while its block commits answers
   CHECK(race.anomalies.size() == 0);
 }
 
-TEST_CASE("cluster bug: GET /v1/accounts pending_nonce lags behind while a block commits",
+TEST_CASE("cluster: GET /v1/accounts pending_nonce never lags behind while a block commits",
           "[cluster][commit-race]") {
   NodeProcess node(RaceOptions());
   Race race(node);
