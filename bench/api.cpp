@@ -79,7 +79,7 @@ struct Sample {
 
 int RunApi(const std::vector<std::string>& args) {
   uint64_t seconds = 10;
-  uint64_t per_client = 16000;
+  uint64_t per_client = 40000;
   uint64_t threads = std::max(1u, std::thread::hardware_concurrency());
   Flags flags;
   flags.AddUint("seconds", &seconds, 1, 3600, "length of the timed phase");
