@@ -61,17 +61,18 @@ class Status {
   std::string detail_;
 };
 
-// Either a value or a non-ok Status.
-template <class T>
-class Result {
+// Either a value or a non-ok status. Generic over the status type so the wallet's Status (whose
+// kinds map to CLI exit codes) shares this template: Result<T> below is the ledger's.
+template <class T, class S>
+class ResultOf {
  public:
-  Result(T value) : v_(std::move(value)) {}  // NOLINT: implicit by design
-  Result(Status status) : v_(std::move(status)) { assert(!std::get<Status>(v_).ok()); }  // NOLINT
+  ResultOf(T value) : v_(std::move(value)) {}  // NOLINT: implicit by design
+  ResultOf(S status) : v_(std::move(status)) { assert(!std::get<S>(v_).ok()); }  // NOLINT
 
   bool ok() const { return std::holds_alternative<T>(v_); }
-  const Status& status() const {
-    static const Status kOk;
-    return ok() ? kOk : std::get<Status>(v_);
+  const S& status() const {
+    static const S kOk;
+    return ok() ? kOk : std::get<S>(v_);
   }
   T& value() & { assert(ok()); return std::get<T>(v_); }
   const T& value() const& { assert(ok()); return std::get<T>(v_); }
@@ -82,7 +83,10 @@ class Result {
   const T& operator*() const& { return value(); }
 
  private:
-  std::variant<T, Status> v_;
+  std::variant<T, S> v_;
 };
+
+template <class T>
+using Result = ResultOf<T, Status>;
 
 }  // namespace circuledger::ledger

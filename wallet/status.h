@@ -13,6 +13,8 @@
 #include <utility>
 #include <variant>
 
+#include "ledger/status.h"
+
 namespace circuledger::wallet {
 
 class Status {
@@ -90,37 +92,8 @@ class Status {
   std::string reject_;
 };
 
-// Either a value or a non-ok Status.
+// Either a value or a non-ok wallet Status (the ledger's template, with this Status).
 template <class T>
-class Result {
- public:
-  Result(T value) : v_(std::move(value)) {}  // NOLINT: implicit by design
-  Result(Status status) : v_(std::move(status)) { assert(!std::get<Status>(v_).ok()); }  // NOLINT
-
-  bool ok() const { return std::holds_alternative<T>(v_); }
-  const Status& status() const {
-    static const Status kOk;
-    return ok() ? kOk : std::get<Status>(v_);
-  }
-  T& value() & {
-    assert(ok());
-    return std::get<T>(v_);
-  }
-  const T& value() const& {
-    assert(ok());
-    return std::get<T>(v_);
-  }
-  T&& value() && {
-    assert(ok());
-    return std::get<T>(std::move(v_));
-  }
-  T* operator->() { return &value(); }
-  const T* operator->() const { return &value(); }
-  T& operator*() & { return value(); }
-  const T& operator*() const& { return value(); }
-
- private:
-  std::variant<T, Status> v_;
-};
+using Result = ledger::ResultOf<T, Status>;
 
 }  // namespace circuledger::wallet
