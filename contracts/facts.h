@@ -1,8 +1,9 @@
 // contracts/facts.h: the facts a compliance rule may read about a product.
 //
-// The ledger implements ProductFacts over its own Product type when it checks an assembly; the rule
-// language (a later issue) evaluates expressions against this interface only, so contracts/ never
-// sees ledger types. Implementations are read-only views owned by the caller and are not
+// The ledger implements ProductFacts over its own Product type when it checks an assembly, and over
+// the inputs and outputs of a recycle transaction for recovery rules; the rule evaluator
+// (contracts/evaluator.h) reads facts through this interface only, so contracts/ never sees
+// ledger types. Implementations are read-only views owned by the caller and are not
 // thread-safe unless they say so.
 #pragma once
 
@@ -18,9 +19,12 @@ class ProductFacts {
  public:
   virtual ~ProductFacts() = default;
   virtual std::string_view Category() const = 0;
-  // Total and recycled mass of one material; 0 when the product does not contain it.
+  // Total and recycled mass of one material; 0 when the product does not contain it. On a
+  // recycling: the mass that went in.
   virtual uint64_t Mass(std::string_view material) const = 0;
   virtual uint64_t RecycledMass(std::string_view material) const = 0;
+  // On a recycling: the mass of the material recovered into output lots. 0 for a product.
+  virtual uint64_t RecoveredMass(std::string_view material) const = 0;
   // A declared integer attribute, or nullopt when the product does not declare it.
   virtual std::optional<int64_t> Attribute(std::string_view name) const = 0;
   virtual uint64_t RepairCount() const = 0;

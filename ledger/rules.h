@@ -28,6 +28,7 @@ class ProductFactsView final : public contracts::ProductFacts {
   std::string_view Category() const override { return p_.category; }
   uint64_t Mass(std::string_view material) const override { return p_.composition.Total(material); }
   uint64_t RecycledMass(std::string_view material) const override { return p_.composition.Recycled(material); }
+  uint64_t RecoveredMass(std::string_view) const override { return 0; }
   std::optional<int64_t> Attribute(std::string_view name) const override;
   uint64_t RepairCount() const override { return p_.repairs.size(); }
   bool HasAttestation(std::string_view kind) const override;

@@ -1,0 +1,190 @@
+// The evaluator: exactness at the boundaries, defined cases, errors, effective dates, bounds.
+#include <catch2/catch.hpp>
+
+#include "contracts/compiler.h"
+#include "contracts/evaluator.h"
+#include "contracts/limits.h"
+#include "contracts/time.h"
+#include "fake_facts.h"
+
+using namespace circuledger::contracts;
+using circuledger::contracts::testing::FakeFacts;
+
+namespace {
+
+struct Compiled {
+  std::string source;
+  RuleSet set;
+};
+
+Compiled CompileRule(std::string_view expr, std::string_view extra = "", std::string_view on = "assemble") {
+  Compiled c;
+  c.source = "ruleset \"t\" version 1\nrule \"r\" {\n  mode enforce\n  on " + std::string(on) +
+             "\n  categories \"battery.*\"\n" + std::string(extra) + "  require " + std::string(expr) + "\n}\n";
+  auto r = Compile(c.source);
+  if (auto* e = std::get_if<CompileError>(&r)) FAIL("compile error " << e->ToString());
+  c.set = std::get<RuleSet>(std::move(r));
+  return c;
+}
+
+Outcome Eval(std::string_view expr, const FakeFacts& f) {
+  const Compiled c = CompileRule(expr);
+  std::string err;
+  const Outcome o = Evaluate(c.set.rules[0], f, &err);
+  INFO("error: " << err);
+  return o;
+}
+
+FakeFacts Cobalt(uint64_t total, uint64_t recycled) {
+  FakeFacts f;
+  f.materials["Co"] = {total, recycled, 0};
+  return f;
+}
+
+}  // namespace
+
+TEST_CASE("evaluator: 16% of 1,000,000 mg is 160,000 mg exactly", "[contracts]") {
+  CHECK(Eval("recycled_share(\"Co\") >= 16%", Cobalt(1'000'000, 160'000)) == Outcome::kPass);
+  CHECK(Eval("recycled_share(\"Co\") >= 16%", Cobalt(1'000'000, 159'999)) == Outcome::kFail);
+  CHECK(Eval("recycled_mass(\"Co\") >= 16% * mass(\"Co\")", Cobalt(1'000'000, 160'000)) == Outcome::kPass);
+  CHECK(Eval("recycled_mass(\"Co\") >= 16% * mass(\"Co\")", Cobalt(1'000'000, 159'999)) == Outcome::kFail);
+  // Decimals of a percent are exact too: 12.34% of 10,000,000 mg is 1,234,000 mg.
+  CHECK(Eval("recycled_share(\"Co\") >= 12.34%", Cobalt(10'000'000, 1'234'000)) == Outcome::kPass);
+  CHECK(Eval("recycled_share(\"Co\") >= 12.34%", Cobalt(10'000'000, 1'233'999)) == Outcome::kFail);
+  // Largest masses the ledger allows still compare exactly.
+  const uint64_t big = 64'000'000'000'000'000ull;
+  CHECK(Eval("recycled_share(\"Co\") >= 16%", Cobalt(big, big / 100 * 16)) == Outcome::kPass);
+  CHECK(Eval("recycled_share(\"Co\") >= 16%", Cobalt(big, big / 100 * 16 - 1)) == Outcome::kFail);
+}
+
+TEST_CASE("evaluator: a material the product lacks has mass 0 and share 0", "[contracts]") {
+  const FakeFacts none = Cobalt(0, 0);
+  CHECK(Eval("mass(\"Ni\") == 0", none) == Outcome::kPass);
+  CHECK(Eval("recycled_share(\"Ni\") == 0%", none) == Outcome::kPass);
+  CHECK(Eval("recycled_share(\"Ni\") >= 6%", none) == Outcome::kFail);
+  CHECK(Eval("mass(\"Ni\") == 0 or recycled_share(\"Ni\") >= 6%", none) == Outcome::kPass);
+}
+
+TEST_CASE("evaluator: arithmetic is exact and errors are outcomes, not crashes", "[contracts]") {
+  FakeFacts f = Cobalt(3, 1);
+  f.attributes["spare_parts_years"] = 7;
+  CHECK(Eval("recycled_mass(\"Co\") / mass(\"Co\") * 3 == 1mg / 1mg", f) == Outcome::kPass);  // 1/3 * 3 == 1
+  CHECK(Eval("-attr(\"spare_parts_years\") + 10 == 3", f) == Outcome::kPass);
+  CHECK(Eval("attr(\"spare_parts_years\") >= 7 and has_attr(\"spare_parts_years\")", f) == Outcome::kPass);
+  CHECK(Eval("not has_attr(\"capacity_wh\")", f) == Outcome::kPass);
+  std::string err;
+  const Compiled div0 = CompileRule("mass(\"Co\") / mass(\"Ni\") > 0");
+  CHECK(Evaluate(div0.set.rules[0], f, &err) == Outcome::kError);
+  CHECK(err == "division by zero");
+  const Compiled undeclared = CompileRule("attr(\"capacity_wh\") > 2000");
+  CHECK(Evaluate(undeclared.set.rules[0], f, &err) == Outcome::kError);
+  CHECK(err.find("not declared") != std::string::npos);
+  // Short-circuit: the right side is not evaluated when the left decides.
+  CHECK(Eval("not has_attr(\"capacity_wh\") or attr(\"capacity_wh\") > 2000", f) == Outcome::kPass);
+  CHECK(Eval("mass(\"Ni\") > 0 and mass(\"Co\") / mass(\"Ni\") > 0", f) == Outcome::kFail);
+  // 10^18^3 overflows 128 bits: an error.
+  const Compiled overflow = CompileRule("1000000000000000000 * 1000000000000000000 * 1000000000000000000 > 0");
+  CHECK(Evaluate(overflow.set.rules[0], f, &err) == Outcome::kError);
+  CHECK(err == "arithmetic overflow");
+}
+
+TEST_CASE("evaluator: categories, attestations, repairs and time", "[contracts]") {
+  FakeFacts f;
+  f.category = "battery.ev";
+  f.repairs = 2;
+  f.attestations.insert("recycled-content-audit");
+  f.time_ms = *ParseUtc("2031-08-18");
+  CHECK(Eval("category == \"battery.ev\" and category != \"battery.sli\"", f) == Outcome::kPass);
+  CHECK(Eval("category matches \"battery.*\"", f) == Outcome::kPass);
+  CHECK(Eval("category matches \"packaging.*\"", f) == Outcome::kFail);
+  CHECK(Eval("has_attestation(\"recycled-content-audit\") and repair_count == 2", f) == Outcome::kPass);
+  CHECK(Eval("time >= 2031-08-18", f) == Outcome::kPass);
+  CHECK(Eval("time > 2031-08-18", f) == Outcome::kFail);
+}
+
+TEST_CASE("rule: category patterns", "[contracts]") {
+  CHECK(CategoryMatches("battery.*", "battery.ev"));
+  CHECK(CategoryMatches("battery.*", "battery.ev.lfp"));
+  CHECK_FALSE(CategoryMatches("battery.*", "battery"));
+  CHECK_FALSE(CategoryMatches("battery.*", "batteryx.ev"));
+  CHECK(CategoryMatches("battery.ev", "battery.ev"));
+  CHECK_FALSE(CategoryMatches("battery.ev", "battery.ev.lfp"));
+  CHECK(CategoryMatches("*", "anything"));
+}
+
+TEST_CASE("rule: not in force one millisecond before its start, in force at it", "[contracts]") {
+  const Compiled c = CompileRule("true", "  from 2031-08-18\n  until 2036-08-18\n");
+  const Rule& r = c.set.rules[0];
+  const uint64_t start = *ParseUtc("2031-08-18");
+  const uint64_t end = *ParseUtc("2036-08-18");
+  CHECK_FALSE(r.InForceAt(start - 1));
+  CHECK(r.InForceAt(start));
+  CHECK(r.InForceAt(end - 1));
+  CHECK_FALSE(r.InForceAt(end));
+}
+
+TEST_CASE("explain: the figures a rule used", "[contracts]") {
+  const Compiled c = CompileRule("mass(\"Co\") == 0 or recycled_share(\"Co\") >= 16%");
+  const Evaluation e = Explain(c.set.rules[0], Cobalt(1'000'000, 159'999), c.source);
+  CHECK(e.outcome == Outcome::kFail);
+  REQUIRE(e.figures.size() == 2);
+  CHECK(e.figures[0].expr == "mass(\"Co\") == 0");
+  CHECK(e.figures[0].left == "1000000 mg");
+  CHECK(e.figures[0].right == "0");
+  CHECK_FALSE(e.figures[0].holds);
+  CHECK(e.figures[1].expr == "recycled_share(\"Co\") >= 16%");
+  CHECK(e.figures[1].left == "15.99%");
+  CHECK(e.figures[1].right == "16.00%");
+  CHECK_FALSE(e.figures[1].holds);
+  CHECK(e.steps == c.set.rules[0].program.code.size());
+}
+
+// The longest rule the compiler accepts evaluates within the step limit; one instruction more is
+// refused at compile time (and so at registration).
+TEST_CASE("bounds: a rule at the size limit evaluates, one over is refused", "[contracts]") {
+  // "true and true and ... and true" with k operands is 3k - 2 instructions (an operand, and a
+  // jump and a pop per 'and'); each leading 'not' adds one.
+  auto rule_of_size = [](size_t instructions) {
+    const size_t k = (instructions + 2) / 3;
+    std::string e(instructions - (3 * k - 2), '!');
+    std::string out;
+    for (char c : e) out += (c == '!') ? "not " : "";
+    out += "true";
+    for (size_t i = 1; i < k; ++i) out += " and true";
+    return out;
+  };
+  const Compiled at_limit = CompileRule(rule_of_size(limits::kMaxInstructions));
+  REQUIRE(at_limit.set.rules[0].program.code.size() == limits::kMaxInstructions);
+  FakeFacts f;
+  const Evaluation e = Explain(at_limit.set.rules[0], f, at_limit.source);
+  INFO(e.error);
+  CHECK(e.outcome != Outcome::kError);
+  CHECK(e.steps == limits::kMaxInstructions);
+  CHECK(e.steps <= limits::kMaxEvalSteps);
+
+  const std::string over_src = "ruleset \"t\" version 1\nrule \"r\" { mode enforce categories \"a\" require " +
+                               rule_of_size(limits::kMaxInstructions + 1) + " }";
+  auto over = Compile(over_src);
+  REQUIRE(std::holds_alternative<CompileError>(over));
+  CHECK(std::get<CompileError>(over).message.find("compiles to " + std::to_string(limits::kMaxInstructions + 1) +
+                                                  " instructions") != std::string::npos);
+}
+
+TEST_CASE("evaluator: a damaged program is an error, never a crash", "[contracts]") {
+  Compiled c = CompileRule("mass(\"Co\") >= 1kg");
+  FakeFacts f = Cobalt(2'000'000, 0);
+  std::string err;
+  Rule bad = c.set.rules[0];
+  bad.program.code[0].arg = 99;  // string index out of range
+  CHECK(Evaluate(bad, f, &err) == Outcome::kError);
+  bad = c.set.rules[0];
+  bad.program.code.pop_back();  // leaves two numbers on the stack
+  CHECK(Evaluate(bad, f, &err) == Outcome::kError);
+  bad = c.set.rules[0];
+  bad.program.code.insert(bad.program.code.begin(), Instr{OpCode::kJumpIfTrueKeep, 0});  // backward jump
+  CHECK(Evaluate(bad, f, &err) == Outcome::kError);
+  bad = c.set.rules[0];
+  bad.program.code.assign(limits::kMaxEvalSteps + 1, Instr{OpCode::kPushBool, 1});
+  CHECK(Evaluate(bad, f, &err) == Outcome::kError);
+  CHECK(Evaluate(c.set.rules[0], f, &err) == Outcome::kPass);
+}
