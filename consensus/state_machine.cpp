@@ -176,7 +176,9 @@ Output ConsensusState::OnVote(const Vote& vote) {
     }
   } else {
     out.verdict = AcceptVote(vote, false);
-    if (out.verdict == Verdict::kAccepted) Evaluate(out.actions);
+    if (out.verdict == Verdict::kAccepted || out.verdict == Verdict::kEquivocation) {
+      Evaluate(out.actions);
+    }
   }
   return out;
 }
@@ -213,6 +215,18 @@ std::vector<Message> ConsensusState::OwnMessages() const {
   std::vector<Message> out;
   out.reserve(own_.size());
   for (const auto& [key, m] : own_) out.push_back(m);
+  return out;
+}
+
+std::vector<Message> ConsensusState::GossipMessages() const {
+  std::vector<Message> out = OwnMessages();
+  for (const auto& [key, m] : own_) {
+    if (const Proposal* p = std::get_if<Proposal>(&m)) {
+      for (Vote& v : ProofOfLock(*p)) {
+        if (v.validator != signer_->Key()) out.push_back(std::move(v));
+      }
+    }
+  }
   return out;
 }
 
@@ -278,25 +292,41 @@ Verdict ConsensusState::AcceptVote(const Vote& v, bool own) {
   if (v.round > limits::kMaxRound) return Verdict::kRoundTooHigh;
   const std::optional<size_t> index = validators_.IndexOf(v.validator);
   if (!index) return Verdict::kNotValidator;
-  if (const detail::RoundLog* existing = FindRound(v.round)) {
-    const VoteType t = v.type;
-    const std::optional<Vote>& prev = (t == VoteType::kPrevote ? existing->prevotes
-                                                               : existing->precommits)
-                                          .At(*index);
-    if (prev) {
-      if (prev->value_id == v.value_id) return Verdict::kDuplicate;
-      if (!own && !VerifyVoteSignature(v, config_.chain_id, verifier_)) {
-        return Verdict::kBadSignature;
-      }
-      AddEvidence(*prev, v);  // the first vote counts; the second only proves the fault
-      return Verdict::kEquivocation;
-    }
+  const detail::RoundLog* existing = FindRound(v.round);
+  const Vote* first = nullptr;
+  if (existing) {
+    const detail::VoteTally& tally =
+        v.type == VoteType::kPrevote ? existing->prevotes : existing->precommits;
+    if (tally.Find(*index, v.value_id)) return Verdict::kDuplicate;
+    first = tally.First(*index);
   }
   if (!own && !VerifyVoteSignature(v, config_.chain_id, verifier_)) return Verdict::kBadSignature;
+  if (first) {
+    // A second, different vote for one round and step: evidence. It still counts for its value
+    // if that value is one this node holds a proposal for, in the vote's round or the current
+    // one: the paper's message log keeps every signed message, and lines 28, 36 and 49 need the
+    // votes for *that* value. Without this, an equivocator that showed one node X and another
+    // node Y could leave a correct lock on X that no proof-of-lock (L28) ever convinces the
+    // second node of: a liveness attack. Votes for ids with no proposal at hand are not kept, so
+    // one validator's votes per round and step stay bound by the proposals held
+    // (kMaxProposalsPerRound per round).
+    AddEvidence(*first, v);
+    if (!v.value_id || !HoldsProposal(v.round, *v.value_id)) return Verdict::kEquivocation;
+    Round(v.round).Tally(v.type).Add(*index, v);
+    return Verdict::kEquivocation;
+  }
   detail::RoundLog& log = Round(v.round);
   log.Tally(v.type).Add(*index, v);
   log.MarkSender(*index);
   return Verdict::kAccepted;
+}
+
+bool ConsensusState::HoldsProposal(uint32_t round, const Hash256& id) const {
+  for (uint32_t r : {round, round_}) {
+    const detail::RoundLog* log = FindRound(r);
+    if (log && log->FindProposal(id)) return true;
+  }
+  return false;
 }
 
 // ---- The upon-rules ----
@@ -443,6 +473,9 @@ void ConsensusState::StartRound(uint32_t round, Actions& out) {
   auto it = own_.find(std::make_pair(round_, kOwnProposal));
   if (it != own_.end()) {
     out.push_back(BroadcastMessage{it->second});
+    for (const Vote& v : ProofOfLock(std::get<Proposal>(it->second))) {
+      out.push_back(BroadcastMessage{v});
+    }
     return;
   }
   std::string value;
@@ -459,6 +492,20 @@ void ConsensusState::StartRound(uint32_t round, Actions& out) {
   out.push_back(PersistMessage{p});  // write-ahead
   out.push_back(BroadcastMessage{p});  // L19
   AcceptProposal(p, true);
+  // With a valid round, also relay its 2f+1 prevotes (the proof of lock): the others need them
+  // for line 28, and may hold a different vote from an equivocator that this node saw.
+  for (const Vote& v : ProofOfLock(std::get<Proposal>(own_.at({round_, kOwnProposal})))) {
+    out.push_back(BroadcastMessage{v});
+  }
+}
+
+std::vector<Vote> ConsensusState::ProofOfLock(const Proposal& p) const {
+  std::vector<Vote> out;
+  if (!p.valid_round) return out;
+  const detail::RoundLog* log = FindRound(*p.valid_round);
+  if (!log) return out;
+  for (const Vote* v : log->prevotes.VotesFor(app_.ValueId(p.value))) out.push_back(*v);
+  return out;
 }
 
 // Signs and sends a vote for the current round, unless this node already signed one for this

@@ -7,7 +7,8 @@
 //   PersistMessage  - make the message durable (WAL append + fsync) before ANY later action;
 //                     this is what lets a restarted node never sign two different votes for
 //                     one height, round and step.
-//   BroadcastMessage- send to every peer (the message is already applied locally).
+//   BroadcastMessage- send to every peer: this node's own message (already applied locally), or
+//                     another validator's prevote that proves the valid round of its proposal.
 //   ScheduleTimeout - call OnTimeout(timeout) after delay_ms (virtual or real time).
 //   Decide          - the value is final at the height, with its commit certificate. The caller
 //                     commits it and then calls Start(height + 1, ...).
@@ -112,9 +113,12 @@ class ConsensusState {
   std::optional<uint32_t> locked_round() const { return locked_round_; }
   const std::optional<Hash256>& locked_id() const { return locked_id_; }
   std::optional<uint32_t> valid_round() const { return valid_round_; }
-  // What this node signed at the current height, by round and step: re-sent by gossip so that
-  // messages lost before the network stabilised still arrive.
+  // What this node signed at the current height, by round and step.
   std::vector<Message> OwnMessages() const;
+  // What to re-send periodically so that messages lost before the network stabilised still
+  // arrive: OwnMessages() plus, for its proposals with a valid round, the prevotes that justify
+  // them (the proof of lock; other validators' signatures).
+  std::vector<Message> GossipMessages() const;
   const std::vector<Evidence>& evidence() const { return evidence_; }
 
  private:
@@ -125,6 +129,8 @@ class ConsensusState {
   Verdict AcceptProposal(const Proposal& p, bool own);
   Verdict AcceptVote(const Vote& v, bool own);
   void AddEvidence(Message first, Message second);
+  bool HoldsProposal(uint32_t round, const Hash256& id) const;
+  std::vector<Vote> ProofOfLock(const Proposal& p) const;
 
   // The upon-rules, evaluated until none fires. Each returns whether it changed the state.
   void Evaluate(Actions& out);

@@ -2,13 +2,23 @@
 
 namespace circuledger::consensus::detail {
 
-bool VoteTally::Add(size_t index, const Vote& vote) {
-  std::optional<Vote>& slot = votes_.at(index);
-  if (slot) return false;
-  slot = vote;
+const Vote* VoteTally::First(size_t index) const {
+  const std::vector<Vote>& v = votes_.at(index);
+  return v.empty() ? nullptr : &v.front();
+}
+
+const Vote* VoteTally::Find(size_t index, const std::optional<Hash256>& id) const {
+  for (const Vote& v : votes_.at(index)) {
+    if (v.value_id == id) return &v;
+  }
+  return nullptr;
+}
+
+void VoteTally::Add(size_t index, const Vote& vote) {
+  std::vector<Vote>& v = votes_.at(index);
+  if (v.empty()) total_ += 1;
+  v.push_back(vote);
   counts_[vote.value_id] += 1;
-  total_ += 1;
-  return true;
 }
 
 size_t VoteTally::Count(const std::optional<Hash256>& id) const {
@@ -25,8 +35,8 @@ std::optional<Hash256> VoteTally::QuorumValue(size_t quorum) const {
 
 std::vector<const Vote*> VoteTally::VotesFor(const Hash256& id) const {
   std::vector<const Vote*> out;
-  for (const std::optional<Vote>& v : votes_) {
-    if (v && v->value_id == id) out.push_back(&*v);
+  for (size_t i = 0; i < votes_.size(); ++i) {
+    if (const Vote* v = Find(i, id)) out.push_back(v);
   }
   return out;
 }

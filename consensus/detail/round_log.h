@@ -18,23 +18,30 @@ struct ProposalEntry {
   bool valid = false;  // valid(v), asked of the application once
 };
 
-// Votes of one type in one round.
+// Votes of one type in one round. A validator's first vote counts for "2f+1 of any" (lines 34,
+// 47); a vote of its for another value counts for that value too, if the state machine admits it
+// (an equivocator's votes are all in the paper's message log: see AcceptVote).
 class VoteTally {
  public:
   explicit VoteTally(size_t validators) : votes_(validators) {}
-  const std::optional<Vote>& At(size_t index) const { return votes_.at(index); }
-  // Stores the vote of validator `index`; false if it already has one (the caller decides whether
-  // the new one is a duplicate or an equivocation).
-  bool Add(size_t index, const Vote& vote);
+  // The first vote of validator `index`, or null.
+  const Vote* First(size_t index) const;
+  // Its vote for `id`, or null.
+  const Vote* Find(size_t index, const std::optional<Hash256>& id) const;
+  size_t VotesOf(size_t index) const { return votes_.at(index).size(); }
+  // Stores a vote of validator `index` for a value it has no vote for yet.
+  void Add(size_t index, const Vote& vote);
+  // Validators with at least one vote.
   size_t Total() const { return total_; }
+  // Validators with a vote for `id`.
   size_t Count(const std::optional<Hash256>& id) const;
   // An id (never nil) with at least `quorum` votes, if any.
   std::optional<Hash256> QuorumValue(size_t quorum) const;
-  // The votes for `id`, in validator (key) order.
+  // The votes for `id`, in validator (key) order: at most one per validator.
   std::vector<const Vote*> VotesFor(const Hash256& id) const;
 
  private:
-  std::vector<std::optional<Vote>> votes_;  // by validator index
+  std::vector<std::vector<Vote>> votes_;  // by validator index; distinct ids, first first
   std::map<std::optional<Hash256>, size_t> counts_;
   size_t total_ = 0;
 };

@@ -87,12 +87,14 @@ std::vector<ScheduleTimeout> Timeouts(const Output& out) {
   return v;
 }
 
-bool PersistedBeforeSent(const Output& out, const std::set<std::string>& persisted_before) {
-  std::set<std::string> persisted = persisted_before;
+bool PersistedBeforeSent(const Output& out, const PubKey& me) {
+  std::set<std::string> persisted;
   for (const Action& a : out.actions) {
     if (const auto* p = std::get_if<PersistMessage>(&a)) persisted.insert(EncodeMessage(p->message));
     if (const auto* b = std::get_if<BroadcastMessage>(&a)) {
-      if (!persisted.count(EncodeMessage(b->message))) return false;
+      const Vote* v = std::get_if<Vote>(&b->message);
+      const PubKey& signer = v ? v->validator : std::get<Proposal>(b->message).proposer;
+      if (signer == me && !persisted.count(EncodeMessage(b->message))) return false;
     }
   }
   return true;

@@ -46,8 +46,8 @@ std::vector<Message> Persists(const Output& out);
 std::vector<Vote> BroadcastVotes(const Output& out);
 std::vector<Decide> Decisions(const Output& out);
 std::vector<ScheduleTimeout> Timeouts(const Output& out);
-// Every broadcast message was persisted by an earlier action of the same output, or earlier.
-bool PersistedBeforeSent(const Output& out, const std::set<std::string>& persisted_before = {});
+// Every message signed by `me` that the output broadcasts was persisted by an earlier action.
+bool PersistedBeforeSent(const Output& out, const PubKey& me);
 
 Vote SignedVote(const Signer& s, VoteType t, uint64_t h, uint32_t r,
                 const std::optional<Hash256>& id);

@@ -38,7 +38,7 @@ TEST_CASE("consensus: a single validator decides every height alone (dev mode)",
     CHECK(d[0].value == "block-" + std::to_string(h));
     CHECK(d[0].certificate.value_id == IdOf(d[0].value));
     CHECK(VerifyCommitCertificate(d[0].certificate, v.set, kChain) == CertCheck::kOk);
-    CHECK(PersistedBeforeSent(out));
+    CHECK(PersistedBeforeSent(out, v[0].Key()));
     CHECK(Persists(out).size() == 4);  // proposal, prevote, lock record, precommit
   }
 }
@@ -59,7 +59,7 @@ TEST_CASE("consensus: L22-L49 a valid proposal is prevoted, locked, precommitted
   REQUIRE(votes.size() == 1);
   CHECK(votes[0].type == VoteType::kPrevote);
   CHECK(votes[0].value_id == IdOf("A"));
-  CHECK(PersistedBeforeSent(out));
+  CHECK(PersistedBeforeSent(out, v[0].Key()));
   CHECK(n.sm->step() == Step::kPrevote);
 
   out = n.sm->OnVote(SignedVote(v[1], VoteType::kPrevote, 1, 0, IdOf("A")));
@@ -72,7 +72,7 @@ TEST_CASE("consensus: L22-L49 a valid proposal is prevoted, locked, precommitted
   CHECK(n.sm->locked_round() == 0u);
   CHECK(n.sm->locked_id() == IdOf("A"));
   CHECK(n.sm->valid_round() == 0u);
-  CHECK(PersistedBeforeSent(out));
+  CHECK(PersistedBeforeSent(out, v[0].Key()));
   // L34: 2f+1 prevotes in the prevote step schedule the prevote timeout.
   REQUIRE(Timeouts(out).size() == 1);
   CHECK(Timeouts(out)[0].timeout == Timeout{1, 0, Step::kPrevote});
@@ -242,11 +242,19 @@ TEST_CASE("consensus: L15-L16 a proposer re-proposes its valid value with its va
   REQUIRE(p);
   CHECK(p->value == "A");
   CHECK(p->valid_round == 0u);
-  CHECK(PersistedBeforeSent(out));
-  // And it prevotes its own proposal: L28 holds with the round-0 prevotes it saw.
+  REQUIRE(Persists(out).size() >= 1);  // the proposal, written before it is sent
+  CHECK(Persists(out)[0] == sent[0]);
+  // With it, the proof of lock: the three round-0 prevotes for A (its own, 1's and 2's). Then it
+  // prevotes its own proposal: L28 holds with those.
   std::vector<Vote> votes = BroadcastVotes(out);
-  REQUIRE(votes.size() == 1);
-  CHECK(votes[0].value_id == IdOf("A"));
+  REQUIRE(votes.size() == 4);
+  for (size_t i = 0; i < 3; ++i) {
+    CHECK((votes[i].round == 0 && votes[i].type == VoteType::kPrevote));
+    CHECK(votes[i].value_id == IdOf("A"));
+  }
+  CHECK((votes[3].round == 3 && votes[3].type == VoteType::kPrevote));
+  CHECK(votes[3].value_id == IdOf("A"));
+  CHECK(n.sm->GossipMessages().size() == n.sm->OwnMessages().size() + 2);
 }
 
 TEST_CASE("consensus: L55 f+1 senders of a later round make a validator skip to it",
@@ -368,6 +376,35 @@ TEST_CASE("consensus: round-robin proposers rotate by height and round", "[conse
   CHECK(Validators(7).set.MaxFaulty() == 2);
   CHECK(!ValidatorSet::Make({}));
   CHECK(!ValidatorSet::Make({v.set.At(0), v.set.At(0)}));
+}
+
+}  // namespace
+}  // namespace circuledger::consensus::test
+
+namespace circuledger::consensus::test {
+namespace {
+
+TEST_CASE("consensus: an equivocator's second vote counts only for a value with a proposal at "
+          "hand",
+          "[consensus]") {
+  const Validators& v = Four();
+  Node n(v, &v[0]);
+  n.sm->Start(1, v.set);
+  n.sm->OnProposal(SignedProposal(v[1], 1, 0, "X"));  // node 0 prevotes X
+  n.sm->OnVote(SignedVote(v[1], VoteType::kPrevote, 1, 0, IdOf("X")));
+  // Validator 3 showed this node a prevote for Y first (no proposal for Y here), then one for X,
+  // the value the others saw. Both are in its message log; the one for X completes 2f+1.
+  CHECK(n.sm->OnVote(SignedVote(v[3], VoteType::kPrevote, 1, 0, IdOf("Y"))).verdict ==
+        Verdict::kAccepted);
+  CHECK(!n.sm->locked_round());
+  Output out = n.sm->OnVote(SignedVote(v[3], VoteType::kPrevote, 1, 0, IdOf("X")));
+  CHECK(out.verdict == Verdict::kEquivocation);
+  CHECK(n.sm->evidence().size() == 1);
+  CHECK(n.sm->locked_id() == IdOf("X"));
+  // A third vote, for an id with no proposal, is evidence only.
+  CHECK(n.sm->OnVote(SignedVote(v[3], VoteType::kPrevote, 1, 0, IdOf("Z"))).verdict ==
+        Verdict::kEquivocation);
+  CHECK(n.sm->evidence().size() == 2);
 }
 
 }  // namespace
