@@ -1,0 +1,42 @@
+// tests/sim/simulator.h: the deterministic consensus simulator (TigerBeetle's VOPR,
+// FoundationDB's simulation), one seed per run.
+//
+// The seed picks the validator set (1 to 7 validators, sometimes a validator-set change at a
+// height), up to f Byzantine validators, and a chaos schedule until GST: message delay, loss,
+// duplication, reordering, partitions (symmetric and asymmetric), crashes of honest nodes (also
+// between a WAL write and the send) with restarts from their WAL. Byzantine validators
+// double-propose, double-vote, propose invalid blocks, send garbage and forged sync replies.
+// After GST the network heals and every crashed node restarts.
+//
+// Checkers, run as it goes: no two honest nodes commit different blocks at one height; honest
+// state roots agree; every committed transaction was submitted, valid and committed once; every
+// decision's certificate verifies; an honest validator never signs two different messages for
+// one height, round and step (across restarts) and never sends what it has not persisted; after
+// GST every honest node's height rises by kLivenessHeights within kLivenessWindowMs.
+// Everything runs on virtual time on the calling thread; no wall clock. Thread-compatible: runs
+// on different threads share nothing.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+namespace circuledger::sim {
+
+constexpr uint64_t kLivenessHeights = 3;
+constexpr uint64_t kLivenessWindowMs = 120'000;
+
+struct SimOptions {
+  // Modes that break the protocol's assumptions, so tests can show that the checkers bite.
+  size_t extra_byzantine = 0;       // Byzantine validators beyond f (all of them split-attack)
+  bool lose_wal_on_restart = false;  // a restarted node forgets what it signed
+  bool verbose = false;              // trace events to stderr
+};
+
+struct SimResult {
+  std::string failure;  // empty when every check passed; else the first violation
+  std::string summary;  // the configuration and what happened, one line
+};
+
+SimResult RunSimulation(uint64_t seed, const SimOptions& options = {});
+
+}  // namespace circuledger::sim

@@ -1,0 +1,77 @@
+// tests/sim/toy_chain.h: the simulator's application: blocks are lists of client transaction ids
+// on a parent hash; the state root is a hash chain over the committed block ids.
+//
+// TxRegistry is the world's record of what clients submitted (shared, owned by the simulator):
+// a transaction is valid iff it was submitted and not marked invalid (it "fails execution").
+// Ids from kForgedTxBase up are never submitted: only Byzantine proposers put them in blocks.
+// ToyChain is one node's chain (durable: it survives a crash) and mempool (lost in a crash), and
+// implements consensus::Application over them. Not thread-safe.
+#pragma once
+
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "consensus/application.h"
+#include "consensus/messages.h"
+
+namespace circuledger::sim {
+
+using consensus::CommitCertificate;
+using consensus::Hash256;
+
+constexpr uint64_t kForgedTxBase = uint64_t{1} << 62;
+constexpr size_t kMaxBlockTxs = 16;
+
+struct SimBlock {
+  uint64_t height = 0;
+  Hash256 parent;
+  std::vector<uint64_t> txs;
+};
+std::string EncodeBlock(const SimBlock& block);
+std::optional<SimBlock> DecodeBlock(std::string_view bytes);  // nullopt for malformed bytes
+Hash256 BlockId(std::string_view bytes);
+
+struct TxRegistry {
+  uint64_t next_id = 1;
+  std::set<uint64_t> invalid;  // submitted, but executing them fails
+  bool Submitted(uint64_t id) const { return id >= 1 && id < next_id; }
+  bool Valid(uint64_t id) const { return Submitted(id) && invalid.count(id) == 0; }
+};
+
+struct Committed {
+  std::string block;
+  Hash256 id;
+  CommitCertificate cert;
+  Hash256 state_root;
+};
+
+class ToyChain final : public consensus::Application {
+ public:
+  explicit ToyChain(const TxRegistry& registry) : registry_(registry) {}
+
+  std::string ProposeValue(uint64_t height) override;
+  Hash256 ValueId(std::string_view value) override { return BlockId(value); }
+  bool ValidateValue(uint64_t height, std::string_view value) override;
+
+  uint64_t Height() const { return blocks_.size(); }
+  Hash256 TipId() const { return blocks_.empty() ? Hash256{} : blocks_.back().id; }
+  Hash256 StateRoot() const { return blocks_.empty() ? Hash256{} : blocks_.back().state_root; }
+  const std::vector<Committed>& Blocks() const { return blocks_; }
+  // Appends the block at Height() + 1; the caller has checked it (ValidateValue, certificate).
+  const Committed& Commit(const std::string& block, const CommitCertificate& cert);
+
+  void AddToMempool(uint64_t tx) { mempool_.insert(tx); }
+  void ClearMempool() { mempool_.clear(); }
+  // A block at `height` on the tip, with the given transactions: what Byzantine proposers forge.
+  SimBlock BlockOnTip(uint64_t height, std::vector<uint64_t> txs) const;
+
+ private:
+  const TxRegistry& registry_;
+  std::vector<Committed> blocks_;
+  std::set<uint64_t> committed_txs_;
+  std::set<uint64_t> mempool_;
+};
+
+}  // namespace circuledger::sim
