@@ -39,8 +39,8 @@ struct Fact {
 };
 constexpr Fact kFacts[] = {
     {"mass", OpCode::kMass, true, true, Type::kNum, 0},
-    {"recycled_mass", OpCode::kRecycledMass, true, true, Type::kNum, 0},
-    {"recycled_share", OpCode::kRecycledShare, true, true, Type::kNum, 0},
+    {"recycled_mass", OpCode::kRecycledMass, true, true, Type::kNum, 1},
+    {"recycled_share", OpCode::kRecycledShare, true, true, Type::kNum, 1},
     {"recovered_mass", OpCode::kRecoveredMass, true, true, Type::kNum, 2},
     {"recovered_share", OpCode::kRecoveredShare, true, true, Type::kNum, 2},
     {"attr", OpCode::kAttr, true, false, Type::kNum, 1},

@@ -17,7 +17,7 @@ struct BlockContext {
   std::string_view chain_id;
   uint64_t height = 0;
   uint64_t time_ms = 0;
-  const ProductRules* rules = nullptr;  // null: no compliance rules in force
+  RuleCache* rule_cache = nullptr;  // decoded rule sets (borrowed); null: decode from the state
 };
 
 // Format checks of a transaction: version, chain id, ids, names, compositions, attribute lists,

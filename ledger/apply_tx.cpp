@@ -129,10 +129,8 @@ class MaterialOps {
     p.created_by = s_.id;
     p.created_height = s_.ctx.height;
     p.parents = op.inputs;
-    if (s_.ctx.rules) {
-      if (std::optional<std::string> rule = s_.ctx.rules->FirstViolation(ProductFactsView(p, s_.ctx.time_ms))) {
-        return Reject_(Reject::kRuleViolated, *rule);
-      }
+    if (std::optional<std::string> rule = FirstAssembleViolation(st_, s_.ctx.rule_cache, p, s_.ctx.time_ms)) {
+      return Reject_(Reject::kRuleViolated, *rule);
     }
     Consume(inputs);
     for (const std::string& in : op.inputs) st_.AddEdge(in, p.id);
@@ -246,6 +244,13 @@ class MaterialOps {
       auto it = out.find(material);
       rec.materials.push_back(RecoveryEntry{material, sum.total_mg, it == out.end() ? 0 : it->second.total_mg});
     }
+    std::vector<std::string> categories;
+    for (const Input& i : inputs) {
+      if (i.product) categories.push_back(i.product->category);
+    }
+    std::optional<std::string> violated;
+    rec.rules = EvaluateRecycleRules(st_, s_.ctx.rule_cache, rec, categories, &violated);
+    if (violated) return Reject_(Reject::kRuleViolated, *violated);
     std::vector<OutputLot> outputs = op.outputs;
     for (OutputLot& o : outputs) {
       for (MaterialAmount& m : o.composition.entries) m.recycled_mg = m.total_mg;  // secondary material
@@ -305,6 +310,7 @@ class MaterialOps {
 
   Status operator()(const Propose& op) { return detail::ApplyPropose(s_, op); }
   Status operator()(const Approve& op) { return detail::ApplyApprove(s_, op); }
+  Status operator()(const RegisterRules& op) { return detail::ApplyRegisterRules(s_, op); }
 
  private:
   // Looks up inputs: active lots, or (when allowed) products in `product_status`, all owned by the

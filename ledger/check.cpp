@@ -1,6 +1,7 @@
 // Stateless transaction checks: everything that can be decided from the transaction alone.
 #include <set>
 
+#include "contracts/compiler.h"
 #include "ledger/apply.h"
 #include "ledger/genesis.h"
 #include "ledger/limits.h"
@@ -137,6 +138,11 @@ struct StatelessChecker {
   }
   Status operator()(const Propose&) const { return Status::Ok(); }  // checked against state on apply
   Status operator()(const Approve&) const { return Status::Ok(); }
+  Status operator()(const RegisterRules& op) const {
+    auto compiled = contracts::Compile(op.source);
+    if (auto* e = std::get_if<contracts::CompileError>(&compiled)) return Status::Rejected(Reject::kRulesInvalid, e->ToString());
+    return Status::Ok();
+  }
 };
 
 }  // namespace

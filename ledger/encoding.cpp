@@ -4,6 +4,7 @@
 
 #include <cassert>
 
+#include "contracts/limits.h"
 #include "ledger/block.h"
 #include "ledger/detail/codec.h"
 #include "ledger/genesis.h"
@@ -58,6 +59,8 @@ template <class A> void Visit(A& a, Dispose& x);
 template <class A> void Visit(A& a, Attest& x);
 template <class A> void Visit(A& a, Propose& x);
 template <class A> void Visit(A& a, Approve& x);
+template <class A> void Visit(A& a, RegisterRules& x);
+template <class A> void Visit(A& a, contracts::RuleSet& x);
 template <class A> void Visit(A& a, TxBody& x);
 template <class A> void Visit(A& a, Tx& x);
 template <class A> void Visit(A& a, BlockHeader& x);
@@ -151,6 +154,71 @@ template <class A> void Visit(A& a, RecyclingRecord& x) {
     a.Str(e.material, L::kMaxMaterialLen);
     a.U64(e.input_mg);
     a.U64(e.recovered_mg);
+  });
+  a.Vec(x.rules, L::kMaxRuleOutcomes, 2 * kStrMin + 5, [&](RuleOutcome& o) {
+    a.Str(o.rule_set, contracts::limits::kMaxIdLen);
+    a.U32(o.version);
+    a.Str(o.rule, contracts::limits::kMaxIdLen);
+    a.U8(o.outcome);
+    if constexpr (A::kReading) {
+      if (o.outcome > 2) throw DecodeError{Reject::kMalformed, "rule outcome"};
+    }
+  });
+}
+
+// Compiled rule sets (contracts/program.h). Indexes inside a program are not checked here: the
+// evaluator checks each one as it runs, so a damaged program is an evaluation error.
+namespace CL = contracts::limits;
+template <class A> void Visit(A& a, contracts::Program& x) {
+  a.Vec(x.code, CL::kMaxInstructions, 5, [&](contracts::Instr& i) {
+    a.Enum(i.op, contracts::kMaxOpCode);
+    a.U32(i.arg);
+  });
+  a.Vec(x.consts, CL::kMaxInstructions, 17, [&](contracts::Const& c) {
+    a.I64(c.num);
+    a.I64(c.den);
+    a.Enum(c.unit, contracts::kMaxUnit);
+  });
+  a.Vec(x.strings, CL::kMaxInstructions, kStrMin, [&](std::string& str) { a.Str(str, CL::kMaxStringLen); });
+  a.Vec(x.spans, CL::kMaxInstructions, 8, [&](contracts::Span& sp) {
+    a.U32(sp.begin);
+    a.U32(sp.end);
+  });
+  a.U32(x.max_stack);
+}
+template <class A> void Visit(A& a, contracts::Rule& x) {
+  a.Str(x.id, CL::kMaxIdLen);
+  a.Str(x.title, CL::kMaxTitleLen);
+  a.Enum(x.mode, contracts::kMaxMode);
+  a.Enum(x.trigger, contracts::kMaxTrigger);
+  a.Vec(x.categories, CL::kMaxCategories, kStrMin, [&](std::string& c) { a.Str(c, CL::kMaxStringLen); });
+  a.U64(x.from_ms);
+  a.U64(x.until_ms);
+  Visit(a, x.program);
+}
+template <class A> void Visit(A& a, contracts::RuleSet& x) {
+  a.Str(x.id, CL::kMaxIdLen);
+  a.U32(x.version);
+  a.U64(x.from_ms);
+  a.Vec(x.rules, CL::kMaxRules, 3 * kStrMin + 38, [&](contracts::Rule& r) { Visit(a, r); });
+}
+template <class A> void Visit(A& a, RuleSetRecord& x) {
+  a.Str(x.id, CL::kMaxIdLen);
+  a.U32(x.version);
+  a.U64(x.effective_ms);
+  a.Str(x.source, CL::kMaxSourceBytes);
+  Visit(a, x.compiled);
+  a.Str(x.registered_by, L::kMaxOrgIdLen);
+  a.Fixed(x.tx);
+  a.U64(x.height);
+  a.U64(x.time_ms);
+}
+template <class A> void Visit(A& a, RuleIndex& x) {
+  a.Vec(x.entries, L::kMaxRuleSetVersions, kStrMin + 44, [&](RuleSetRef& r) {
+    a.Str(r.id, CL::kMaxIdLen);
+    a.U32(r.version);
+    a.U64(r.effective_ms);
+    a.Fixed(r.tx);
   });
 }
 template <class A> void Visit(A& a, Validator& x) {
@@ -305,6 +373,7 @@ template <class A> void Visit(A& a, Attest& x) {
 }
 template <class A> void Visit(A& a, Propose& x) { VisitVariant(a, x.change); }
 template <class A> void Visit(A& a, Approve& x) { a.Fixed(x.proposal); }
+template <class A> void Visit(A& a, RegisterRules& x) { a.Str(x.source, CL::kMaxSourceBytes); }
 
 template <class A> void Visit(A& a, TxBody& x) {
   a.U8(x.version);
@@ -418,6 +487,8 @@ CIRCULEDGER_CODEC(Params)
 CIRCULEDGER_CODEC(Genesis)
 CIRCULEDGER_CODEC(ChainTip)
 CIRCULEDGER_CODEC(AdminSet)
+CIRCULEDGER_CODEC(RuleSetRecord)
+CIRCULEDGER_CODEC(RuleIndex)
 #undef CIRCULEDGER_CODEC
 
 }  // namespace circuledger::ledger

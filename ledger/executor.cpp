@@ -146,7 +146,7 @@ Status Executor::CheckTxAgainstTip(const Tx& tx, const Hash256& id, uint64_t tim
     // A snapshot: a block committing meanwhile must not mix its state into this check.
     std::unique_ptr<StoreSnapshot> snapshot = store_.Snapshot();
     WorkingState state(*snapshot);
-    const BlockContext ctx{chain_id_, tip.height + 1, std::max(time_ms, tip.time_ms + 1), options_.rules};
+    const BlockContext ctx{chain_id_, tip.height + 1, std::max(time_ms, tip.time_ms + 1), &rule_cache_};
     state.BeginTx();
     Status s = ApplyTx(state, tx, id, ctx);
     state.RollbackTx();
@@ -201,7 +201,7 @@ Result<BlockCommit> Executor::ExecuteBlock(const Block& block, std::optional<uin
       return Status::Rejected(Reject::kBadValidatorSet, "proposer is not a validator");
     }
 
-    const BlockContext ctx{chain_id_, h.height, h.time_ms, options_.rules};
+    const BlockContext ctx{chain_id_, h.height, h.time_ms, &rule_cache_};
     for (size_t i = 0; i < n;) {
       if (!checked[i].load(std::memory_order_acquire)) {
         if (!pool_.HelpOne()) std::this_thread::yield();
@@ -289,7 +289,7 @@ Result<BuiltBlock> Executor::BuildBlock(const std::vector<Tx>& candidates, uint6
 
     ApplyScheduledValidatorChanges(state, h.height);
     h.validator_set_hash = ValidatorSetHash(state.GetValidators().active);
-    const BlockContext ctx{chain_id_, h.height, h.time_ms, options_.rules};
+    const BlockContext ctx{chain_id_, h.height, h.time_ms, &rule_cache_};
     size_t bytes = Encode(block).size();  // header and an empty transaction list
     std::vector<Hash256> included_ids;
     for (size_t i = 0; i < candidates.size(); ++i) {

@@ -5,7 +5,7 @@
 // most once: a SigCache remembers verified (tx id, signature) pairs from mempool admission or an
 // earlier proposal); then, sequentially in block order, ApplyTx on a WorkingState over the store.
 // Nothing is written until Commit. Deterministic: same tip and block, same result and state root
-// on every machine. The Executor borrows the Store and the rules; it is used from one thread at a
+// on every machine. The Executor borrows the Store and owns a cache of decoded rule sets; it is used from one thread at a
 // time, except CheckTx and CheckTxAgainstTip, which are thread-safe. A background commit
 // (CommitAsync) overlaps the disk write of block n with the validation of block n+1.
 #pragma once
@@ -70,7 +70,6 @@ class PubKeyCache {
 
 struct ExecutorOptions {
   unsigned threads = 0;                    // worker threads for signature checks; 0 = all cores
-  const ProductRules* rules = nullptr;     // compliance rules checked on assemble; null = none
   size_t sig_cache_entries = 1 << 18;
   size_t pubkey_cache_entries = 1 << 16;
 };
@@ -141,6 +140,7 @@ class Executor {
   mutable PubKeyCache pubkey_cache_;
   mutable std::atomic<uint64_t> verified_{0};
   mutable WorkerPool pool_;
+  mutable RuleCache rule_cache_;  // decoded rule sets, shared by every block this executor runs
   // The block being committed in the background, and the commit's result.
   std::shared_ptr<const BlockCommit> pending_;
   std::future<Status> inflight_;

@@ -7,6 +7,8 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "contracts/limits.h"
+
 namespace circuledger::ledger::limits {
 
 // Identifiers.
@@ -43,6 +45,10 @@ constexpr size_t kMaxStateObjectBytes = 4 * 1024 * 1024;  // one encoded lot/pro
 constexpr size_t kMaxGenesisBytes = 32 * 1024 * 1024;      // the encoded genesis (kMaxOrgs full orgs fit)
 constexpr uint64_t kMaxTimeDriftMs = 10 * 60 * 1000;       // bound of the max_time_drift_ms parameter
 
+// Rules (the language's own bounds are in contracts/limits.h).
+constexpr size_t kMaxRuleSetVersions = 256;   // registered rule set versions on the ledger
+constexpr size_t kMaxRuleOutcomes = kMaxRuleSetVersions * 64;  // outcomes one recycling records
+
 // Governance.
 constexpr uint64_t kValidatorChangeDelay = 2;  // a validator change applies this many heights later
 
@@ -50,6 +56,8 @@ constexpr uint64_t kValidatorChangeDelay = 2;  // a validator change applies thi
 constexpr size_t kSigCacheEntries = 1 << 18;
 
 static_assert(kMaxOrgIdLen <= kMaxIdLen);
+static_assert(contracts::limits::kMaxSourceBytes + 1024 < kMaxTxBytes, "a rule set fits one transaction");
+static_assert(contracts::limits::kMaxRules == 64, "kMaxRuleOutcomes assumes 64 rules per set");
 static_assert(kMaxIdLen < 256, "trace index keys store an id length in one byte");
 static_assert(kMaxMassMg * (kMaxInputs + kMaxOutputs + 1) < (uint64_t{1} << 63),
               "sums of masses over one operation fit in 63 bits; their products fit in 126");

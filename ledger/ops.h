@@ -156,9 +156,16 @@ struct Proposal {
   auto operator<=>(const Proposal&) const = default;
 };
 
+// A regulator registers a rule set (contracts/RULES.md): the ledger compiles the source; its id,
+// version and effective date come from the source's header.
+struct RegisterRules {
+  std::string source;
+  auto operator<=>(const RegisterRules&) const = default;
+};
+
 // Variant order is part of the encoding: append only.
 using Op = std::variant<CreateLot, Transfer, Transform, Assemble, Repair, EndOfLife, Recycle,
-                        Dispose, Attest, Propose, Approve>;
+                        Dispose, Attest, Propose, Approve, RegisterRules>;
 std::string_view OpName(const Op& op);
 
 }  // namespace circuledger::ledger

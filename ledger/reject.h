@@ -48,6 +48,11 @@ namespace circuledger::ledger {
   X(kLimitReached, "limit-reached", false)                       \
   X(kBadExpiry, "bad-expiry", true)                              \
   X(kRuleViolated, "rule-violated", false)                       \
+  /* rule sets */                                                \
+  X(kRulesInvalid, "rules-invalid", true)                        \
+  X(kRulesVersionNotNewer, "rules-version-not-newer", false)     \
+  X(kRuleIdTaken, "rule-id-taken", false)                        \
+  X(kRulesEffectiveInPast, "rules-effective-in-past", false)     \
   /* governance */                                               \
   X(kUnknownProposal, "unknown-proposal", false)                 \
   X(kDuplicateApproval, "duplicate-approval", false)             \

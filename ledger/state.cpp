@@ -17,6 +17,13 @@ std::string Recycling(const Hash256& tx) { return "sr" + std::string(tx.View());
 std::string Params() { return "sm/params"; }
 std::string Validators() { return "sm/validators"; }
 std::string Admins() { return "sm/admins"; }
+std::string RuleIndex() { return "sm/rules"; }
+// Versions are big-endian so one rule set's versions sort in order.
+std::string RuleSet(std::string_view id, uint32_t version) {
+  std::string k = "su" + std::string(id) + '\0';
+  for (int shift = 24; shift >= 0; shift -= 8) k.push_back(static_cast<char>((version >> shift) & 0xff));
+  return k;
+}
 }  // namespace statekey
 
 namespace {
@@ -165,6 +172,8 @@ CIRCULEDGER_STATE_TYPE(RecyclingRecord)
 CIRCULEDGER_STATE_TYPE(ValidatorSet)
 CIRCULEDGER_STATE_TYPE(Params)
 CIRCULEDGER_STATE_TYPE(AdminSet)
+CIRCULEDGER_STATE_TYPE(RuleSetRecord)
+CIRCULEDGER_STATE_TYPE(RuleIndex)
 #undef CIRCULEDGER_STATE_TYPE
 
 }  // namespace circuledger::ledger

@@ -44,6 +44,8 @@ std::string Recycling(const Hash256& tx);
 std::string Params();
 std::string Validators();
 std::string Admins();
+std::string RuleIndex();
+std::string RuleSet(std::string_view id, uint32_t version);
 }  // namespace statekey
 
 // Material of `parent` went into `child` (a provenance edge).
@@ -71,6 +73,11 @@ class WorkingState {
   const Product* GetProduct(std::string_view id) { return Read<Product>(statekey::Product(id)); }
   const Proposal* GetProposal(const Hash256& id) { return Read<Proposal>(statekey::Proposal(id)); }
   const RecyclingRecord* GetRecycling(const Hash256& tx) { return Read<RecyclingRecord>(statekey::Recycling(tx)); }
+  const RuleSetRecord* GetRuleSet(std::string_view id, uint32_t version) {
+    return Read<RuleSetRecord>(statekey::RuleSet(id, version));
+  }
+  // nullptr until a rule set is registered.
+  const RuleIndex* GetRuleIndex() { return Read<RuleIndex>(statekey::RuleIndex()); }
   // Always present once genesis is written.
   const Params& GetParams();
   const ValidatorSet& GetValidators();
@@ -88,6 +95,8 @@ class WorkingState {
   void PutParams(Params v) { Write(statekey::Params(), std::move(v)); }
   void PutValidators(ValidatorSet v) { Write(statekey::Validators(), std::move(v)); }
   void PutAdmins(AdminSet v) { Write(statekey::Admins(), std::move(v)); }
+  void PutRuleSet(RuleSetRecord v) { const std::string k = statekey::RuleSet(v.id, v.version); Write(k, std::move(v)); }
+  void PutRuleIndex(RuleIndex v) { Write(statekey::RuleIndex(), std::move(v)); }
   void AddEdge(std::string parent, std::string child);
 
   void BeginTx();
@@ -101,7 +110,7 @@ class WorkingState {
 
  private:
   using Value = std::variant<std::monostate, Account, Org, Lot, Product, Proposal, RecyclingRecord,
-                             ValidatorSet, Params, AdminSet>;
+                             ValidatorSet, Params, AdminSet, RuleSetRecord, RuleIndex>;
   struct Slot {
     Value value;  // monostate: absent
     bool dirty = false;

@@ -138,7 +138,8 @@ std::string_view ProductStatusName(ProductStatus s) {
 std::string_view OpName(const Op& op) {
   static constexpr std::string_view kNames[] = {"create_lot", "transfer", "transform", "assemble",
                                                 "repair",     "end_of_life", "recycle", "dispose",
-                                                "attest",     "propose",  "approve"};
+                                                "attest",     "propose",  "approve",
+                                                "register_rules"};
   static_assert(std::size(kNames) == std::variant_size_v<Op>);
   return kNames[op.index()];
 }

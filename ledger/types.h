@@ -13,6 +13,8 @@
 #include <string_view>
 #include <vector>
 
+#include "contracts/program.h"
+
 namespace circuledger::ledger {
 
 // Fixed-size byte strings: hashes, x-only public keys, signatures.
@@ -180,13 +182,51 @@ struct RecoveryEntry {
   uint64_t recovered_mg = 0;
   auto operator<=>(const RecoveryEntry&) const = default;
 };
+// The outcome of one rule evaluated on a recycling (recovery rules, `on recycle`).
+struct RuleOutcome {
+  std::string rule_set;
+  uint32_t version = 0;
+  std::string rule;
+  uint8_t outcome = 0;  // contracts::Outcome: 0 pass, 1 fail, 2 error
+  auto operator<=>(const RuleOutcome&) const = default;
+};
 struct RecyclingRecord {
   Hash256 tx;
   std::string recycler;
   uint64_t height = 0;
   uint64_t time_ms = 0;
   std::vector<RecoveryEntry> materials;  // sorted by material
+  std::vector<RuleOutcome> rules;        // recovery rules in force, in rule set order
   auto operator<=>(const RecyclingRecord&) const = default;
+};
+
+// One registered version of a rule set: its source and the compiled form every node derives
+// from it. Immutable once registered.
+struct RuleSetRecord {
+  std::string id;
+  uint32_t version = 0;
+  uint64_t effective_ms = 0;  // supersedes earlier versions from this block time
+  std::string source;
+  contracts::RuleSet compiled;
+  std::string registered_by;  // org id of the regulator
+  Hash256 tx;
+  uint64_t height = 0;
+  uint64_t time_ms = 0;
+  auto operator<=>(const RuleSetRecord&) const = default;
+};
+
+// Every registered rule set version, sorted by (id, version). `tx` names the record's content
+// (caches key on it: a version a discarded proposal registered is a different tx).
+struct RuleSetRef {
+  std::string id;
+  uint32_t version = 0;
+  uint64_t effective_ms = 0;
+  Hash256 tx;
+  auto operator<=>(const RuleSetRef&) const = default;
+};
+struct RuleIndex {
+  std::vector<RuleSetRef> entries;
+  auto operator<=>(const RuleIndex&) const = default;
 };
 
 struct Validator {

@@ -4,8 +4,10 @@
 #include <nlohmann/json.hpp>
 
 #include "contracts/facts.h"
+#include "contracts/time.h"
 #include "ledger/encoding.h"
 #include "node/json_views.h"
+#include "node/rules_views.h"
 #include "node/trace.h"
 
 namespace circuledger::node {
@@ -120,6 +122,8 @@ HttpResponse Api::Handle(const HttpRequest& req) {
     const bool known = (res == "tx" && s.size() == 3) || (res == "blocks" && s.size() == 3) ||
                        (res == "accounts" && s.size() == 3) || (res == "orgs" && s.size() == 3) ||
                        ((res == "lots" || res == "products") && (s.size() == 3 || (s.size() == 4 && s[3] == "trace"))) ||
+                       (res == "products" && s.size() == 4 && s[3] == "compliance") ||
+                       (res == "rules" && (s.size() == 2 || s.size() == 3)) ||
                        (res == "recycling" && s.size() == 3) || (res == "status" && s.size() == 2);
     if (!known) return NotFound("no route " + std::string(path));
     if (!get) return JsonError(405, "method-not-allowed", "use GET");
@@ -129,6 +133,8 @@ HttpResponse Api::Handle(const HttpRequest& req) {
     if (res == "orgs") return GetOrg(s[2]);
     if (res == "recycling") return GetRecycling(s[2]);
     if (res == "status") return GetStatus();
+    if (res == "rules") return GetRules(s.size() == 3 ? &s[2] : nullptr, query);
+    if (s.size() == 4 && s[3] == "compliance") return GetCompliance(s[2], query);
     if (s.size() == 4) return GetTrace(res == "lots", s[2], query);
     return GetItem(res == "lots", s[2]);
   } catch (const StorageError& e) {
@@ -223,6 +229,49 @@ HttpResponse Api::GetRecycling(const std::string& tx_hex) {
   WorkingState st(node_.store());
   const RecyclingRecord* r = st.GetRecycling(*tx);
   return r ? Ok(RecyclingJson(*r)) : NotFound("no recycling record for tx " + tx_hex);
+}
+
+HttpResponse Api::GetCompliance(const std::string& id, const std::string& query) {
+  auto q = Query(query);
+  if (!q) return JsonError(400, "bad-query", "malformed percent-encoding in query");
+  uint64_t at = node_.store().Tip().time_ms;
+  for (const auto& [k, v] : *q) {
+    if (k != "at") return JsonError(400, "bad-query", "unknown parameter " + k);
+    std::optional<uint64_t> parsed = contracts::ParseUtc(v);
+    if (!parsed) {
+      uint64_t ms = 0;
+      auto [p, ec] = std::from_chars(v.data(), v.data() + v.size(), ms);
+      if (ec != std::errc() || p != v.data() + v.size()) {
+        return JsonError(400, "bad-query", "at is ms since the epoch, YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ");
+      }
+      parsed = ms;
+    }
+    at = *parsed;
+  }
+  WorkingState st(node_.store());
+  const Product* p = st.GetProduct(id);
+  if (!p) return NotFound("unknown product " + id);
+  const Product product = *p;
+  return Ok(ComplianceJson(product, at, ExplainCompliance(st, product, at)));
+}
+
+HttpResponse Api::GetRules(const std::string* id, const std::string& query) {
+  WorkingState st(node_.store());
+  const RuleIndex* index = st.GetRuleIndex();
+  if (!id) return Ok(RuleIndexJson(index ? *index : RuleIndex{}));
+  auto q = Query(query);
+  if (!q) return JsonError(400, "bad-query", "malformed percent-encoding in query");
+  uint32_t version = 0;  // 0: the latest
+  for (const auto& [k, v] : *q) {
+    if (k != "version" || !ParseU32(v, &version)) return JsonError(400, "bad-query", "version=N is the only parameter");
+  }
+  if (version == 0 && index) {
+    for (const RuleSetRef& e : index->entries) {
+      if (e.id == *id) version = std::max(version, e.version);
+    }
+  }
+  const RuleSetRecord* r = version == 0 ? nullptr : st.GetRuleSet(*id, version);
+  return r ? Ok(RuleSetJson(*r)) : NotFound("unknown rule set " + *id);
 }
 
 HttpResponse Api::GetTrace(bool lot, const std::string& id, const std::string& query) {

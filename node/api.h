@@ -8,6 +8,8 @@
 //   GET  /v1/orgs/{id}
 //   GET  /v1/lots/{id}, /v1/products/{id} (the passport), /v1/recycling/{tx id}
 //   GET  /v1/{lots|products}/{id}/trace?direction=backward|forward&depth=&offset=&limit=
+//   GET  /v1/products/{id}/compliance?at=<ms|YYYY-MM-DD>   rules in force: pass/fail, figures
+//   GET  /v1/rules, /v1/rules/{id}?version=N               registered rule sets
 //   GET  /v1/status, /metrics
 // Errors are {"error": {"code": "<reject string or error code>", "message": "..."}} with 400
 // (bad input), 404 (unknown route or object), 405 (wrong method), 413 (body too large), 503
@@ -34,6 +36,8 @@ class Api {
   network::HttpResponse GetTrace(bool lot, const std::string& id, const std::string& query);
   network::HttpResponse GetRecycling(const std::string& tx_hex);
   network::HttpResponse GetStatus();
+  network::HttpResponse GetCompliance(const std::string& id, const std::string& query);
+  network::HttpResponse GetRules(const std::string* id, const std::string& query);
 
   Node& node_;
 };

@@ -1,5 +1,7 @@
 #include "node/json_views.h"
 
+#include "node/rules_views.h"
+
 #include "contracts/facts.h"
 
 namespace circuledger::node {
@@ -55,6 +57,7 @@ struct OpToJson {
   }
   json operator()(const Propose& o) const { return {{"change", GovJson(o.change)}}; }
   json operator()(const Approve& o) const { return {{"proposal", o.proposal.ToHex()}}; }
+  json operator()(const RegisterRules& o) const { return {{"source", o.source}}; }
 
   static json GovJson(const GovChange& c) {
     return std::visit(
@@ -195,7 +198,7 @@ json RecyclingJson(const RecyclingRecord& r) {
                          {"recovered_percent", contracts::FormatPercent2(e.recovered_mg, e.input_mg)}});
   }
   return {{"tx", r.tx.ToHex()}, {"recycler", r.recycler}, {"height", r.height}, {"time_ms", r.time_ms},
-          {"materials", materials}};
+          {"materials", materials}, {"rules", RuleOutcomesJson(r.rules)}};
 }
 
 }  // namespace circuledger::node

@@ -19,5 +19,6 @@ struct TxScope {
 
 Status ApplyPropose(const TxScope& s, const Propose& op);
 Status ApplyApprove(const TxScope& s, const Approve& op);
+Status ApplyRegisterRules(const TxScope& s, const RegisterRules& op);
 
 }  // namespace circuledger::ledger::detail

@@ -2,6 +2,8 @@
 // encodable type, rejection of malformed input, and golden vectors that freeze the bytes.
 #include <catch2/catch.hpp>
 
+#include "contracts/compiler.h"
+
 #include <atomic>
 #include <cstdlib>
 #include <new>
@@ -194,6 +196,7 @@ std::vector<Op> AllOps() {
              1'780'000'000'000},
       Propose{AllGovChanges()[0]},
       Approve{H(0x5a)},
+      RegisterRules{"ruleset \"t\" version 1\nrule \"r\" { mode report categories \"*\" require true }\n"},
   };
   REQUIRE(out.size() == std::variant_size_v<Op>);
   for (size_t i = 0; i < out.size(); ++i) REQUIRE(out[i].index() == i);
@@ -288,7 +291,19 @@ TEST_CASE("Round trip: state and chain types", "[encoding]") {
   CheckRoundTrip(MakeProduct());
   CheckRoundTrip(Product{});
   CheckRoundTrip(RecyclingRecord{H(0x41), "recyclco", 300, 1'730'000'000'000,
-                                 {{"Co", 250'000, 237'500}, {"Li", 120'000, 96'000}}});
+                                 {{"Co", 250'000, 237'500}, {"Li", 120'000, 96'000}},
+                                 {{"eu.battery.recovery", 2, "li-50", 1}, {"eu.battery.recovery", 2, "co-90", 0}}});
+  {
+    auto compiled = circuledger::contracts::Compile(
+        "ruleset \"t\" version 3 from 2030-01-01\nrule \"r\" { title \"T\" mode enforce categories \"battery.*\", \"x\" "
+        "until 2040-01-01 require mass(\"Co\") == 0 or recycled_share(\"Co\") >= 16.5% and time < 2035-01-01 }");
+    REQUIRE(std::holds_alternative<circuledger::contracts::RuleSet>(compiled));
+    RuleSetRecord rec{"t", 3, 1'893'456'000'000, "source text", std::get<circuledger::contracts::RuleSet>(compiled),
+                      "regulator", H(0x61), 40, 1'800'000'000'000};
+    CheckRoundTrip(rec);
+    CheckRoundTrip(RuleSetRecord{});
+    CheckRoundTrip(RuleIndex{{{"a", 1, 5, H(0x62)}, {"a", 2, 9, H(0x63)}, {"b", 1, 0, H(0x64)}}});
+  }
   CheckRoundTrip(ValidatorSet{{MakeValidator(1), MakeValidator(2)},
                               {PendingValidatorChange{14, 1, MakeValidator(3)},
                                PendingValidatorChange{15, 0, MakeValidator(2)}}});

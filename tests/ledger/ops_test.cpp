@@ -187,30 +187,6 @@ TEST_CASE("assemble: manufacturer only, products from lots and sub-assemblies", 
   ExpectRejected(c, "oem", Transfer{"battery-1", "mine"}, "bad-status");
 }
 
-TEST_CASE("assemble: enforced rules are checked through the ProductRules seam", "[ops]") {
-  // A rule that demands 16% recycled cobalt in EV batteries, written directly against the seam.
-  struct MinCobalt final : ProductRules {
-    std::optional<std::string> FirstViolation(const circuledger::contracts::ProductFacts& f) const override {
-      if (f.Category() != "battery.ev") return std::nullopt;
-      if (circuledger::contracts::ShareAtLeastBps(f.RecycledMass("Co"), f.Mass("Co"), 1600)) return std::nullopt;
-      return "eu-2023-1542-art8-co";
-    }
-  } rule;
-  TestChainOptions o;
-  o.rules = &rule;
-  TestChain c(o);
-  REQUIRE(c.Apply("recycler", CreateLot{"rco", Comp("Co:159999:159999")}).ok());
-  REQUIRE(c.Apply("recycler", Transfer{"rco", "oem"}).ok());
-  REQUIRE(c.Apply("mine", CreateLot{"co", Comp("Co:840001:0")}).ok());
-  REQUIRE(c.Apply("mine", Transfer{"co", "oem"}).ok());
-  Assemble a{{"co", "rco"}, NewProduct{"b", "battery.ev", "m", Comp("Co:1000000:0"), {}}, {}, {}};
-  const Status s = c.Apply("oem", a);
-  CHECK(s.RejectString() == "rule-violated:eu-2023-1542-art8-co");
-  Assemble other = a;
-  other.product.category = "battery.portable";
-  CHECK(c.Apply("oem", other).ok());
-}
-
 TEST_CASE("repair: parts out become lots, parts in are consumed, history grows", "[ops]") {
   TestChain c;
   REQUIRE(c.Apply("recycler", CreateLot{"rco", Comp("Co:250000:250000")}).ok());

@@ -89,7 +89,6 @@ TestChain::TestChain(const TestChainOptions& options) : options_(options), genes
   for (auto& [org, m] : members_) m.nonce = st.GetAccount(m.pub)->next_nonce;
   ExecutorOptions eo;
   eo.threads = options.threads;
-  eo.rules = options.rules;
   executor_ = std::make_unique<Executor>(*store_, eo);
 }
 

@@ -7,6 +7,8 @@
 // transaction was included. Not thread-safe.
 #pragma once
 
+#include <algorithm>
+
 #include <filesystem>
 #include <map>
 #include <memory>
@@ -39,7 +41,6 @@ Genesis TestGenesis();
 Composition Comp(std::string_view spec);
 
 struct TestChainOptions {
-  const ProductRules* rules = nullptr;
   bool sync = false;          // fsync each block (off: tests do not need durability across power loss)
   unsigned threads = 2;
   std::string dir;            // empty: a fresh temporary directory, deleted at the end
@@ -66,7 +67,14 @@ class TestChain {
   Status Apply(const std::string& org, Op op);
   // Builds and commits a block of these transactions; returns the builder's result.
   Result<BuiltBlock> CommitBlock(const std::vector<Tx>& txs);
-  uint64_t NextTime() const { return store_->Tip().time_ms + 1000; }
+  // The next block's time: the time set by SetNextTime while it is after the tip, else a second
+  // after the tip.
+  uint64_t NextTime() const {
+    const uint64_t tip = store_->Tip().time_ms;
+    return next_time_ms_ > tip ? next_time_ms_ : tip + 1000;
+  }
+  // The next block is at `time_ms` (tests of rules in force at a date); later ones follow it.
+  void SetNextTime(uint64_t time_ms) { next_time_ms_ = time_ms; }
 
   // Reads committed state.
   std::optional<Lot> GetLot(const std::string& id);
@@ -82,6 +90,7 @@ class TestChain {
   PubKey proposer_;
   std::unique_ptr<Store> store_;
   std::unique_ptr<Executor> executor_;
+  uint64_t next_time_ms_ = 0;
 };
 
 }  // namespace circuledger::testkit
