@@ -85,7 +85,8 @@ Output ConsensusState::Start(uint64_t height, ValidatorSet validators,
 // The WAL replay. Own votes and proposals say what this node signed (it must never sign another
 // for the same round and step: CastVote and StartRound re-send these instead). A precommit for a
 // value is exactly when L36-L43 locked it, so the highest one restores lockedRound/lockedValue;
-// the proposal persisted just before it restores validValue, so a proposer can re-propose it (L16).
+// the proposal and prevotes persisted just before it restore validValue and its proof of lock, so
+// a proposer can re-propose it (L16) and convince the others (L28).
 void ConsensusState::Restore(const std::vector<Message>& wal, Actions& out) {
   std::optional<std::pair<uint32_t, Step>> at;  // the furthest (round, step) this node signed in
   auto reach = [&](uint32_t r, Step s) {
@@ -103,7 +104,11 @@ void ConsensusState::Restore(const std::vector<Message>& wal, Actions& out) {
       continue;
     }
     const Vote& v = std::get<Vote>(m);
-    if (!signer_ || v.validator != signer_->Key() || v.round > limits::kMaxRound) continue;
+    if (!signer_ || v.validator != signer_->Key()) {
+      AcceptVote(v, false);  // a prevote of the proof of lock persisted with the lock
+      continue;
+    }
+    if (v.round > limits::kMaxRound) continue;
     own_.emplace(std::make_pair(v.round, OwnKey(v.type)), v);
     reach(v.round, StepOf(v.type));
     AcceptVote(v, true);
@@ -435,9 +440,16 @@ bool ConsensusState::TryLock(Actions& out) {
     if (step_ == Step::kPrevote) {  // L37
       locked_id_ = id;              // L38
       locked_round_ = round_;       // L39
-      // The lock is what a restart must not forget: persist the value before the precommit
-      // (Restore reads both back).
-      if (IsValidator()) out.push_back(PersistMessage{proposal});
+      // The lock is what a restart must not forget: persist the value, and the 2f+1 prevotes
+      // that justify it, before the precommit (Restore reads them back). Without the prevotes a
+      // restarted node could never show the others its proof of lock (L28): if one of them came
+      // from an equivocator that nobody else holds, the height would stall for ever.
+      if (IsValidator()) {
+        out.push_back(PersistMessage{proposal});
+        for (const Vote* pv : log.prevotes.VotesFor(id)) {
+          if (pv->validator != signer_->Key()) out.push_back(PersistMessage{*pv});
+        }
+      }
       CastVote(VoteType::kPrecommit, id, out);  // L40
       step_ = Step::kPrecommit;                 // L41
     }

@@ -6,7 +6,8 @@
 // OnProposal, OnVote, OnTimeout. Each returns the actions the caller must perform, IN ORDER:
 //   PersistMessage  - make the message durable (WAL append + fsync) before ANY later action;
 //                     this is what lets a restarted node never sign two different votes for
-//                     one height, round and step.
+//                     one height, round and step. Consecutive ones may share one fsync. Besides
+//                     what this node signs, a lock persists its proposal and 2f+1 prevotes.
 //   BroadcastMessage- send to every peer: this node's own message (already applied locally), or
 //                     another validator's prevote that proves the valid round of its proposal.
 //   ScheduleTimeout - call OnTimeout(timeout) after delay_ms (virtual or real time).

@@ -116,6 +116,14 @@ TEST_CASE("consensus: a restarted validator keeps its lock and re-proposes the l
   REQUIRE(p);
   CHECK(p->value == "A");
   CHECK(p->valid_round == 0u);
+  // And the proof of lock, read back from the WAL: the three round-0 prevotes for A.
+  std::set<PubKey> pol;
+  for (const Vote& vote : BroadcastVotes(out)) {
+    if (vote.round == 0 && vote.type == VoteType::kPrevote && vote.value_id == IdOf("A")) {
+      pol.insert(vote.validator);
+    }
+  }
+  CHECK(pol == std::set<PubKey>{v.set.At(0), v.set.At(1), v.set.At(2)});
 }
 
 TEST_CASE("consensus: a restarted proposer re-sends its proposal rather than a new one",

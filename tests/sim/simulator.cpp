@@ -105,7 +105,7 @@ void World::Configure() {
 
   timeouts_ = consensus::TimeoutConfig{rng_.Range(100, 300), rng_.Range(50, 150), rng_.Range(20, 80)};
   commit_delay_ms_ = rng_.Range(20, 120);
-  gst_ms_ = rng_.Percent(10) ? 0 : rng_.Range(500, 6000);
+  gst_ms_ = rng_.Percent(10) ? 0 : rng_.Range(500, 8000);
   crashes_allowed_ = rng_.Percent(60) || options_.lose_wal_on_restart;
   net_.faults = LinkFaults{rng_.Range(0, 20), rng_.Range(0, 10), 1, rng_.Range(5, 150), 0, 0};
 }
@@ -244,7 +244,7 @@ void World::OnChaos() {
   } else if (dice < 45) {
     net_.HealAll();
     Trace("heal");
-  } else if (dice < 70) {
+  } else if (dice < 60) {
     net_.faults = LinkFaults{rng_.Range(0, 40), rng_.Range(0, 20), 1, rng_.Range(5, 300),
                              rng_.Range(0, 10), rng_.Range(500, 3000)};
     Trace("faults: loss " + std::to_string(net_.faults.loss_pct) + "% max delay " +
@@ -321,7 +321,7 @@ void World::Execute(Node& n, Output out) {
   const uint64_t incarnation = n.incarnation;
   size_t crash_at = SIZE_MAX;
   if (!n.byzantine && CrashesAllowed() && !out.actions.empty() &&
-      rng_.Below(options_.lose_wal_on_restart ? 20 : 400) == 0) {
+      rng_.Below(options_.lose_wal_on_restart ? 20 : 150) == 0) {
     crash_at = static_cast<size_t>(rng_.Below(out.actions.size()));
   }
   for (size_t i = 0; i < out.actions.size() && failure_.empty(); ++i) {
