@@ -186,7 +186,11 @@ class Machine {
       if (span < p_.spans.size() && p_.spans[span].begin <= p_.spans[span].end && p_.spans[span].end <= source_.size()) {
         text = std::string(source_.substr(p_.spans[span].begin, p_.spans[span].end - p_.spans[span].begin));
       }
-      figures_->push_back(Figure{std::move(text), Display(l), Display(r), holds});
+      // A plain literal compared with a mass, share or date is shown in that unit ("0 mg").
+      Value dl = l, dr = r;
+      if (!l.is_bool && dl.n.unit == Unit::kPlain) dl.n.unit = r.n.unit;
+      if (!r.is_bool && dr.n.unit == Unit::kPlain) dr.n.unit = l.n.unit;
+      figures_->push_back(Figure{std::move(text), Display(dl), Display(dr), holds});
     }
     PushBool(holds);
   }

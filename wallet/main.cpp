@@ -50,6 +50,7 @@ std::vector<Group> AllGroups() {
   return {{"keys (local, encrypted)", KeyCommands()},
           {"operations (signed with --as KEY)", OpCommands()},
           {"governance (admin orgs)", GovCommands()},
+          {"rules (eco-design compliance, contracts/RULES.md)", RuleCommands()},
           {"queries", [] {
              std::vector<Command> q = QueryCommands();
              for (Command& c : TraceCommands()) q.push_back(std::move(c));

@@ -130,7 +130,7 @@ TEST_CASE("explain: the figures a rule used", "[contracts]") {
   REQUIRE(e.figures.size() == 2);
   CHECK(e.figures[0].expr == "mass(\"Co\") == 0");
   CHECK(e.figures[0].left == "1000000 mg");
-  CHECK(e.figures[0].right == "0");
+  CHECK(e.figures[0].right == "0 mg");
   CHECK_FALSE(e.figures[0].holds);
   CHECK(e.figures[1].expr == "recycled_share(\"Co\") >= 16%");
   CHECK(e.figures[1].left == "15.99%");

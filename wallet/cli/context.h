@@ -54,6 +54,7 @@ std::vector<Command> OpCommands();
 std::vector<Command> GovCommands();
 std::vector<Command> QueryCommands();
 std::vector<Command> TraceCommands();
+std::vector<Command> RuleCommands();
 
 class Context {
  public:
