@@ -1,0 +1,96 @@
+// node/wal.h: the consensus write-ahead log (CometBFT spec/consensus/wal.md, LevelDB
+// doc/log_format.md): what this validator is about to send, made durable first.
+//
+// File format, a sequence of records:
+//   crc32c (u32 LE) | length (u32 LE) | type (u8) | payload (length bytes)
+// The CRC-32C (Castagnoli) covers length, type and payload. length <= kMaxWalPayloadBytes.
+//
+// Append() returns only after fsync: the caller sends a message only after its record is
+// durable. So a record cut off by a crash (the file ends inside it) was never sent, and Open()
+// truncates it away and reports the bytes it dropped. A record whose checksum fails, or whose
+// length is impossible, is corruption: Open() refuses with a clear message (a node that may have
+// signed something it can no longer read must not run on). Because a flipped bit in the last
+// record's length can look like a cut-off tail, a caller that sees dropped bytes must not sign
+// anything new at its current height (ConsensusState::Start's may_sign): safe either way.
+//
+// One Wal per file, used by one thread (the consensus driver); not synchronized.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "consensus/limits.h"
+#include "consensus/messages.h"
+#include "ledger/status.h"
+
+namespace circuledger::node {
+
+constexpr size_t kWalHeaderBytes = 9;
+constexpr size_t kMaxWalPayloadBytes = consensus::limits::kMaxMessageBytes;
+static_assert(kMaxWalPayloadBytes < (size_t{1} << 32), "a payload length fits the u32 field");
+
+// Record types. Values are on disk: never reuse one.
+constexpr uint8_t kWalConsensusMessage = 1;  // payload: consensus::EncodeMessage
+
+struct WalRecord {
+  uint8_t type = 0;
+  std::string payload;
+  bool operator==(const WalRecord&) const = default;
+};
+
+struct WalReplay {
+  std::vector<WalRecord> records;  // every complete, intact record, in write order
+  uint64_t dropped_tail_bytes = 0;  // > 0: an incomplete last record was cut off
+};
+
+// CRC-32C of `data` (Crypto++'s CRC32C; 0xE3069283 for "123456789").
+uint32_t Crc32c(std::string_view data);
+
+// The bytes of one record (what Append writes).
+std::string EncodeWalRecord(uint8_t type, std::string_view payload);
+
+class Wal {
+ public:
+  // Opens `path`, creating it if absent, and replays it into `replay`. A cut-off tail is
+  // truncated (and fsynced) before returning. Fails with Corruption (bad checksum, impossible
+  // length: the message names the file and offset) or IoError.
+  static ledger::Result<std::unique_ptr<Wal>> Open(const std::string& path, WalReplay* replay);
+  ~Wal();
+  Wal(const Wal&) = delete;
+  Wal& operator=(const Wal&) = delete;
+
+  // Appends the records and fsyncs once. InvalidArgument for a payload over the limit (nothing
+  // written); IoError if the write or fsync fails: the caller must stop, since it cannot know
+  // what the file holds.
+  ledger::Status Append(const std::vector<WalRecord>& records);
+  ledger::Status Append(uint8_t type, std::string_view payload);
+  // Replaces the whole log with `keep` (for a new height: earlier heights are committed). Crash
+  // safe: a temporary file, fsync, rename over, fsync of the directory.
+  ledger::Status Reset(const std::vector<WalRecord>& keep);
+
+  uint64_t size_bytes() const { return size_; }
+  const std::string& path() const { return path_; }
+
+ private:
+  Wal(std::string path, int fd, uint64_t size) : path_(std::move(path)), fd_(fd), size_(size) {}
+
+  std::string path_;
+  int fd_ = -1;
+  uint64_t size_ = 0;
+};
+
+// The consensus view of a replay: the messages the state machine's Start() takes, and whether
+// it may sign at the height it restarts (false after a cut-off tail). Corruption if a record
+// has an unknown type or a payload that does not decode (its checksum held, so the file was
+// written by something else).
+struct ConsensusWal {
+  std::vector<consensus::Message> messages;
+  bool may_sign = true;
+};
+ledger::Result<ConsensusWal> ToConsensusWal(const WalReplay& replay);
+WalRecord ConsensusRecord(const consensus::Message& message);
+
+}  // namespace circuledger::node
