@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "bench/api.h"
+#include "bench/rules.h"
 #include "bench/trace.h"
 #include "bench/validate.h"
 
@@ -26,6 +27,8 @@ constexpr Subcommand kSubcommands[] = {
      circuledger::bench::RunApi},
     {"trace", "provenance trace latency (median, p99) on a graph of more than 10,000 lots",
      circuledger::bench::RunTrace},
+    {"rules", "cost of one compliance rule evaluation and of an assemble's rule check, beside one verify",
+     circuledger::bench::RunRules},
 };
 
 int Usage(std::ostream& out) {

@@ -31,7 +31,7 @@ std::string_view OpKindName(OpKind kind) {
   return "?";
 }
 
-std::vector<Step> UnitSteps(uint64_t unit) {
+std::vector<Step> UnitSteps(uint64_t unit, bool recycled_lithium) {
   const std::string n = std::to_string(unit);
   const std::string ore = "urn:epc:class:lgtin:4012345.000011.ORE" + n;
   const std::string rco = "urn:epc:class:lgtin:4098765.000021.RCO" + n;
@@ -49,8 +49,10 @@ std::vector<Step> UnitSteps(uint64_t unit) {
   if (mass_balance) {
     // The whole recycled credit, floor(R_in * T_out / T_in) = R_in, is declared on the cathode lot.
     transform.allocation = Allocation::kMassBalance;
+    // Recycled lithium (0.05 t of 0.55 t): the precursor may claim floor(50000 * 0.5 / 0.55).
     transform.outputs = {OutputLot{cathode, Comp("Co:900000:500000,Ni:1500000:200000")},
-                         OutputLot{precursor, Comp("Co:600000:0,Li:500000:0,Ni:700000:0")}};
+                         OutputLot{precursor, Comp(recycled_lithium ? "Co:600000:0,Li:500000:45454,Ni:700000:0"
+                                                                    : "Co:600000:0,Li:500000:0,Ni:700000:0")}};
   } else {
     transform.allocation = Allocation::kControlledBlending;
     transform.outputs = {OutputLot{cathode, Comp("Co:900000:0,Ni:1500000:0")},
@@ -80,7 +82,9 @@ std::vector<Step> UnitSteps(uint64_t unit) {
     s.push_back(Step{unit, org, kind, std::move(op)});
   };
   add("mine", OpKind::kCreate, CreateLot{ore, Comp("Co:1000000:0,Li:500000:0,Ni:2000000:0")});
-  add("recycler", OpKind::kCreate, CreateLot{rco, Comp("Co:500000:500000,Ni:200000:200000")});
+  add("recycler", OpKind::kCreate,
+      CreateLot{rco, Comp(recycled_lithium ? "Co:500000:500000,Li:50000:50000,Ni:200000:200000"
+                                           : "Co:500000:500000,Ni:200000:200000")});
   add("mine", OpKind::kTransfer, Transfer{ore, "refinery"});
   add("recycler", OpKind::kTransfer, Transfer{rco, "refinery"});
   add("refinery", mass_balance ? OpKind::kTransformMassBalance : OpKind::kTransformBlend,
@@ -95,9 +99,9 @@ std::vector<Step> UnitSteps(uint64_t unit) {
   return s;
 }
 
-SupplyChain::SupplyChain(size_t width) {
+SupplyChain::SupplyChain(size_t width, bool recycled_lithium) : recycled_lithium_(recycled_lithium) {
   assert(width > 0);
-  for (size_t i = 0; i < width; ++i) in_flight_.push_back(Unit{UnitSteps(next_unit_++), 0});
+  for (size_t i = 0; i < width; ++i) in_flight_.push_back(Unit{UnitSteps(next_unit_++, recycled_lithium_), 0});
 }
 
 Step SupplyChain::Next() {
@@ -106,7 +110,7 @@ Step SupplyChain::Next() {
   Step step = std::move(unit.steps[unit.next++]);
   // A finished unit makes room for a new one; the others go round again.
   in_flight_.push_back(unit.next < unit.steps.size() ? std::move(unit)
-                                                     : Unit{UnitSteps(next_unit_++), 0});
+                                                     : Unit{UnitSteps(next_unit_++, recycled_lithium_), 0});
   return step;
 }
 

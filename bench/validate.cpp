@@ -180,6 +180,10 @@ int RunValidate(const std::vector<std::string>& args) {
   flags.AddUint("block-txs", &block_txs, 1, limits::kMaxBlockTxs, "transactions per block");
   flags.AddUint("threads", &threads, 1, 1024,
                 "threads for signature checks and the limit; one per core by default");
+  uint64_t battery_rules = 0;
+  flags.AddUint("battery-rules", &battery_rules, 0, 1,
+                "1: register the EU Battery Regulation Art. 8 rule set first and run in Sep 2031, "
+                "so every assemble is checked against the rules in force");
   const std::string usage = "usage: circuledger-bench validate [flags]\n" + flags.Usage();
   if (std::find(args.begin(), args.end(), "--help") != args.end()) {
     std::cout << usage;
@@ -195,6 +199,7 @@ int RunValidate(const std::vector<std::string>& args) {
   wo.txs = txs;
   wo.block_txs = static_cast<uint32_t>(block_txs);
   wo.threads = nthreads;
+  wo.battery_rules = battery_rules != 0;
   Result<Workload> w = MakeWorkload(wo, std::cerr);
   if (!w.ok()) {
     std::cerr << "workload: " << w.status().ToString() << "\n";

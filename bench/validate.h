@@ -1,6 +1,6 @@
 // bench/validate.h: the `validate` subcommand: block validation throughput against its limit.
 //
-//   circuledger-bench validate [--txs N] [--block-txs N] [--threads N]
+//   circuledger-bench validate [--txs N] [--block-txs N] [--threads N] [--battery-rules 0|1]
 //
 // Untimed: builds a signed supply-chain workload into blocks on a scratch chain (bench/workload.h).
 // Timed, phase A: raw secp256k1_schnorrsig_verify per second on `threads` threads (the limit).

@@ -29,6 +29,9 @@ struct WorkloadOptions {
   uint64_t txs = 100000;
   uint32_t block_txs = 5000;  // at most limits::kMaxBlockTxs
   unsigned threads = 1;       // for signing and the proposer's signature checks
+  // Register the EU Battery Regulation Art. 8 rule set (examples/rules/) in the first block and
+  // start the chain on 1 Sep 2031, so every assemble is checked against the rules in force.
+  bool battery_rules = false;
 };
 
 struct Workload {
@@ -42,8 +45,12 @@ struct Workload {
 };
 
 // TestGenesis() with kKeysPerOrg - 1 more member keys (KeyFor("<org>#<i>")) in each workload org
-// and max_block_txs raised to block_txs when that is above the default.
-ledger::Genesis BenchGenesis(uint32_t block_txs);
+// and max_block_txs raised to block_txs when that is above the default; with battery_rules the
+// genesis time is 1 Sep 2031.
+ledger::Genesis BenchGenesis(uint32_t block_txs, bool battery_rules = false);
+
+// The source of examples/rules/eu-battery-2023-1542-art8.rules (read from the source tree).
+ledger::Result<std::string> BatteryRulesSource();
 
 // Builds the workload. Writes progress lines to `log`. Fails (InvalidArgument / the builder's
 // status) when a block cannot be built or leaves a transaction out: the workload is a bug then.
