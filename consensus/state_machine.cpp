@@ -46,7 +46,7 @@ ConsensusState::ConsensusState(Config config, Application& app, const ProposerSe
 
 // L10 (upon start), L52-L54 (next height: reset, empty message log, StartRound(0)).
 Output ConsensusState::Start(uint64_t height, ValidatorSet validators,
-                             const std::vector<Message>& wal, bool may_sign) {
+                             const std::vector<Message>& wal) {
   assert(!started_ || height > height_);  // heights only go up: a lower one could re-sign
   assert(validators.Size() > 0);
   Output out;
@@ -59,7 +59,6 @@ Output ConsensusState::Start(uint64_t height, ValidatorSet validators,
   round_ = 0;
   step_ = Step::kPropose;
   decided_ = false;
-  may_sign_ = may_sign;
   locked_id_.reset();
   locked_round_.reset();
   valid_value_.reset();
@@ -250,7 +249,7 @@ const detail::RoundLog* ConsensusState::FindRound(uint32_t round) const {
 }
 
 bool ConsensusState::IsValidator() const {
-  return may_sign_ && signer_ != nullptr && validators_.IndexOf(signer_->Key()).has_value();
+  return signer_ != nullptr && validators_.IndexOf(signer_->Key()).has_value();
 }
 
 void ConsensusState::AddEvidence(Message first, Message second) {

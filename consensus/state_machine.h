@@ -100,11 +100,8 @@ class ConsensusState {
   // Lines 10, 52-54: starts `height` (greater than any started before) with its validator set.
   // `wal` is what this node persisted earlier (PersistMessage) for this height, in write order;
   // other heights are ignored. From it the node learns what it already signed (it re-sends those
-  // and never signs a different one for the same round and step) and its lock. `may_sign` false
-  // makes the node follow this height without signing anything new: for when its WAL lost a
-  // record it may have sent (a cut-off tail), so it cannot know what it must not contradict.
-  Output Start(uint64_t height, ValidatorSet validators, const std::vector<Message>& wal = {},
-               bool may_sign = true);
+  // and never signs a different one for the same round and step) and its lock.
+  Output Start(uint64_t height, ValidatorSet validators, const std::vector<Message>& wal = {});
   Output OnProposal(const Proposal& proposal);
   Output OnVote(const Vote& vote);
   Output OnTimeout(const Timeout& timeout);
@@ -162,7 +159,6 @@ class ConsensusState {
   uint32_t round_ = 0;
   Step step_ = Step::kPropose;
   bool decided_ = false;
-  bool may_sign_ = true;
   std::optional<Hash256> locked_id_;        // lockedValue (its id: line 23 compares ids)
   std::optional<uint32_t> locked_round_;    // lockedRound; nullopt is -1
   std::optional<std::string> valid_value_;  // validValue

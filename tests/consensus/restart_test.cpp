@@ -170,26 +170,6 @@ TEST_CASE("consensus: a single validator restarted before its commit decides the
   CHECK(Decisions(out)[0].value == decided);
 }
 
-TEST_CASE("consensus: a node whose WAL lost its tail follows the height without signing",
-          "[consensus]") {
-  const Validators& v = Four();
-  Node n(v, &v[0]);
-  Output out = n.sm->Start(4, v.set, {}, /*may_sign=*/false);  // height 4: it would propose
-  CHECK(Broadcasts(out).empty());
-  CHECK(Persists(out).empty());
-  CHECK(Persists(n.sm->OnTimeout(Timeout{4, 0, Step::kPropose})).empty());
-  // It still decides with the others, and signs again from the next height.
-  for (size_t i = 1; i <= 3; ++i) {
-    n.sm->OnVote(SignedVote(v[i], VoteType::kPrecommit, 4, 1, IdOf("X")));
-  }
-  out = n.sm->OnProposal(SignedProposal(v[1], 4, 1, "X"));  // proposer of round 1: (4+1) mod 4
-  REQUIRE(Decisions(out).size() == 1);
-  CHECK(Persists(out).empty());
-  out = n.sm->Start(5, v.set);
-  n.sm->OnProposal(SignedProposal(v[1], 5, 0, "Y"));
-  CHECK(!n.sm->OwnMessages().empty());
-}
-
 TEST_CASE("consensus: WAL records of other heights are ignored", "[consensus]") {
   const Validators& v = Four();
   Wal wal;
