@@ -70,6 +70,26 @@ Status SyncDir(const std::string& path) {
   return Status::Ok();
 }
 
+constexpr const char* kRefusal =
+    "Refusing to start: this validator may have signed messages it can no longer read back. "
+    "Restore the file, or, knowing the risk of double-signing, move it away.";
+
+// Whether the record at the start of `tail` (its length field pointing past the end) is a
+// complete record whose length has one flipped bit: one of the 32 one-bit changes fits the bytes
+// and makes the checksum hold.
+bool LengthBitFlipped(std::string_view tail, uint32_t crc, uint32_t length) {
+  for (int bit = 0; bit < 32; ++bit) {
+    const uint32_t candidate = length ^ (uint32_t{1} << bit);
+    if (candidate > tail.size() - kWalHeaderBytes) continue;
+    std::string body;
+    body.reserve(5 + candidate);
+    PutU32(body, candidate);
+    body.append(tail.substr(8, 1 + candidate));
+    if (Crc32c(body) == crc) return true;
+  }
+  return false;
+}
+
 }  // namespace
 
 uint32_t Crc32c(std::string_view data) {
@@ -110,17 +130,20 @@ ledger::Result<std::unique_ptr<Wal>> Wal::Open(const std::string& path, WalRepla
     if (length > kMaxWalPayloadBytes) {
       return Status::Corruption("WAL " + path + " is corrupt at offset " + std::to_string(pos) +
                                 ": record length " + std::to_string(length) +
-                                " over the limit. Refusing to start: this validator may have " +
-                                "signed messages it can no longer read back. Restore the file " +
-                                "or, knowing the risk of double-signing, move it away.");
+                                " over the limit. " + kRefusal);
     }
-    if (left - kWalHeaderBytes < length) break;  // a payload cut off by a crash
+    if (left - kWalHeaderBytes < length) {
+      // A payload cut off by a crash, or a complete record with a flipped bit in its length.
+      if (LengthBitFlipped(std::string_view(bytes).substr(pos), crc, length)) {
+        return Status::Corruption("WAL " + path + " is corrupt at offset " + std::to_string(pos) +
+                                  ": a record's length field is damaged. " + kRefusal);
+      }
+      break;
+    }
     const std::string_view body(bytes.data() + pos + 4, 5 + length);
     if (Crc32c(body) != crc) {
       return Status::Corruption("WAL " + path + " is corrupt at offset " + std::to_string(pos) +
-                                ": checksum mismatch. Refusing to start: this validator may have " +
-                                "signed messages it can no longer read back. Restore the file " +
-                                "or, knowing the risk of double-signing, move it away.");
+                                ": checksum mismatch. " + kRefusal);
     }
     replay->records.push_back(
         WalRecord{static_cast<uint8_t>(bytes[pos + 8]), std::string(body.substr(5))});
@@ -187,9 +210,8 @@ Status Wal::Reset(const std::vector<WalRecord>& keep) {
   return Status::Ok();
 }
 
-ledger::Result<ConsensusWal> ToConsensusWal(const WalReplay& replay) {
-  ConsensusWal out;
-  out.may_sign = replay.dropped_tail_bytes == 0;
+ledger::Result<std::vector<consensus::Message>> ToConsensusMessages(const WalReplay& replay) {
+  std::vector<consensus::Message> out;
   for (size_t i = 0; i < replay.records.size(); ++i) {
     const WalRecord& r = replay.records[i];
     if (r.type != kWalConsensusMessage) {
@@ -201,7 +223,7 @@ ledger::Result<ConsensusWal> ToConsensusWal(const WalReplay& replay) {
       return Status::Corruption("WAL record " + std::to_string(i) +
                                 " does not decode: " + m.status().ToString());
     }
-    out.messages.push_back(std::move(*m));
+    out.push_back(std::move(*m));
   }
   return out;
 }

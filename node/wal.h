@@ -9,9 +9,10 @@
 // durable. So a record cut off by a crash (the file ends inside it) was never sent, and Open()
 // truncates it away and reports the bytes it dropped. A record whose checksum fails, or whose
 // length is impossible, is corruption: Open() refuses with a clear message (a node that may have
-// signed something it can no longer read must not run on). Because a flipped bit in the last
-// record's length can look like a cut-off tail, a caller that sees dropped bytes must not sign
-// anything new at its current height (ConsensusState::Start's may_sign): safe either way.
+// signed something it can no longer read must not run on). A flipped bit in a length field can
+// make a complete record look cut off; before truncating, Open() tries each one-bit change of
+// the length and refuses if one of them makes the checksum hold. (Corruption of several bits
+// can still look like a torn write: no checksum catches everything.)
 //
 // One Wal per file, used by one thread (the consensus driver); not synchronized.
 #pragma once
@@ -82,15 +83,10 @@ class Wal {
   uint64_t size_ = 0;
 };
 
-// The consensus view of a replay: the messages the state machine's Start() takes, and whether
-// it may sign at the height it restarts (false after a cut-off tail). Corruption if a record
-// has an unknown type or a payload that does not decode (its checksum held, so the file was
-// written by something else).
-struct ConsensusWal {
-  std::vector<consensus::Message> messages;
-  bool may_sign = true;
-};
-ledger::Result<ConsensusWal> ToConsensusWal(const WalReplay& replay);
+// The consensus view of a replay: the messages the state machine's Start() takes. Corruption if
+// a record has an unknown type or a payload that does not decode (its checksum held, so the file
+// was written by something else).
+ledger::Result<std::vector<consensus::Message>> ToConsensusMessages(const WalReplay& replay);
 WalRecord ConsensusRecord(const consensus::Message& message);
 
 }  // namespace circuledger::node
