@@ -1,18 +1,22 @@
 // ledger/detail/codec.h: the two archives behind the canonical encoding (ledger/ENCODING.md).
 //
-// Writer and Reader wrap cereal's portable binary archives (little-endian integers) and add what
-// cereal lacks for untrusted input: every length prefix is checked against its limit and against
-// the bytes that remain BEFORE anything is allocated (cereal would resize to whatever it reads).
+// Writer and Reader produce and accept exactly the bytes of cereal's portable binary archives
+// with their default options on a little-endian host (a 0x01 header byte, little-endian integers,
+// raw bytes), without going through std::iostream: cereal's archives need a stream, and building
+// streams and calling through them cost more than the encoding itself on the validation hot path.
+// tests/ledger/codec_test.cpp checks the bytes against cereal's own archives; the golden vectors
+// freeze them. The Reader adds what cereal lacks for untrusted input: every length prefix is
+// checked against its limit and against the bytes that remain BEFORE anything is allocated.
 // Both expose the same methods so one Visit() function per type serves both directions; a Writer
 // never modifies what it visits. Decode errors are thrown as DecodeError and turned into a Status
 // by ledger/encoding.cpp; nothing else sees the exception. Not thread-safe; one per call.
 #pragma once
 
-#include <cereal/archives/portable_binary.hpp>
+// Only for cereal::Exception, which decoders still catch; the archives themselves are not used.
+#include <cereal/details/helpers.hpp>
 
+#include <cstdint>
 #include <cstring>
-#include <istream>
-#include <sstream>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -30,63 +34,67 @@ struct DecodeError {
 class Writer {
  public:
   static constexpr bool kReading = false;
-  Writer() : ar_(os_) {}
+  // `reserve_bytes`: capacity to start with (an estimate of the encoding's size).
+  explicit Writer(size_t reserve_bytes = 128) {
+    out_.reserve(reserve_bytes);
+    out_.push_back('\x01');  // cereal's header: little endian
+  }
 
-  void U8(uint8_t& v) { ar_(v); }
-  void U32(uint32_t& v) { ar_(v); }
-  void U64(uint64_t& v) { ar_(v); }
-  void I64(int64_t& v) { ar_(v); }
+  void U8(uint8_t& v) { out_.push_back(static_cast<char>(v)); }
+  void U32(uint32_t& v) { Le(v); }
+  void U64(uint64_t& v) { Le(v); }
+  void I64(int64_t& v) { Le(static_cast<uint64_t>(v)); }
   template <class E>
   void Enum(E& e, uint8_t /*max*/) {
     uint8_t v = static_cast<uint8_t>(e);
-    ar_(v);
+    U8(v);
   }
   template <size_t N>
-  void Fixed(FixedBytes<N>& f) { ar_(cereal::binary_data(f.bytes.data(), N)); }
+  void Fixed(FixedBytes<N>& f) { Bytes(f.bytes.data(), N); }
   void Str(std::string& s, size_t /*max*/) {
-    uint32_t n = static_cast<uint32_t>(s.size());
-    ar_(n);
-    if (n) ar_(cereal::binary_data(s.data(), n));
+    Le(static_cast<uint32_t>(s.size()));
+    Bytes(s.data(), s.size());
   }
   // each(T&) visits one element; min_elem_bytes is the smallest encoding of one element.
   template <class T, class F>
   void Vec(std::vector<T>& v, size_t /*max*/, size_t /*min_elem_bytes*/, F&& each) {
-    uint32_t n = static_cast<uint32_t>(v.size());
-    ar_(n);
+    Le(static_cast<uint32_t>(v.size()));
     for (T& x : v) each(x);
   }
   // Bytes already in canonical form (a part encoded earlier), written as they are.
-  void Raw(std::string_view bytes) {
-    if (!bytes.empty()) ar_(cereal::binary_data(const_cast<char*>(bytes.data()), bytes.size()));
-  }
-  std::string Finish() { return std::move(os_).str(); }
+  void Raw(std::string_view bytes) { out_.append(bytes); }
+  std::string Finish() { return std::move(out_); }
 
  private:
-  std::ostringstream os_;
-  cereal::PortableBinaryOutputArchive ar_;
-};
-
-// A read-only streambuf over caller-owned bytes.
-class SpanBuf : public std::streambuf {
- public:
-  explicit SpanBuf(std::string_view bytes) {
-    char* p = const_cast<char*>(bytes.data());  // never written: this buffer only reads
-    setg(p, p, p + bytes.size());
+  template <class U>
+  void Le(U v) {
+    char b[sizeof(U)];
+    for (size_t i = 0; i < sizeof(U); ++i) b[i] = static_cast<char>((v >> (8 * i)) & 0xff);
+    out_.append(b, sizeof(U));
   }
-  size_t Remaining() const { return static_cast<size_t>(egptr() - gptr()); }
+  void Bytes(const void* p, size_t n) { out_.append(static_cast<const char*>(p), n); }
+
+  std::string out_;
 };
 
 class Reader {
  public:
   static constexpr bool kReading = true;
-  explicit Reader(std::string_view bytes)
-      : header_checked_(CheckHeader(bytes)), buf_(bytes), is_(&buf_), ar_(is_) {}
+  explicit Reader(std::string_view bytes) : p_(bytes.data()), end_(bytes.data() + bytes.size()) {
+    // cereal reads a one-byte endianness header; only 0x01 (little endian) is canonical.
+    if (bytes.empty()) throw DecodeError{Reject::kMalformed, "empty input"};
+    if (bytes[0] != 1) throw DecodeError{Reject::kNonCanonical, "bad archive header"};
+    ++p_;
+  }
 
-  size_t Remaining() const { return buf_.Remaining(); }
-  void U8(uint8_t& v) { Need(1); ar_(v); }
-  void U32(uint32_t& v) { Need(4); ar_(v); }
-  void U64(uint64_t& v) { Need(8); ar_(v); }
-  void I64(int64_t& v) { Need(8); ar_(v); }
+  size_t Remaining() const { return static_cast<size_t>(end_ - p_); }
+  void U8(uint8_t& v) {
+    Need(1);
+    v = static_cast<uint8_t>(*p_++);
+  }
+  void U32(uint32_t& v) { v = Le<uint32_t>(); }
+  void U64(uint64_t& v) { v = Le<uint64_t>(); }
+  void I64(int64_t& v) { v = static_cast<int64_t>(Le<uint64_t>()); }
   template <class E>
   void Enum(E& e, uint8_t max) {
     uint8_t v = 0;
@@ -97,12 +105,13 @@ class Reader {
   template <size_t N>
   void Fixed(FixedBytes<N>& f) {
     Need(N);
-    ar_(cereal::binary_data(f.bytes.data(), N));
+    std::memcpy(f.bytes.data(), p_, N);
+    p_ += N;
   }
   void Str(std::string& s, size_t max) {
     const uint32_t n = Length(max, 1);
-    s.resize(n);
-    if (n) ar_(cereal::binary_data(s.data(), n));
+    s.assign(p_, n);
+    p_ += n;
   }
   template <class T, class F>
   void Vec(std::vector<T>& v, size_t max, size_t min_elem_bytes, F&& each) {
@@ -113,19 +122,20 @@ class Reader {
   }
 
  private:
-  static bool CheckHeader(std::string_view bytes) {
-    // cereal reads a one-byte endianness header; only 0x01 (little endian) is canonical.
-    if (bytes.empty()) throw DecodeError{Reject::kMalformed, "empty input"};
-    if (bytes[0] != 1) throw DecodeError{Reject::kNonCanonical, "bad archive header"};
-    return true;
-  }
   void Need(size_t n) const {
     if (n > Remaining()) throw DecodeError{Reject::kMalformed, "truncated"};
   }
+  template <class U>
+  U Le() {
+    Need(sizeof(U));
+    U v = 0;
+    for (size_t i = 0; i < sizeof(U); ++i) v |= static_cast<U>(static_cast<uint8_t>(p_[i])) << (8 * i);
+    p_ += sizeof(U);
+    return v;
+  }
   // Reads a u32 count and checks it against the limit and the bytes left, before any allocation.
   uint32_t Length(size_t max, size_t min_elem_bytes) {
-    uint32_t n = 0;
-    U32(n);
+    const uint32_t n = Le<uint32_t>();
     if (n > max) throw DecodeError{Reject::kOversized, "length over limit"};
     if (static_cast<uint64_t>(n) * min_elem_bytes > Remaining()) {
       throw DecodeError{Reject::kMalformed, "length beyond input"};
@@ -133,10 +143,8 @@ class Reader {
     return n;
   }
 
-  bool header_checked_ = false;
-  SpanBuf buf_;
-  std::istream is_;
-  cereal::PortableBinaryInputArchive ar_;
+  const char* p_ = nullptr;
+  const char* end_ = nullptr;
 };
 
 }  // namespace circuledger::ledger::detail
