@@ -1,5 +1,6 @@
 #include "ledger/state.h"
 
+#include <algorithm>
 #include <cassert>
 
 #include "ledger/crypto.h"
@@ -68,18 +69,14 @@ const T* WorkingState::Read(const std::string& key) {
 
 template <class T>
 void WorkingState::Write(const std::string& key, T value) {
-  auto it = slots_.find(key);
+  auto [it, inserted] = slots_.try_emplace(key);
   if (in_tx_) {
-    // Remember what was there (or that nothing was cached) so RollbackTx can restore it.
-    undo_.emplace_back(key, it == slots_.end() ? Slot{std::monostate{}, false} : it->second);
-    if (it == slots_.end()) {
-      // Not cached yet: make the undo entry reload from the base by erasing the slot on rollback.
-      undo_.back().second.dirty = false;
-      undo_.back().second.value = std::monostate{};
-      erase_on_undo_.push_back(undo_.size() - 1);
-    }
+    // Remember what was there so RollbackTx can restore it. The old value is moved out: it is
+    // overwritten below anyway. A key not cached before is erased on rollback (reloads from base).
+    undo_.emplace_back(key, inserted ? Slot{} : std::move(it->second));
+    if (inserted) erase_on_undo_.push_back(undo_.size() - 1);
   }
-  Slot& slot = slots_[key];
+  Slot& slot = it->second;
   slot.value = std::move(value);
   slot.dirty = true;
 }
@@ -140,11 +137,16 @@ void WorkingState::RollbackTx() {
 }
 
 WriteSet WorkingState::Writes() const {
+  // Sorted by key: the state root and the store depend on this order, never on the hash map's.
+  std::vector<const std::pair<const std::string, Slot>*> dirty;
+  for (const auto& entry : slots_) {
+    if (entry.second.dirty) dirty.push_back(&entry);
+  }
+  std::sort(dirty.begin(), dirty.end(), [](const auto* a, const auto* b) { return a->first < b->first; });
   WriteSet out;
-  for (const auto& entry : slots_) {  // not a structured binding: clang 14 cannot capture those
-    const std::string& key = entry.first;
-    const Slot& slot = entry.second;
-    if (!slot.dirty) continue;
+  out.reserve(dirty.size());
+  for (const auto* entry : dirty) {  // not a structured binding: clang 14 cannot capture those
+    const std::string& key = entry->first;
     std::visit(
         [&](const auto& v) {
           using V = std::decay_t<decltype(v)>;
@@ -154,7 +156,7 @@ WriteSet WorkingState::Writes() const {
             out.emplace_back(key, Encode(v));
           }
         },
-        slot.value);
+        entry->second.value);
   }
   return out;
 }

@@ -13,6 +13,7 @@
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <unordered_map>
 #include <variant>
 #include <vector>
 
@@ -122,9 +123,11 @@ class WorkingState {
   void Write(const std::string& key, T value);
 
   const StateReader& base_;
-  std::map<std::string, Slot, std::less<>> slots_;
+  // Hashed, not ordered: a block touches tens of thousands of keys with long common prefixes, and
+  // ordered lookups were a quarter of ApplyTx's time. Writes() sorts the dirty keys once.
+  std::unordered_map<std::string, Slot> slots_;
   std::vector<Edge> edges_;
-  // Undo log of the open transaction: prior slots of the keys it wrote.
+  // Undo log of the open transaction: prior slots of the keys it wrote (moved out, not copied).
   bool in_tx_ = false;
   std::vector<std::pair<std::string, Slot>> undo_;
   std::vector<size_t> erase_on_undo_;  // undo_ entries whose key was not cached before the write
