@@ -156,7 +156,7 @@ Status Executor::CheckTxAgainstTip(const Tx& tx, const Hash256& id, uint64_t tim
   }
 }
 
-Result<BlockCommit> Executor::ExecuteBlock(const Block& block, std::optional<uint64_t> now_ms) const {
+Result<BlockCommit> Executor::ExecuteBlock(Block block, std::optional<uint64_t> now_ms) const {
   const size_t n = block.txs.size();
   std::vector<Hash256> ids(n);
   std::vector<Status> statuses(n);
@@ -223,6 +223,9 @@ Result<BlockCommit> Executor::ExecuteBlock(const Block& block, std::optional<uin
       state.CommitTx();
       ++i;
     }
+    // Every check is done: the workers no longer read `block`, so it can be moved below.
+    pool_.Wait();
+    started = false;
     if (MerkleRoot(ids) != h.tx_root) return Status::Rejected(Reject::kBadTxRoot);
 
     BlockCommit c;
@@ -230,11 +233,11 @@ Result<BlockCommit> Executor::ExecuteBlock(const Block& block, std::optional<uin
     if (NextStateRoot(tip.state_root, c.writes) != h.state_root) return Status::Rejected(Reject::kBadStateRoot);
     c.block_bytes = EncodeBlockFromBodies(block, bodies);
     if (c.block_bytes.size() > params.max_block_bytes) return Status::Rejected(Reject::kBlockTooLarge, "too many bytes");
-    c.block = block;
     c.block_hash = BlockHash(h);
+    c.tip = ChainTip{h.height, c.block_hash, h.state_root, h.time_ms};
     c.tx_ids = std::move(ids);
     c.edges = state.TakeEdges();
-    c.tip = ChainTip{h.height, c.block_hash, h.state_root, h.time_ms};
+    c.block = std::move(block);  // `h` refers into it: last
     return c;
   } catch (const StorageError& e) {
     return Status::Corruption(e.what());
