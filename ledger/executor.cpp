@@ -187,6 +187,7 @@ Result<BlockCommit> Executor::ExecuteBlock(Block block, std::optional<uint64_t> 
     const ChainTip tip = Tip();
     PendingReader base(pending_.get(), store_);
     WorkingState state(base);
+    state.Reserve(4 * n + 64);  // an account, an org and a few items per transaction
     const Params params = state.GetParams();
     const BlockHeader& h = block.header;
     if (Status s = CheckHeader(h, tip, params, now_ms); !s.ok()) return s;
@@ -273,6 +274,7 @@ Result<BuiltBlock> Executor::BuildBlock(const std::vector<Tx>& candidates, uint6
     const ChainTip tip = Tip();
     PendingReader base(pending_.get(), store_);
     WorkingState state(base);
+    state.Reserve(4 * candidates.size() + 64);
     const Params params = state.GetParams();
     BuiltBlock out;
     Block& block = out.commit.block;

@@ -9,12 +9,21 @@
 namespace circuledger::ledger {
 
 namespace statekey {
-std::string Account(const PubKey& key) { return "sa" + std::string(key.View()); }
-std::string Org(std::string_view id) { return "so" + std::string(id); }
-std::string Lot(std::string_view id) { return "sl" + std::string(id); }
-std::string Product(std::string_view id) { return "sp" + std::string(id); }
-std::string Proposal(const Hash256& id) { return "sg" + std::string(id.View()); }
-std::string Recycling(const Hash256& tx) { return "sr" + std::string(tx.View()); }
+namespace {
+// One allocation per key: keys are built for every state read and write of the hot path.
+std::string Tagged(std::string_view tag, std::string_view id) {
+  std::string k;
+  k.reserve(tag.size() + id.size());
+  k.append(tag).append(id);
+  return k;
+}
+}  // namespace
+std::string Account(const PubKey& key) { return Tagged("sa", key.View()); }
+std::string Org(std::string_view id) { return Tagged("so", id); }
+std::string Lot(std::string_view id) { return Tagged("sl", id); }
+std::string Product(std::string_view id) { return Tagged("sp", id); }
+std::string Proposal(const Hash256& id) { return Tagged("sg", id.View()); }
+std::string Recycling(const Hash256& tx) { return Tagged("sr", tx.View()); }
 std::string Params() { return "sm/params"; }
 std::string Validators() { return "sm/validators"; }
 std::string Admins() { return "sm/admins"; }

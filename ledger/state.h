@@ -100,6 +100,9 @@ class WorkingState {
   void PutRuleIndex(RuleIndex v) { Write(statekey::RuleIndex(), std::move(v)); }
   void AddEdge(std::string parent, std::string child);
 
+  // Room for about `objects` cached objects without rehashing (a block's executor knows roughly).
+  void Reserve(size_t objects) { slots_.reserve(objects); }
+
   void BeginTx();
   void CommitTx();
   void RollbackTx();
