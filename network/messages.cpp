@@ -1,0 +1,129 @@
+#include "network/messages.h"
+
+#include <cassert>
+
+#include "ledger/encoding.h"
+#include "network/detail/wire.h"
+
+namespace circuledger::network {
+
+namespace {
+
+using detail::WireReader;
+using detail::WireWriter;
+using ledger::Reject;
+using ledger::Status;
+
+// Turns the reader's state after a whole message into a Result.
+template <class T>
+ledger::Result<T> Finish(WireReader& r, T value, const char* what) {
+  r.ExpectEnd();
+  if (!r.ok()) return Status::Rejected(r.error(), std::string("bad ") + what + " message");
+  return value;
+}
+
+}  // namespace
+
+std::string EncodeHello(const Hello& m) {
+  WireWriter w;
+  w.U8(m.version);
+  w.Bytes(m.chain_id);
+  w.Fixed(m.node_key);
+  w.Fixed(m.nonce);
+  return w.Finish();
+}
+
+std::string EncodeAuth(const Auth& m) {
+  WireWriter w;
+  w.Fixed(m.sig);
+  return w.Finish();
+}
+
+std::string EncodeSyncRequest(const SyncRequest& m) {
+  WireWriter w;
+  w.U64(m.from_height);
+  w.U32(m.count);
+  return w.Finish();
+}
+
+std::string EncodeSyncResponse(const SyncResponse& m) {
+  assert(m.block.size() <= ledger::limits::kMaxBlockBytes);
+  assert(m.certificate.size() <= limits::kMaxCertificateBytes);
+  WireWriter w(limits::kSyncResponseEnvelopeBytes + m.block.size() + m.certificate.size());
+  w.U64(m.height);
+  w.Bytes(m.block);
+  w.Bytes(m.certificate);
+  return w.Finish();
+}
+
+std::string EncodePing(const Ping& m) {
+  WireWriter w;
+  w.U64(m.nonce);
+  return w.Finish();
+}
+
+ledger::Result<Hello> DecodeHello(std::string_view payload) {
+  WireReader r(payload);
+  Hello m;
+  m.version = r.U8();
+  if (r.ok() && m.version != limits::kProtocolVersion) r.Fail(Reject::kUnknownVersion);
+  m.chain_id = std::string(r.Bytes(limits::kMaxChainIdLen));
+  m.node_key = r.Fixed<32>();
+  m.nonce = r.Fixed<limits::kNonceBytes>();
+  return Finish(r, std::move(m), "hello");
+}
+
+ledger::Result<Auth> DecodeAuth(std::string_view payload) {
+  WireReader r(payload);
+  Auth m;
+  m.sig = r.Fixed<64>();
+  return Finish(r, m, "auth");
+}
+
+ledger::Result<ledger::Tx> DecodeTxPayload(std::string_view payload) {
+  if (payload.size() > ledger::limits::kMaxTxBytes) return Status::Rejected(Reject::kOversized, "tx over limit");
+  return ledger::Decode<ledger::Tx>(payload);
+}
+
+ledger::Result<SyncRequest> DecodeSyncRequest(std::string_view payload) {
+  WireReader r(payload);
+  SyncRequest m;
+  m.from_height = r.U64();
+  m.count = r.U32();
+  if (r.ok() && (m.count == 0 || m.count > limits::kMaxSyncBlocksPerRequest)) r.Fail(Reject::kOversized);
+  return Finish(r, m, "sync-request");
+}
+
+ledger::Result<SyncResponse> DecodeSyncResponse(std::string_view payload) {
+  WireReader r(payload);
+  SyncResponse m;
+  m.height = r.U64();
+  m.block = std::string(r.Bytes(ledger::limits::kMaxBlockBytes));
+  m.certificate = std::string(r.Bytes(limits::kMaxCertificateBytes));
+  return Finish(r, std::move(m), "sync-response");
+}
+
+ledger::Result<Ping> DecodePing(std::string_view payload) {
+  WireReader r(payload);
+  Ping m;
+  m.nonce = r.U64();
+  return Finish(r, m, "ping");
+}
+
+Status CheckPayload(MessageType type, std::string_view payload) {
+  if (payload.size() > MaxPayloadBytes(type)) return Status::Rejected(Reject::kOversized, "payload over limit");
+  switch (type) {
+    case MessageType::kHello: return DecodeHello(payload).status();
+    case MessageType::kAuth: return DecodeAuth(payload).status();
+    case MessageType::kTx: return DecodeTxPayload(payload).status();
+    case MessageType::kConsensus:
+      return payload.empty() ? Status::Rejected(Reject::kMalformed, "empty consensus message") : Status::Ok();
+    case MessageType::kSyncRequest: return DecodeSyncRequest(payload).status();
+    case MessageType::kSyncResponse: return DecodeSyncResponse(payload).status();
+    case MessageType::kPing:
+    case MessageType::kPong: return DecodePing(payload).status();
+  }
+  return Status::Rejected(Reject::kMalformed, "unknown message type");
+}
+
+}  // namespace circuledger::network

@@ -1,0 +1,81 @@
+// network/messages.h: the payloads of the peer-to-peer frames (network/P2P.md) and their decoders.
+//
+// Payloads are little-endian with u32 length prefixes, no archive header. Each decoder accepts
+// exactly the bytes its encoder produces: it checks every length against its limit
+// (network/limits.h) and the remaining bytes before copying, and rejects truncated input,
+// trailing bytes and unknown versions. Failures are ledger::Status::Rejected with the reason
+// (kMalformed, kOversized, kTrailingBytes, kUnknownVersion, or the ledger's reason for a Tx).
+// Consensus messages, blocks and certificates stay opaque here: consensus/ and ledger/ decode
+// them in the node. Pure functions on values; thread-safe.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "ledger/status.h"
+#include "ledger/tx.h"
+#include "network/frame.h"
+
+namespace circuledger::network {
+
+using Nonce = ledger::FixedBytes<limits::kNonceBytes>;
+
+// kHello: u8 version | u32 len + chain id | 32 node key | 32 nonce
+struct Hello {
+  uint8_t version = limits::kProtocolVersion;
+  std::string chain_id;
+  ledger::PubKey node_key;
+  Nonce nonce;
+  auto operator<=>(const Hello&) const = default;
+};
+
+// kAuth: 64 signature (network/handshake.h says what it signs)
+struct Auth {
+  ledger::Signature sig;
+  auto operator<=>(const Auth&) const = default;
+};
+
+// kSyncRequest: u64 from_height | u32 count (1..kMaxSyncBlocksPerRequest)
+struct SyncRequest {
+  uint64_t from_height = 0;
+  uint32_t count = 0;
+  auto operator<=>(const SyncRequest&) const = default;
+};
+
+// kSyncResponse: u64 height | u32 len + block bytes | u32 len + certificate bytes
+// (block: ledger canonical encoding, at most kMaxBlockBytes; certificate: consensus encoding, at
+// most limits::kMaxCertificateBytes; both checked by their own decoders in the node)
+struct SyncResponse {
+  uint64_t height = 0;
+  std::string block;
+  std::string certificate;
+  auto operator<=>(const SyncResponse&) const = default;
+};
+
+// kPing / kPong: u64 nonce
+struct Ping {
+  uint64_t nonce = 0;
+  auto operator<=>(const Ping&) const = default;
+};
+
+std::string EncodeHello(const Hello& m);
+std::string EncodeAuth(const Auth& m);
+std::string EncodeSyncRequest(const SyncRequest& m);
+// The block and certificate sizes must respect their limits (asserted: the caller's logic).
+std::string EncodeSyncResponse(const SyncResponse& m);
+std::string EncodePing(const Ping& m);
+
+ledger::Result<Hello> DecodeHello(std::string_view payload);
+ledger::Result<Auth> DecodeAuth(std::string_view payload);
+// kTx payload: ledger::Decode<Tx> (canonical bytes only), within kMaxTxBytes.
+ledger::Result<ledger::Tx> DecodeTxPayload(std::string_view payload);
+ledger::Result<SyncRequest> DecodeSyncRequest(std::string_view payload);
+ledger::Result<SyncResponse> DecodeSyncResponse(std::string_view payload);
+ledger::Result<Ping> DecodePing(std::string_view payload);
+
+// Decodes the payload with the decoder of its type (kConsensus: non-empty and within its limit)
+// and discards the value: Ok iff a peer that sent it followed the protocol.
+ledger::Status CheckPayload(MessageType type, std::string_view payload);
+
+}  // namespace circuledger::network

@@ -1,0 +1,170 @@
+// Misbehaving peers against a P2pNode: garbage, oversized frames, floods and slow readers
+// (tag [p2p]). Each test has its own node: a ban of 127.0.0.1 would refuse every local peer.
+#include <catch2/catch.hpp>
+
+#include "network/messages.h"
+#include "tests/network/p2p_fixture.h"
+
+namespace circuledger::network::test {
+namespace {
+
+std::string Header(uint32_t length, uint8_t type) {
+  std::string h(5, '\0');
+  for (int i = 0; i < 4; ++i) h[i] = static_cast<char>((length >> (8 * i)) & 0xff);
+  h[4] = static_cast<char>(type);
+  return h;
+}
+
+std::set<ledger::PubKey> AllowOneAndTwo() { return {KeyFromSeed(1).Public(), KeyFromSeed(2).Public()}; }
+
+TEST_CASE("p2p: a raw client sending garbage is disconnected and banned, and refused while banned", "[p2p]") {
+  auto a = StartNode(1, TestOptions(AllowOneAndTwo()));
+  {
+    RawPeer raw;
+    REQUIRE(raw.Connect(a->node->port()));
+    REQUIRE(raw.ReadFrame());  // the node speaks first: its hello
+    raw.SendAll(Header(8, 0xee) + "garbage!");
+    CHECK(raw.WaitClosed());
+  }
+  REQUIRE(WaitUntil([&] { return a->EventsWith(DisconnectReason::kBadFrame) == 1; }));
+  CHECK(a->node->RecentEvents().back().banned);
+  CHECK(a->node->IsAddressBanned("127.0.0.1"));
+
+  // While banned: closed at once, before any hello.
+  RawPeer again;
+  REQUIRE(again.Connect(a->node->port()));
+  CHECK_FALSE(again.ReadFrame(3000ms));
+  CHECK(again.WaitClosed());
+  REQUIRE(WaitUntil([&] { return a->EventsWith(DisconnectReason::kBanned) >= 1; }));
+
+  // A registered node from the banned address is refused too.
+  P2pOptions ob = TestOptions(AllowOneAndTwo());
+  ob.listen = false;
+  ob.dial = {a->Address()};
+  auto b = StartNode(2, ob);
+  REQUIRE(WaitUntil([&] { return a->EventsWith(DisconnectReason::kBanned) >= 2; }));
+  CHECK(a->node->Peers().empty());
+}
+
+TEST_CASE("p2p: a ban expires", "[p2p]") {
+  P2pOptions o = TestOptions(AllowOneAndTwo());
+  o.ban_ms = 200;
+  auto a = StartNode(1, o);
+  RawPeer raw;
+  REQUIRE(raw.Connect(a->node->port()));
+  raw.SendAll("GET / HTTP/1.1\r\n\r\n");  // type byte '/': unknown
+  CHECK(raw.WaitClosed());
+  REQUIRE(WaitUntil([&] { return a->EventsWith(DisconnectReason::kBadFrame) == 1; }));
+  REQUIRE(WaitUntil([&] { return !a->node->IsAddressBanned("127.0.0.1"); }));
+  RawPeer again;
+  REQUIRE(again.Connect(a->node->port()));
+  CHECK(again.ReadFrame());  // served again: the node's hello
+}
+
+TEST_CASE("p2p: an oversized frame header is refused before its payload is read", "[p2p]") {
+  auto a = StartNode(1, TestOptions(AllowOneAndTwo()));
+  SECTION("before the handshake") {
+    RawPeer raw;
+    REQUIRE(raw.Connect(a->node->port()));
+    // Only the header: the node must not wait for (or allocate) 4 GiB that never come.
+    REQUIRE(raw.SendAll(Header(0xfffffff0u, static_cast<uint8_t>(MessageType::kConsensus))));
+    CHECK(raw.WaitClosed());
+  }
+  SECTION("from an authenticated peer: a tx one byte over its limit") {
+    RawPeer raw;
+    REQUIRE(raw.Connect(a->node->port()));
+    REQUIRE(raw.Handshake(KeyFromSeed(2)));
+    REQUIRE(WaitUntil([&] { return a->inbox->UpPeers().size() == 1; }));
+    REQUIRE(raw.SendAll(Header(static_cast<uint32_t>(ledger::limits::kMaxTxBytes) + 1,
+                               static_cast<uint8_t>(MessageType::kTx))));
+    CHECK(raw.WaitClosed());
+    REQUIRE(WaitUntil([&] { return a->inbox->UpPeers().empty(); }));
+    CHECK(a->node->IsKeyBanned(KeyFromSeed(2).Public()));
+  }
+  REQUIRE(WaitUntil([&] { return a->EventsWith(DisconnectReason::kOversizedFrame) == 1; }));
+  CHECK(a->node->IsAddressBanned("127.0.0.1"));
+}
+
+TEST_CASE("p2p: an authenticated peer sending an undecodable message is banned by key and address", "[p2p]") {
+  auto a = StartNode(1, TestOptions(AllowOneAndTwo()));
+  RawPeer raw;
+  REQUIRE(raw.Connect(a->node->port()));
+  REQUIRE(raw.Handshake(KeyFromSeed(2)));
+  REQUIRE(raw.SendAll(EncodeFrame(MessageType::kConsensus, "fine")));
+  REQUIRE(WaitUntil([&] { return a->inbox->Messages().size() == 1; }));
+  REQUIRE(raw.SendAll(Header(4, static_cast<uint8_t>(MessageType::kTx)) + "junk"));
+  CHECK(raw.WaitClosed());
+  REQUIRE(WaitUntil([&] { return a->EventsWith(DisconnectReason::kBadMessage) == 1; }));
+  CHECK(a->node->IsKeyBanned(KeyFromSeed(2).Public()));
+  CHECK(a->inbox->Messages().size() == 1);
+}
+
+TEST_CASE("p2p: a peer flooding messages is disconnected and banned", "[p2p]") {
+  P2pOptions o = TestOptions(AllowOneAndTwo());
+  o.messages_per_s = 100;
+  o.message_burst = 50;
+  auto a = StartNode(1, o);
+  RawPeer raw;
+  REQUIRE(raw.Connect(a->node->port()));
+  REQUIRE(raw.Handshake(KeyFromSeed(2)));
+  std::string burst;
+  for (int i = 0; i < 500; ++i) burst += EncodeFrame(MessageType::kConsensus, "spam");
+  raw.SendAll(burst);
+  CHECK(raw.WaitClosed());
+  REQUIRE(WaitUntil([&] { return a->EventsWith(DisconnectReason::kFlood) == 1; }));
+  CHECK(a->node->IsKeyBanned(KeyFromSeed(2).Public()));
+  // Delivered at most the burst: the rest was never handed to the owner.
+  CHECK(a->inbox->Messages().size() <= o.message_burst);
+}
+
+TEST_CASE("p2p: a slow reader's send queue stays bounded and the peer is dropped", "[p2p]") {
+  P2pOptions o = TestOptions(AllowOneAndTwo());
+  o.send_queue_frames = 16;
+  o.send_queue_bytes = 256 * 1024;
+  o.write_timeout_ms = 300;
+  auto a = StartNode(1, o);
+  RawPeer raw;
+  REQUIRE(raw.Connect(a->node->port(), /*receive_buffer_bytes=*/4096));
+  REQUIRE(raw.Handshake(KeyFromSeed(2)));
+  const ledger::PubKey b = KeyFromSeed(2).Public();
+  REQUIRE(WaitUntil([&] { return a->HasPeer(b); }));
+
+  // The raw peer never reads. Keep sending until the node drops it (the kernel's socket buffers
+  // fill first, then the queue, then the write stalls): the queue never holds more than its
+  // bounds, and what does not fit is refused.
+  const std::string block(60 * 1024, 'x');
+  size_t refused = 0;
+  bool dropped = false;
+  const auto deadline = std::chrono::steady_clock::now() + 8s;
+  while (!dropped && std::chrono::steady_clock::now() < deadline) {
+    const ledger::Status st = a->node->Send(b, MessageType::kConsensus, block);
+    dropped = st.IsNotFound();
+    if (!st.ok() && !dropped) {
+      REQUIRE(st.IsRejected());
+      ++refused;
+    }
+    for (const PeerInfo& p : a->node->Peers()) {
+      REQUIRE(p.queued_frames <= o.send_queue_frames);
+      REQUIRE(p.queued_bytes <= o.send_queue_bytes);
+    }
+  }
+  CHECK(dropped);
+  CHECK(refused > 0);
+  REQUIRE(WaitUntil([&] { return a->EventsWith(DisconnectReason::kWriteTimeout) == 1; }));
+  CHECK_FALSE(a->HasPeer(b));
+  CHECK_FALSE(a->node->IsKeyBanned(b));  // slow is not malicious
+}
+
+TEST_CASE("p2p: a connection that never completes the handshake times out", "[p2p]") {
+  P2pOptions o = TestOptions(AllowOneAndTwo());
+  o.handshake_timeout_ms = 200;
+  auto a = StartNode(1, o);
+  RawPeer raw;
+  REQUIRE(raw.Connect(a->node->port()));
+  CHECK(raw.WaitClosed());
+  REQUIRE(WaitUntil([&] { return a->EventsWith(DisconnectReason::kHandshakeTimeout) == 1; }));
+  CHECK_FALSE(a->node->IsAddressBanned("127.0.0.1"));
+}
+
+}  // namespace
+}  // namespace circuledger::network::test
