@@ -74,6 +74,11 @@ void Connection::OnHeader(const error_code& ec) {
                                                                     : DisconnectReason::kBadFrame);
   }
   if (messages_.Take(1, now) < 0) return Close(DisconnectReason::kFlood);
+  // Before the proof only hello and auth (about a hundred bytes) are read: an unregistered peer
+  // must not make us buffer a block-sized frame, once per pending connection.
+  if (state_ == State::kHandshake && h->type != MessageType::kHello && h->type != MessageType::kAuth) {
+    return Close(DisconnectReason::kUnexpectedMessage);
+  }
   type_ = h->type;
   body_expected_ = h->payload_bytes;
   body_.clear();

@@ -2,6 +2,10 @@
 // round trips, golden bytes, and rejection of truncated, oversized, trailing and unknown input.
 #include <catch2/catch.hpp>
 
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
 #include "consensus/limits.h"
 #include "ledger/encoding.h"
 #include "network/frame.h"
@@ -142,6 +146,31 @@ TEST_CASE("messages: truncated, trailing and out-of-range payloads are refused",
   CHECK_FALSE(CheckPayload(MessageType::kTx, tx.substr(0, tx.size() - 1)).ok());
   CHECK_FALSE(CheckPayload(MessageType::kTx, tx + "x").ok());
   CHECK_FALSE(CheckPayload(MessageType::kTx, "garbage").ok());
+}
+
+TEST_CASE("frame: the fuzz seeds are streams of valid frames", "[p2p]") {
+  const std::filesystem::path dir = std::filesystem::path(CIRCULEDGER_SOURCE_DIR) / "tests/fuzz/corpus/p2p";
+  size_t files = 0;
+  for (const auto& entry : std::filesystem::directory_iterator(dir)) {
+    INFO(entry.path());
+    std::ifstream f(entry.path(), std::ios::binary);
+    std::stringstream ss;
+    ss << f.rdbuf();
+    std::string_view in = ss.view();
+    size_t frames = 0;
+    while (!in.empty()) {
+      auto h = ParseFrameHeader(in.substr(0, limits::kFrameHeaderBytes));
+      REQUIRE(h.ok());
+      in.remove_prefix(limits::kFrameHeaderBytes);
+      REQUIRE(in.size() >= h->payload_bytes);
+      CHECK(CheckPayload(h->type, in.substr(0, h->payload_bytes)).ok());
+      in.remove_prefix(h->payload_bytes);
+      ++frames;
+    }
+    CHECK(frames >= 1);
+    ++files;
+  }
+  CHECK(files >= 8);
 }
 
 }  // namespace

@@ -85,6 +85,18 @@ TEST_CASE("p2p: an oversized frame header is refused before its payload is read"
   CHECK(a->node->IsAddressBanned("127.0.0.1"));
 }
 
+TEST_CASE("p2p: before the handshake only hello and auth frames are read", "[p2p]") {
+  auto a = StartNode(1, TestOptions(AllowOneAndTwo()));
+  RawPeer raw;
+  REQUIRE(raw.Connect(a->node->port()));
+  // A block-sized frame an unregistered peer could make us buffer, once per pending connection.
+  REQUIRE(raw.SendAll(Header(static_cast<uint32_t>(limits::kMaxSyncResponseBytes),
+                             static_cast<uint8_t>(MessageType::kSyncResponse))));
+  CHECK(raw.WaitClosed());
+  REQUIRE(WaitUntil([&] { return a->EventsWith(DisconnectReason::kUnexpectedMessage) == 1; }));
+  CHECK(a->node->IsAddressBanned("127.0.0.1"));
+}
+
 TEST_CASE("p2p: an authenticated peer sending an undecodable message is banned by key and address", "[p2p]") {
   auto a = StartNode(1, TestOptions(AllowOneAndTwo()));
   RawPeer raw;
