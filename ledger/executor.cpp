@@ -230,7 +230,8 @@ Result<BlockCommit> Executor::ExecuteBlock(Block block, std::optional<uint64_t> 
     if (MerkleRoot(ids) != h.tx_root) return Status::Rejected(Reject::kBadTxRoot);
 
     BlockCommit c;
-    c.writes = state.Writes();
+    // The workers are idle by now: they encode the write set with this thread.
+    c.writes = state.Writes([this](size_t count, const std::function<void(size_t)>& fn) { pool_.ParallelFor(count, fn); });
     if (NextStateRoot(tip.state_root, c.writes) != h.state_root) return Status::Rejected(Reject::kBadStateRoot);
     c.block_bytes = EncodeBlockFromBodies(block, bodies);
     if (c.block_bytes.size() > params.max_block_bytes) return Status::Rejected(Reject::kBlockTooLarge, "too many bytes");
@@ -262,9 +263,17 @@ Status Executor::Commit(const BlockCommit& commit) {
 }
 
 Status Executor::CommitAsync(BlockCommit commit) {
-  if (Status s = Flush(); !s.ok()) return s;
+  const Status previous_status = inflight_.valid() ? inflight_.get() : Status::Ok();
+  // The previous block is on disk; the new background task frees it (thousands of allocations)
+  // instead of this thread, which has the next block to validate.
+  std::shared_ptr<const BlockCommit> previous = std::move(pending_);
+  if (!previous_status.ok()) return previous_status;
   pending_ = std::make_shared<const BlockCommit>(std::move(commit));
-  inflight_ = std::async(std::launch::async, [this, p = pending_] { return store_.CommitBlock(*p); });
+  inflight_ = std::async(std::launch::async, [this, p = pending_, old = std::move(previous)]() mutable {
+    Status s = store_.CommitBlock(*p);
+    old.reset();
+    return s;
+  });
   return Status::Ok();
 }
 

@@ -145,27 +145,31 @@ void WorkingState::RollbackTx() {
   erase_on_undo_.clear();
 }
 
-WriteSet WorkingState::Writes() const {
+WriteSet WorkingState::Writes(const ParallelFor& parallel) const {
   // Sorted by key: the state root and the store depend on this order, never on the hash map's.
   std::vector<const std::pair<const std::string, Slot>*> dirty;
   for (const auto& entry : slots_) {
     if (entry.second.dirty) dirty.push_back(&entry);
   }
   std::sort(dirty.begin(), dirty.end(), [](const auto* a, const auto* b) { return a->first < b->first; });
-  WriteSet out;
-  out.reserve(dirty.size());
-  for (const auto* entry : dirty) {  // not a structured binding: clang 14 cannot capture those
-    const std::string& key = entry->first;
+  WriteSet out(dirty.size());
+  const std::function<void(size_t)> encode = [&](size_t i) {
+    out[i].first = dirty[i]->first;
     std::visit(
         [&](const auto& v) {
           using V = std::decay_t<decltype(v)>;
           if constexpr (std::is_same_v<V, std::monostate>) {
             assert(false && "a dirty slot always holds an object: state objects are never deleted");
           } else {
-            out.emplace_back(key, Encode(v));
+            out[i].second = Encode(v);
           }
         },
-        entry->second.value);
+        dirty[i]->second.value);
+  };
+  if (parallel) {
+    parallel(dirty.size(), encode);
+  } else {
+    for (size_t i = 0; i < dirty.size(); ++i) encode(i);
   }
   return out;
 }

@@ -107,7 +107,10 @@ class WorkingState {
   void CommitTx();
   void RollbackTx();
 
-  WriteSet Writes() const;
+  // Runs fn(0..n-1), possibly in parallel; returns when all are done.
+  using ParallelFor = std::function<void(size_t n, const std::function<void(size_t)>& fn)>;
+  // Every changed object, encoded, sorted by key. `parallel` (optional) spreads the encoding.
+  WriteSet Writes(const ParallelFor& parallel = nullptr) const;
   const std::vector<Edge>& Edges() const { return edges_; }
   // Moves the edges out (at the end of a block).
   std::vector<Edge> TakeEdges() { return std::move(edges_); }
