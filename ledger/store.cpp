@@ -54,7 +54,6 @@ leveldb::ReadOptions Reads() {
 }  // namespace
 
 std::string ChildIndexKey(std::string_view parent, std::string_view child) { return PairKey('c', parent, child); }
-std::string ParentIndexKey(std::string_view child, std::string_view parent) { return PairKey('p', child, parent); }
 
 Result<std::unique_ptr<Store>> Store::Open(const std::string& dir, const StoreOptions& options) {
   std::unique_ptr<Store> store(new Store());
@@ -206,10 +205,7 @@ Status Store::CommitBlock(const BlockCommit& c) {
     for (int b = 3; b >= 0; --b) loc.push_back(static_cast<char>((idx >> (8 * b)) & 0xff));
     batch.Put(TxKey(c.tx_ids[i]), loc);
   }
-  for (const Edge& e : c.edges) {
-    batch.Put(ChildIndexKey(e.parent, e.child), "");
-    batch.Put(ParentIndexKey(e.child, e.parent), "");
-  }
+  for (const Edge& e : c.edges) batch.Put(ChildIndexKey(e.parent, e.child), "");
   batch.Put(kTipKey, Encode(c.tip));
   leveldb::WriteOptions wo;
   wo.sync = options_.sync;
@@ -265,6 +261,23 @@ std::vector<std::string> Store::Neighbours(char prefix, std::string_view id, siz
 }
 
 std::vector<std::string> Store::Children(std::string_view id, size_t limit) const { return Neighbours('c', id, limit); }
-std::vector<std::string> Store::Parents(std::string_view id, size_t limit) const { return Neighbours('p', id, limit); }
+std::vector<std::string> Store::Parents(std::string_view id, size_t limit) const {
+  // Lots and products share one id namespace; their `parents` list is the child -> parents edge set.
+  std::vector<std::string> parents;
+  if (std::optional<std::string> raw = Get(statekey::Lot(id))) {
+    Result<Lot> lot = Decode<Lot>(*raw);
+    if (!lot.ok()) throw StorageError("lot " + std::string(id) + " does not decode: " + lot.status().ToString());
+    parents = std::move(lot->parents);
+  } else if (std::optional<std::string> raw_product = Get(statekey::Product(id))) {
+    Result<Product> product = Decode<Product>(*raw_product);
+    if (!product.ok()) {
+      throw StorageError("product " + std::string(id) + " does not decode: " + product.status().ToString());
+    }
+    parents = std::move(product->parents);
+  }
+  std::sort(parents.begin(), parents.end());  // the order the former index keys had
+  if (parents.size() > limit) parents.resize(limit);
+  return parents;
+}
 
 }  // namespace circuledger::ledger

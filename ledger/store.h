@@ -4,8 +4,11 @@
 //   s...            state objects (ledger/state.h statekey)
 //   b<be64 height>  block bytes            h<hash>  height of a block hash
 //   t<tx id>        height and index of a committed transaction
-//   c<len8><parent><child>, p<len8><child><parent>   trace indexes (children / parents)
+//   c<len8><parent><child>   trace index, parent -> children
 //   m<name>         meta: tip, genesis
+// The other direction, child -> parents, is the `parents` list of the lot or product object: the
+// same WriteBatch writes it, so a separate key per edge would only repeat it (it was a quarter
+// of the keys a block wrote).
 // A block, its state changes and all its index entries commit in one synced WriteBatch, so after a
 // crash the database holds a whole block or none of it. A read or write failure is fatal: Get()
 // throws StorageError, commits return Status::IoError/Corruption, and the node must stop.
@@ -94,7 +97,8 @@ class Store final : public StateReader {
   Result<std::string> ReadBlockBytes(uint64_t height) const;
   std::optional<uint64_t> HeightOfBlock(const Hash256& hash) const;
   std::optional<TxLocation> FindTx(const Hash256& tx_id) const;
-  // Provenance neighbours of a lot or product id, in key order, at most `limit`.
+  // Provenance neighbours of a lot or product id, in byte order, at most `limit` (none for an
+  // unknown id).
   std::vector<std::string> Children(std::string_view id, size_t limit) const;
   std::vector<std::string> Parents(std::string_view id, size_t limit) const;
 
@@ -113,8 +117,7 @@ class Store final : public StateReader {
   std::mutex commit_mu_;
 };
 
-// Trace index keys (exposed for tests).
+// Trace index key (exposed for tests).
 std::string ChildIndexKey(std::string_view parent, std::string_view child);
-std::string ParentIndexKey(std::string_view child, std::string_view parent);
 
 }  // namespace circuledger::ledger
