@@ -55,7 +55,7 @@ class TokenBucket {
   uint64_t rate_per_s_ = 0;
   uint64_t burst_milli_ = 0;
   int64_t milli_ = 0;
-  Clock::time_point last_;
+  Clock::time_point last_{};
 };
 
 }  // namespace circuledger::network

@@ -4,6 +4,7 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <algorithm>
+#include <atomic>
 #include <deque>
 #include <map>
 #include <mutex>
@@ -61,6 +62,8 @@ struct Dialer {
   bool waiting = false;       // its node is connected another way: dial again on its peer-down
 };
 
+// Everything a P2pNode owns. The tables marked "I/O thread only" are touched by handlers on the
+// node's thread and nowhere else; those under `mu` are also read by the thread-safe API.
 struct P2pNode::Impl final : detail::ConnectionOwner {
   // Declared before ioc: connections still referenced by queued handlers use these when ioc is
   // destroyed.
@@ -86,7 +89,7 @@ struct P2pNode::Impl final : detail::ConnectionOwner {
   asio::steady_timer tick{ioc};
   std::vector<std::unique_ptr<Dialer>> dialers;
   std::thread thread;
-  bool started = false;
+  std::atomic<bool> started{false};  // read by AddPeer from any thread
   bool stopped = false;
 
   Impl(P2pOptions o, ledger::SecretKey k, P2pCallbacks c)
