@@ -178,5 +178,39 @@ TEST_CASE("p2p: a connection that never completes the handshake times out", "[p2
   CHECK_FALSE(a->node->IsAddressBanned("127.0.0.1"));
 }
 
+TEST_CASE("p2p: an authenticated peer that goes silent is dropped after the idle timeout", "[p2p]") {
+  P2pOptions o = TestOptions(AllowOneAndTwo());
+  o.ping_interval_ms = 40;
+  o.idle_timeout_ms = 200;
+  auto a = StartNode(1, o);
+  RawPeer silent;
+  REQUIRE(silent.Connect(a->node->port()));
+  REQUIRE(silent.Handshake(KeyFromSeed(2)));  // then neither sends nor answers pings
+  REQUIRE(WaitUntil([&] { return a->inbox->UpPeers().size() == 1; }));
+  CHECK(silent.WaitClosed());
+  REQUIRE(WaitUntil([&] { return a->EventsWith(DisconnectReason::kIdleTimeout) == 1; }));
+  CHECK(a->inbox->UpPeers().empty());
+  CHECK_FALSE(a->node->IsKeyBanned(KeyFromSeed(2).Public()));
+}
+
+TEST_CASE("p2p: pings keep a quiet connection between two nodes up", "[p2p]") {
+  P2pOptions o = TestOptions(AllowOneAndTwo());
+  o.ping_interval_ms = 50;
+  o.idle_timeout_ms = 500;
+  auto a = StartNode(1, o);
+  P2pOptions ob = o;
+  ob.listen = false;
+  ob.dial = {a->Address()};
+  auto b = StartNode(2, ob);
+  REQUIRE(WaitUntil([&] { return a->HasPeer(b->pub()) && b->HasPeer(a->pub()); }));
+  // Three idle timeouts with no application traffic: still connected, never dropped as idle.
+  const auto until = std::chrono::steady_clock::now() + 3 * std::chrono::milliseconds(o.idle_timeout_ms);
+  WaitUntil([&] { return std::chrono::steady_clock::now() > until; }, 10s);
+  CHECK(a->HasPeer(b->pub()));
+  CHECK(b->HasPeer(a->pub()));
+  CHECK(a->inbox->downs() == 0);
+  CHECK(a->EventsWith(DisconnectReason::kIdleTimeout) == 0);
+}
+
 }  // namespace
 }  // namespace circuledger::network::test
