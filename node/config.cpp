@@ -4,6 +4,8 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "ledger/types.h"
+
 namespace circuledger::node {
 
 using ledger::Result;
@@ -31,11 +33,25 @@ void Fields(Config_& c, F&& f) {
   f("clock_offset_ms", c.clock_offset_ms);
   f("sync_writes", c.sync_writes);
   f("log_level", c.log_level);
+  f("p2p_listen", c.p2p_listen);
+  f("peers", c.peers);
+  f("peer_keys", c.peer_keys);
+  f("wal_file", c.wal_file);
+  f("create_empty_blocks", c.create_empty_blocks);
+  f("empty_block_interval_ms", c.empty_block_interval_ms);
+  f("sync_batch_blocks", c.sync_batch_blocks);
 }
 
 template <class T>
 void Read(const json& j, const char* name, T& out) {
-  if constexpr (std::is_same_v<T, std::string>) {
+  if constexpr (std::is_same_v<T, std::vector<std::string>>) {
+    if (!j.is_array()) throw std::invalid_argument(std::string(name) + ": expected an array of strings");
+    out.clear();
+    for (const json& e : j) {
+      if (!e.is_string()) throw std::invalid_argument(std::string(name) + ": expected an array of strings");
+      out.push_back(e.get<std::string>());
+    }
+  } else if constexpr (std::is_same_v<T, std::string>) {
     if (!j.is_string()) throw std::invalid_argument(std::string(name) + ": expected a string");
     out = j.get<std::string>();
   } else if constexpr (std::is_same_v<T, bool>) {
@@ -63,6 +79,19 @@ Status Check(const Config& c) {
   if (c.mempool_max_txs < 1 || c.mempool_max_per_account < 1) {
     return Status::InvalidArgument("config: mempool bounds must be at least 1");
   }
+  if (!c.p2p_listen.empty()) {
+    if (Status s = SplitHostPort(c.p2p_listen, &host, &port); !s.ok()) return Status::InvalidArgument("config: p2p_listen: " + s.detail());
+  }
+  for (const std::string& peer : c.peers) {
+    if (Status s = SplitHostPort(peer, &host, &port); !s.ok()) return Status::InvalidArgument("config: peers: " + s.detail());
+  }
+  for (const std::string& key : c.peer_keys) {
+    auto raw = ledger::HexDecode(key);
+    if (!raw || raw->size() != 32) return Status::InvalidArgument("config: peer_keys: '" + key + "' is not 64 hex digits");
+  }
+  if (c.wal_file.empty()) return Status::InvalidArgument("config: wal_file must not be empty");
+  if (c.empty_block_interval_ms < 10) return Status::InvalidArgument("config: empty_block_interval_ms must be at least 10");
+  if (c.sync_batch_blocks < 1 || c.sync_batch_blocks > 64) return Status::InvalidArgument("config: sync_batch_blocks must be 1..64 (network limit)");
   if (c.block_max_txs < 1) return Status::InvalidArgument("config: block_max_txs must be at least 1");
   if (c.log_level != "debug" && c.log_level != "info" && c.log_level != "warn" && c.log_level != "error") {
     return Status::InvalidArgument("config: log_level must be debug, info, warn or error");

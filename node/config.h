@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "ledger/status.h"
 
@@ -29,6 +30,15 @@ struct Config {
   int64_t clock_offset_ms = 0;                // added to the wall clock for block times (tests, demos of future rules)
   bool sync_writes = true;                    // fsync every committed block; turn off only for throwaway nodes
   std::string log_level = "info";             // debug, info, warn, error
+  // Peer-to-peer and consensus (network/P2P.md, consensus/SPEC.md).
+  std::string p2p_listen;                     // "host:port" for peer connections; empty: do not listen
+  std::vector<std::string> peers;             // "host:port" of nodes to stay connected to
+  std::vector<std::string> peer_keys;         // hex node keys of non-validating peers allowed to connect
+                                              // (validators of the chain are always allowed)
+  std::string wal_file = "consensus.wal";     // consensus write-ahead log (keep it when wiping data_dir)
+  bool create_empty_blocks = false;           // propose a block every empty_block_interval_ms even with no transactions
+  uint32_t empty_block_interval_ms = 1000;    // see create_empty_blocks
+  uint32_t sync_batch_blocks = 64;            // blocks asked for in one block-sync request
 };
 
 // Reads a config file; InvalidArgument naming the field on a bad value.
