@@ -50,6 +50,7 @@ std::vector<std::string> ChainAudit::Run(LedgerClient& client,
     if (!fresh && known->second != hash) {
       problem("block " + std::to_string(h) + " changed: " + known->second + " -> " + hash);
     }
+    state_roots_[h] = header["state_root"].get<std::string>();
     prev_hash = hash;
     for (const json& tx : b["txs"]) {
       const std::string id = tx["id"];

@@ -29,9 +29,12 @@ class ChainAudit {
   }
   // Block hashes by height, as the API reported them.
   const std::map<uint64_t, std::string>& block_hashes() const { return block_hashes_; }
+  // State roots (block header field state_root) by height, as the API reported them.
+  const std::map<uint64_t, std::string>& state_roots() const { return state_roots_; }
 
  private:
   std::map<uint64_t, std::string> block_hashes_;
+  std::map<uint64_t, std::string> state_roots_;
 };
 
 struct ReplayResult {

@@ -73,11 +73,7 @@ NodeProcess::NodeProcess(NodeProcessOptions options)
                              "): " + log);
   }
   try {
-    std::ifstream in(home_ + "/config.json");
-    nlohmann::json config = nlohmann::json::parse(in, nullptr, /*allow_exceptions=*/false);
-    if (!config.is_object()) Fail("init wrote a config.json that is not a JSON object");
-    config.update(options_.config);
-    std::ofstream(home_ + "/config.json", std::ios::trunc) << config.dump(2) << "\n";
+    MergeConfig();
     Start();
   } catch (...) {
     // No destructor runs for a half-built object: clean up here.
@@ -88,12 +84,27 @@ NodeProcess::NodeProcess(NodeProcessOptions options)
   }
 }
 
+NodeProcess::NodeProcess(ExistingHome home, NodeProcessOptions options)
+    : options_(std::move(options)), home_(std::move(home.dir)), owns_home_(false) {
+  MergeConfig();
+  Start();
+}
+
+void NodeProcess::MergeConfig() const {
+  std::ifstream in(home_ + "/config.json");
+  nlohmann::json config = nlohmann::json::parse(in, nullptr, /*allow_exceptions=*/false);
+  if (!config.is_object()) Fail(home_ + "/config.json is not a JSON object");
+  config.update(options_.config);
+  std::ofstream(home_ + "/config.json", std::ios::trunc) << config.dump(2) << "\n";
+}
+
 NodeProcess::~NodeProcess() {
   if (pid_ > 0) {
     ::kill(pid_, SIGKILL);
     WaitExit(pid_, std::chrono::seconds(10));
     pid_ = -1;
   }
+  if (!owns_home_) return;
   const char* keep = std::getenv("CIRCULEDGER_KEEP_CLUSTER_DIRS");
   std::error_code ec;
   if (keep == nullptr || std::string(keep) != "1") fs::remove_all(home_, ec);
@@ -226,7 +237,9 @@ std::string NodeProcess::LogTail(size_t bytes) const {
 }
 
 ledger::SecretKey NodeProcess::Key(const std::string& org) const {
-  std::string hex = ReadAll(fs::path(home_) / "dev-keys" / (org + ".key"));
+  const fs::path dir =
+      options_.keys_dir.empty() ? fs::path(home_) / "dev-keys" : fs::path(options_.keys_dir);
+  std::string hex = ReadAll(dir / (org + ".key"));
   hex = hex.substr(0, hex.find_first_of(" \r\n"));
   std::optional<std::string> raw = ledger::HexDecode(hex);
   std::optional<ledger::SecretKey> key = raw ? ledger::SecretKey::FromBytes(*raw) : std::nullopt;

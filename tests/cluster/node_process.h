@@ -7,7 +7,9 @@
 // DIR/node.log. Start() returns once DIR/api_address exists and GET /v1/status answers 200. Every
 // wait is bounded; a failure throws std::runtime_error carrying the tail of node.log. The
 // destructor SIGKILLs a node still running and deletes the directory (kept when the environment
-// sets CIRCULEDGER_KEEP_CLUSTER_DIRS=1). The child gets PR_SET_PDEATHSIG so it dies with the
+// sets CIRCULEDGER_KEEP_CLUSTER_DIRS=1). A NodeProcess can also run a home prepared by someone
+// else (ExistingHome: a `circuledgerd testnet` home, see cluster.h): no init, and the directory
+// is left to its owner. The child gets PR_SET_PDEATHSIG so it dies with the
 // test binary. Start/Stop/Kill/Restart and the destructor belong to one owning thread; port() and
 // home() may be read from any thread.
 #pragma once
@@ -31,12 +33,22 @@ struct NodeProcessOptions {
   nlohmann::json config = {{"block_min_interval_ms", 20}, {"log_level", "warn"}};
   std::chrono::milliseconds start_timeout{20000};  // until /v1/status answers
   std::chrono::milliseconds stop_timeout{20000};   // until the process exits after SIGTERM
+  // Where Key() reads <org>.key; empty (the default): HOME/dev-keys.
+  std::string keys_dir;
+};
+
+// A home directory that already holds config.json and what it names (genesis, node key).
+struct ExistingHome {
+  std::string dir;
 };
 
 class NodeProcess {
  public:
   // Initializes the home and starts the node.
   explicit NodeProcess(NodeProcessOptions options = {});
+  // Merges options.config into home.dir/config.json and starts the node. The destructor kills a
+  // node still running but leaves the directory alone.
+  NodeProcess(ExistingHome home, NodeProcessOptions options);
   ~NodeProcess();
   NodeProcess(const NodeProcess&) = delete;
   NodeProcess& operator=(const NodeProcess&) = delete;
@@ -59,7 +71,7 @@ class NodeProcess {
   // The whole node.log, and its last `bytes`.
   std::string Log() const;
   std::string LogTail(size_t bytes = 8000) const;
-  // The dev secret key of an org (DIR/dev-keys/<org>.key).
+  // The dev secret key of an org (<keys_dir>/<org>.key, by default DIR/dev-keys/<org>.key).
   ledger::SecretKey Key(const std::string& org) const;
 
  private:
@@ -67,10 +79,13 @@ class NodeProcess {
   pid_t Spawn(const std::vector<std::string>& args, const std::string& log) const;
   // Waits up to `timeout` for `pid` to exit; its exit code (128 + signal), or -1 on timeout.
   static int WaitExit(pid_t pid, std::chrono::milliseconds timeout);
+  // Merges options_.config into the home's config.json.
+  void MergeConfig() const;
   [[noreturn]] void Fail(const std::string& what) const;
 
   NodeProcessOptions options_;
   std::string home_;
+  bool owns_home_ = true;  // created by this object: deleted by the destructor
   pid_t pid_ = -1;
   std::atomic<uint16_t> port_{0};
   std::atomic<uint64_t> starts_{0};

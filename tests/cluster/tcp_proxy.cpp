@@ -23,11 +23,11 @@ constexpr size_t kBufferBytes = 64 * 1024;
 // One accepted connection and its dial to the target. Lives on the I/O thread only.
 struct Session {
   explicit Session(asio::io_context& io) : client(io), server(io) {}
-  tcp::socket client;  // the dialer's connection to the proxy
-  tcp::socket server;  // the proxy's connection to the target
+  tcp::socket client;                                       // the dialer's connection to the proxy
+  tcp::socket server;                                       // the proxy's connection to the target
   std::array<std::array<char, kBufferBytes>, 2> buffers{};  // by direction
   std::array<bool, 2> lost_bytes{false, false};  // a direction dropped bytes: never resumed
-  int ended_directions = 0;                       // directions that saw end of stream
+  int ended_directions = 0;                      // directions that saw end of stream
   bool closed = false;
 };
 
@@ -104,38 +104,38 @@ struct TcpProxy::Impl {
   // Copies one direction: 0 client -> server, 1 server -> client.
   void Pump(const std::shared_ptr<Session>& s, int dir) {
     tcp::socket& from = dir == 0 ? s->client : s->server;
-    from.async_read_some(asio::buffer(s->buffers[dir]), [this, s, dir](const error_code& ec,
-                                                                        size_t n) {
-      if (s->closed) return;
-      tcp::socket& to = dir == 0 ? s->server : s->client;
-      if (ec == asio::error::eof) {
-        error_code ignored;
-        to.shutdown(tcp::socket::shutdown_send, ignored);  // pass the half-close on
-        if (++s->ended_directions == 2) Close(s);
-        return;
-      }
-      if (ec) {
-        Close(s);
-        return;
-      }
-      if (drop[dir] || s->lost_bytes[dir]) {
-        s->lost_bytes[dir] = true;
-        dropped.fetch_add(n);
-        Pump(s, dir);
-        return;
-      }
-      // Counted before the write: once the receiver has the bytes, Stats() shows them.
-      forwarded[dir].fetch_add(n);
-      asio::async_write(to, asio::buffer(s->buffers[dir].data(), n),
-                        [this, s, dir](const error_code& wec, size_t) {
-                          if (s->closed) return;
-                          if (wec) {
-                            Close(s);
-                            return;
-                          }
-                          Pump(s, dir);
-                        });
-    });
+    from.async_read_some(
+        asio::buffer(s->buffers[dir]), [this, s, dir](const error_code& ec, size_t n) {
+          if (s->closed) return;
+          tcp::socket& to = dir == 0 ? s->server : s->client;
+          if (ec == asio::error::eof) {
+            error_code ignored;
+            to.shutdown(tcp::socket::shutdown_send, ignored);  // pass the half-close on
+            if (++s->ended_directions == 2) Close(s);
+            return;
+          }
+          if (ec) {
+            Close(s);
+            return;
+          }
+          if (drop[dir] || s->lost_bytes[dir]) {
+            s->lost_bytes[dir] = true;
+            dropped.fetch_add(n);
+            Pump(s, dir);
+            return;
+          }
+          // Counted before the write: once the receiver has the bytes, Stats() shows them.
+          forwarded[dir].fetch_add(n);
+          asio::async_write(to, asio::buffer(s->buffers[dir].data(), n),
+                            [this, s, dir](const error_code& wec, size_t) {
+                              if (s->closed) return;
+                              if (wec) {
+                                Close(s);
+                                return;
+                              }
+                              Pump(s, dir);
+                            });
+        });
   }
 
   void Close(const std::shared_ptr<Session>& s) {
@@ -165,8 +165,8 @@ TcpProxy::TcpProxy(uint16_t listen_port, const std::string& target_host, uint16_
   if (!ec) impl_->acceptor.bind(listen, ec);
   if (!ec) impl_->acceptor.listen(asio::socket_base::max_listen_connections, ec);
   if (ec) {
-    throw std::runtime_error("TcpProxy: cannot listen on 127.0.0.1:" +
-                             std::to_string(listen_port) + ": " + ec.message());
+    throw std::runtime_error("TcpProxy: cannot listen on 127.0.0.1:" + std::to_string(listen_port) +
+                             ": " + ec.message());
   }
   port_ = impl_->acceptor.local_endpoint().port();
   impl_->Accept();

@@ -29,9 +29,9 @@ enum class ProxyDirection {
 };
 
 struct ProxyStats {
-  uint64_t accepted = 0;   // connections accepted (including those closed because of a cut)
-  uint64_t refused = 0;    // accepted while cut and closed at once
-  uint64_t open = 0;       // connection pairs currently forwarding
+  uint64_t accepted = 0;  // connections accepted (including those closed because of a cut)
+  uint64_t refused = 0;   // accepted while cut and closed at once
+  uint64_t open = 0;      // connection pairs currently forwarding
   uint64_t bytes_to_target = 0;
   uint64_t bytes_from_target = 0;
   uint64_t bytes_dropped = 0;
