@@ -1,9 +1,12 @@
 #include "node/init.h"
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
 #include <chrono>
 #include <filesystem>
-#include <fstream>
-#include <sys/stat.h>
 
 #include "ledger/crypto.h"
 #include "ledger/genesis.h"
@@ -43,17 +46,49 @@ const DevOrg kDevOrgs[] = {
     {"regulator", "Market Surveillance Authority", R(Role::kRegulator)},
 };
 
-Status WriteFile(const fs::path& path, const std::string& content, bool secret) {
-  std::ofstream out(path, std::ios::trunc);
-  if (!out) return Status::IoError("cannot write " + path.string());
-  out << content;
-  out.close();
-  if (!out) return Status::IoError("cannot write " + path.string());
-  if (secret) ::chmod(path.c_str(), 0600);
-  return Status::Ok();
+}  // namespace
+
+Status WriteTextFile(const std::string& path, const std::string& content, bool secret) {
+  // O_CREAT with 0600 (and fchmod for a file that already existed) so a secret is never readable
+  // by others, not even between creating the file and writing it.
+  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, secret ? 0600 : 0644);
+  if (fd < 0) return Status::IoError("cannot write " + path);
+  bool ok = !secret || ::fchmod(fd, 0600) == 0;
+  for (size_t done = 0; ok && done < content.size();) {
+    const ssize_t n = ::write(fd, content.data() + done, content.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    ok = n > 0;
+    if (ok) done += static_cast<size_t>(n);
+  }
+  ok = ::close(fd) == 0 && ok;
+  return ok ? Status::Ok() : Status::IoError("cannot write " + path);
 }
 
-}  // namespace
+DevGenesis MakeDevGenesis(const std::string& chain_id) {
+  DevGenesis dev;
+  Genesis& g = dev.genesis;
+  g.chain_id = chain_id;
+  g.genesis_time_ms = static_cast<uint64_t>(
+      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count());
+  g.params.gov_threshold = 2;
+  for (const DevOrg& d : kDevOrgs) {
+    const SecretKey key = SecretKey::Generate();
+    g.orgs.push_back(Org{d.id, d.name, d.roles, {key.Public()}, OrgStatus::kActive});
+    dev.org_keys.emplace_back(d.id, key);
+  }
+  return dev;
+}
+
+Status WriteDevKeys(const DevGenesis& dev, const std::string& dir) {
+  std::error_code ec;
+  fs::create_directories(dir, ec);
+  if (ec) return Status::IoError("cannot create " + dir + ": " + ec.message());
+  for (const auto& [org, key] : dev.org_keys) {
+    const std::string file = (fs::path(dir) / (org + ".key")).string();
+    if (Status s = WriteTextFile(file, HexEncode(key.Bytes()) + "\n", true); !s.ok()) return s;
+  }
+  return Status::Ok();
+}
 
 Status InitDevHome(const DevInitOptions& o) {
   const fs::path home(o.home);
@@ -61,31 +96,23 @@ Status InitDevHome(const DevInitOptions& o) {
   if (fs::exists(home / "genesis.json") && !o.force) {
     return Status::InvalidArgument(o.home + " already holds a node (genesis.json); use --force to overwrite");
   }
-  fs::create_directories(home / "dev-keys", ec);
-  if (ec) return Status::IoError("cannot create " + (home / "dev-keys").string() + ": " + ec.message());
+  fs::create_directories(home, ec);
+  if (ec) return Status::IoError("cannot create " + o.home + ": " + ec.message());
   if (o.force) fs::remove_all(home / "data", ec);
 
-  Genesis g;
-  g.chain_id = o.chain_id;
-  g.genesis_time_ms = static_cast<uint64_t>(
-      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count());
-  g.params.gov_threshold = 2;
-  for (const DevOrg& d : kDevOrgs) {
-    const SecretKey key = SecretKey::Generate();
-    if (Status s = WriteFile(home / "dev-keys" / (std::string(d.id) + ".key"), HexEncode(key.Bytes()) + "\n", true); !s.ok()) {
-      return s;
-    }
-    g.orgs.push_back(Org{d.id, d.name, d.roles, {key.Public()}, OrgStatus::kActive});
-  }
+  DevGenesis dev = MakeDevGenesis(o.chain_id);
   const SecretKey node_key = SecretKey::Generate();
-  g.validators.push_back(Validator{node_key.Public(), "validator-0", "127.0.0.1:26656"});
-  if (Status s = ValidateGenesis(g); !s.ok()) return s;
+  dev.genesis.validators.push_back(Validator{node_key.Public(), "validator-0", "127.0.0.1:26656"});
+  if (Status s = ValidateGenesis(dev.genesis); !s.ok()) return s;
+  if (Status s = WriteDevKeys(dev, (home / "dev-keys").string()); !s.ok()) return s;
 
   Config config;
   config.http_listen = o.http_listen;
-  if (Status s = WriteFile(home / "genesis.json", GenesisToJson(g), false); !s.ok()) return s;
-  if (Status s = WriteFile(home / "node_key", HexEncode(node_key.Bytes()) + "\n", true); !s.ok()) return s;
-  return WriteFile(home / "config.json", ConfigToJson(config), false);
+  if (Status s = WriteTextFile((home / "genesis.json").string(), GenesisToJson(dev.genesis), false); !s.ok()) return s;
+  if (Status s = WriteTextFile((home / "node_key").string(), HexEncode(node_key.Bytes()) + "\n", true); !s.ok()) {
+    return s;
+  }
+  return WriteTextFile((home / "config.json").string(), ConfigToJson(config), false);
 }
 
 }  // namespace circuledger::node

@@ -1,6 +1,8 @@
 // circuledgerd: the CircuLedger node daemon.
 //
 //   circuledgerd init --dev --home DIR [--http 127.0.0.1:8645] [--chain-id ID] [--force]
+//   circuledgerd testnet --validators N --home DIR [--full-nodes M] [--chain-id ID]
+//                        [--base-port P] [--force]
 //   circuledgerd [run] --home DIR
 //
 // Runs until SIGINT or SIGTERM, then stops cleanly; on start it continues from its database.
@@ -9,6 +11,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -16,6 +19,7 @@
 #include "node/api.h"
 #include "node/init.h"
 #include "node/node.h"
+#include "node/testnet.h"
 
 using namespace circuledger;
 
@@ -66,6 +70,67 @@ int Init(const std::vector<std::string>& args) {
             << "  config:   " << o.home << "/config.json (HTTP API on " << o.http_listen << ")\n"
             << "  org keys: " << o.home << "/dev-keys/<org>.key\n"
             << "run it with: circuledgerd --home " << o.home << "\n";
+  return 0;
+}
+
+// A whole decimal number in [lo, hi], or nullopt.
+std::optional<uint32_t> ParseCount(const std::string& s, uint32_t lo, uint32_t hi) {
+  if (s.empty() || s.size() > 9 || s.find_first_not_of("0123456789") != std::string::npos) return std::nullopt;
+  const unsigned long v = std::stoul(s);
+  if (v < lo || v > hi) return std::nullopt;
+  return static_cast<uint32_t>(v);
+}
+
+int Testnet(const std::vector<std::string>& args) {
+  node::TestnetOptions o;
+  bool have_validators = false;
+  for (size_t i = 0; i < args.size(); ++i) {
+    const std::string& a = args[i];
+    if (a == "--force") {
+      o.force = true;
+      continue;
+    }
+    if (a == "--help" || a == "-h") {
+      std::cout << kUsage;
+      return 0;
+    }
+    if (a != "--validators" && a != "--full-nodes" && a != "--base-port" && a != "--home" && a != "--chain-id") {
+      return Fail("unknown option " + a + "\n" + kUsage);
+    }
+    if (i + 1 >= args.size()) return Fail(a + " needs a value");
+    const std::string& v = args[++i];
+    if (a == "--home") {
+      o.home = v;
+    } else if (a == "--chain-id") {
+      o.chain_id = v;
+    } else if (a == "--validators") {
+      auto n = ParseCount(v, 1, node::kMaxTestnetValidators);
+      if (!n) return Fail("--validators must be 1.." + std::to_string(node::kMaxTestnetValidators));
+      o.validators = *n;
+      have_validators = true;
+    } else if (a == "--full-nodes") {
+      auto n = ParseCount(v, 0, node::kMaxTestnetFullNodes);
+      if (!n) return Fail("--full-nodes must be 0.." + std::to_string(node::kMaxTestnetFullNodes));
+      o.full_nodes = *n;
+    } else {
+      auto n = ParseCount(v, 1, 65535);
+      if (!n) return Fail("--base-port must be 1..65535");
+      o.base_port = *n;
+    }
+  }
+  if (!have_validators) return Fail("--validators N is required");
+  if (o.home.empty()) return Fail("--home DIR is required");
+  ledger::Result<std::vector<node::TestnetNode>> nodes = node::InitTestnet(o);
+  if (!nodes.ok()) return Fail(nodes.status().ToString());
+  std::cout << "initialised a testnet of " << o.validators << " validator(s) and " << o.full_nodes
+            << " full node(s) in " << o.home << " (chain " << o.chain_id << ")\n"
+            << "  genesis:  " << o.home << "/genesis.json\n"
+            << "  org keys: " << o.home << "/dev-keys/<org>.key\n";
+  for (const node::TestnetNode& n : *nodes) {
+    std::cout << "  " << n.name << (n.validator ? " (validator)" : " (full node)") << "  http://" << n.http_listen
+              << "  p2p " << n.p2p_listen << "\n";
+  }
+  std::cout << "run each with: circuledgerd --home " << o.home << "/<node>   (or: scripts/devnet start)\n";
   return 0;
 }
 
@@ -131,6 +196,7 @@ int main(int argc, char** argv) {
     return 0;
   }
   if (args[0] == "init") return Init({args.begin() + 1, args.end()});
+  if (args[0] == "testnet") return Testnet({args.begin() + 1, args.end()});
   if (args[0] == "run") args.erase(args.begin());
   std::string home;
   for (size_t i = 0; i < args.size(); ++i) {
