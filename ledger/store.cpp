@@ -27,6 +27,7 @@ uint64_t ReadBigEndian64(std::string_view s) {
   return v;
 }
 std::string BlockKey(uint64_t height) { return "b" + BigEndian64(height); }
+std::string CertificateKey(uint64_t height) { return "x" + BigEndian64(height); }
 std::string HashKey(const Hash256& h) { return "h" + std::string(h.View()); }
 std::string TxKey(const Hash256& id) { return "t" + std::string(id.View()); }
 std::string PairKey(char prefix, std::string_view a, std::string_view b) {
@@ -199,6 +200,7 @@ Status Store::CommitBlock(const BlockCommit& c) {
   const uint64_t h = c.block.header.height;
   batch.Put(BlockKey(h), c.block_bytes);
   batch.Put(HashKey(c.block_hash), BigEndian64(h));
+  if (!c.certificate.empty()) batch.Put(CertificateKey(h), c.certificate);
   for (size_t i = 0; i < c.tx_ids.size(); ++i) {
     std::string loc = BigEndian64(h);
     const uint32_t idx = static_cast<uint32_t>(i);
@@ -214,6 +216,12 @@ Status Store::CommitBlock(const BlockCommit& c) {
   std::lock_guard<std::mutex> lock(tip_mu_);
   tip_ = c.tip;
   return Status::Ok();
+}
+
+Result<std::string> Store::ReadCertificate(uint64_t height) const {
+  std::optional<std::string> raw = Get(CertificateKey(height));
+  if (!raw) return Status::NotFound("no commit certificate at height " + std::to_string(height));
+  return *raw;
 }
 
 Result<std::string> Store::ReadBlockBytes(uint64_t height) const {

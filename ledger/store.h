@@ -5,6 +5,7 @@
 //   b<be64 height>  block bytes            h<hash>  height of a block hash
 //   t<tx id>        height and index of a committed transaction
 //   c<len8><parent><child>   trace index, parent -> children
+//   x<be64 height>  the block's commit certificate (consensus bytes; absent when none)
 //   m<name>         meta: tip, genesis
 // The other direction, child -> parents, is the `parents` list of the lot or product object: the
 // same WriteBatch writes it, so a separate key per edge would only repeat it (it was a quarter
@@ -42,6 +43,7 @@ struct BlockCommit {
   WriteSet writes;              // state objects, sorted by key
   std::vector<Edge> edges;      // provenance edges the block created
   ChainTip tip;                 // the tip after this block
+  std::string certificate;      // the commit certificate (consensus/encoding.h; opaque here), or empty
 };
 
 struct TxLocation {
@@ -95,6 +97,8 @@ class Store final : public StateReader {
 
   Result<Block> ReadBlock(uint64_t height) const;
   Result<std::string> ReadBlockBytes(uint64_t height) const;
+  // The commit certificate stored with the block at `height`; NotFound when there is none.
+  Result<std::string> ReadCertificate(uint64_t height) const;
   std::optional<uint64_t> HeightOfBlock(const Hash256& hash) const;
   std::optional<TxLocation> FindTx(const Hash256& tx_id) const;
   // Provenance neighbours of a lot or product id, in byte order, at most `limit` (none for an

@@ -358,6 +358,10 @@ HttpResponse Api::GetTrace(bool lot, const std::string& id, const std::string& q
 
 HttpResponse Api::GetStatus() {
   const ChainTip tip = node_.store().Tip();
+  const ConsensusStatus c = node_.consensus_status();
+  const json consensus = {{"height", c.height},         {"round", c.round},          {"step", c.step},
+                          {"validator", c.validator},   {"validators", c.validators}, {"peers", c.peers},
+                          {"p2p_port", node_.p2p_port()}, {"synced_blocks", c.synced_blocks}};
   return Ok({{"chain_id", node_.genesis().chain_id},
              {"height", tip.height},
              {"block_hash", tip.block_hash.ToHex()},
@@ -365,7 +369,8 @@ HttpResponse Api::GetStatus() {
              {"time_ms", tip.time_ms},
              {"mempool_size", node_.mempool().Size()},
              {"node_key", node_.node_key().ToHex()},
-             {"genesis_hash", GenesisHash(node_.genesis()).ToHex()}});
+             {"genesis_hash", GenesisHash(node_.genesis()).ToHex()},
+             {"consensus", consensus}});
 }
 
 }  // namespace circuledger::node

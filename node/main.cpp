@@ -161,7 +161,10 @@ int Run(const std::string& home) {
   const std::string address = ho.host + ":" + std::to_string(server.port());
   // Tools and tests find the API here (useful when the configured port is 0).
   std::ofstream(std::filesystem::path(home) / "api_address") << address << "\n";
-  n.Start();
+  if (ledger::Status s = n.Start(); !s.ok()) {
+    server.Stop();
+    return Fail(s.ToString());
+  }
   log.Info("HTTP API on http://", address, "/v1/status");
 
   int code = 0;

@@ -67,9 +67,22 @@ Result<std::unique_ptr<Node>> Node::Open(const std::string& home, Logger& log) {
   // Replay check: the stored tip must be what its blocks say (Store::Open checked the tip block).
   const ChainTip tip = node->store_->Tip();
   log.Info("chain ", node->genesis_.chain_id, " at height ", tip.height, ", state root ", tip.state_root.ToHex());
-  const bool is_validator = std::any_of(node->genesis_.validators.begin(), node->genesis_.validators.end(),
-                                        [&](const Validator& v) { return v.key == node->node_pub_; });
-  if (!is_validator) log.Warn("this node's key is not a validator of the genesis: it will not produce blocks");
+
+  Node* self = node.get();
+  auto now_ms = [self] { return self->NowMs(); };
+  auto left_out = [self](const Hash256& id, const Status& s) {
+    self->RecordReject(id, s);  // before Evict: StatusOf must find it in one place or the other
+    self->mempool_.Evict(id);
+    self->log_.Debug("left out tx ", id.ToHex(), ": ", s.ToString());
+  };
+  auto admit_from_peer = [self](const Tx& tx) { self->SubmitTx(tx, true); };
+  auto fatal = [self](const Status&) { self->fatal_.store(true); };
+  DriverDeps dd{node->config_, log,  *node->store_, *node->executor_, node->mempool_,  node->metrics_,
+                *node->node_key_, home, now_ms,          left_out,          admit_from_peer, fatal};
+  Result<std::unique_ptr<ConsensusDriver>> driver = ConsensusDriver::Open(std::move(dd));
+  if (!driver.ok()) return driver.status();
+  node->driver_ = std::move(driver).value();
+  if (!node->driver_->Info().validator) log.Warn("this node's key is not a validator: it follows the chain without voting");
   return node;
 }
 
@@ -80,20 +93,10 @@ uint64_t Node::NowMs() const {
   return static_cast<uint64_t>(static_cast<int64_t>(now) + config_.clock_offset_ms);
 }
 
-void Node::Start() {
-  std::lock_guard<std::mutex> lock(producer_mu_);
-  if (producer_.joinable()) return;
-  stop_ = false;
-  producer_ = std::thread([this] { ProducerLoop(); });
-}
+Status Node::Start() { return driver_->Start(); }
 
 void Node::Stop() {
-  {
-    std::lock_guard<std::mutex> lock(producer_mu_);
-    stop_ = true;
-  }
-  producer_cv_.notify_all();
-  if (producer_.joinable()) producer_.join();
+  if (driver_) driver_->Stop();
 }
 
 SubmitResult Node::Submit(std::string_view tx_hex) {
@@ -134,7 +137,7 @@ uint64_t Node::CommittedNonce(const PubKey& key) const {
   return a ? a->next_nonce : 0;
 }
 
-SubmitResult Node::SubmitTx(const Tx& tx) {
+SubmitResult Node::SubmitTx(const Tx& tx, bool from_peer) {
   SubmitResult r;
   r.status = executor_->CheckTx(tx, &r.id);
   if (r.status.ok()) {
@@ -158,7 +161,11 @@ SubmitResult Node::SubmitTx(const Tx& tx) {
         r.state = TxStatus::State::kPending;
         if (*added == Mempool::AddResult::kAdded) {
           metrics_.TxAccepted();
-          producer_cv_.notify_one();
+          if (from_peer) {
+            driver_->OnTxsWaiting();
+          } else {
+            driver_->OnLocalTx(tx);
+          }
         }
         return r;
       }
@@ -211,69 +218,6 @@ void Node::RecordReject(const Hash256& id, const Status& s) {
     rejects_.erase(reject_order_.front());
     reject_order_.pop_front();
   }
-}
-
-void Node::ProducerLoop() {
-  auto last_block = std::chrono::steady_clock::now() - std::chrono::milliseconds(config_.block_min_interval_ms);
-  const bool is_validator = std::any_of(genesis_.validators.begin(), genesis_.validators.end(),
-                                        [&](const Validator& v) { return v.key == node_pub_; });
-  for (;;) {
-    {
-      std::unique_lock<std::mutex> lock(producer_mu_);
-      producer_cv_.wait_for(lock, std::chrono::milliseconds(500), [&] { return stop_ || mempool_.Size() > 0; });
-      if (stop_) return;
-      if (fatal_ || !is_validator || mempool_.Size() == 0) continue;
-      const auto next = last_block + std::chrono::milliseconds(config_.block_min_interval_ms);
-      if (producer_cv_.wait_until(lock, next, [&] { return stop_; })) return;
-    }
-    last_block = std::chrono::steady_clock::now();
-    if (!Produce()) {
-      // Only future nonces wait: sleep until something new arrives.
-      std::unique_lock<std::mutex> lock(producer_mu_);
-      producer_cv_.wait_for(lock, std::chrono::milliseconds(200), [&] { return stop_; });
-    }
-  }
-}
-
-bool Node::Produce() {
-  const auto start = std::chrono::steady_clock::now();
-  WorkingState nonces(*store_);
-  auto next_nonce = [&](const PubKey& k) {
-    const Account* a = nonces.GetAccount(k);
-    return a ? a->next_nonce : 0;
-  };
-  std::vector<Tx> ready = mempool_.Ready(config_.block_max_txs, next_nonce);
-  if (ready.empty()) return false;
-  const uint64_t time_ms = std::max(NowMs(), store_->Tip().time_ms + 1);
-  Result<BuiltBlock> built = executor_->BuildBlock(ready, time_ms, node_pub_);
-  if (built.ok()) {
-    for (const auto& [index, status] : built->rejected) {
-      const Hash256 id = TxId(ready[index].body);
-      RecordReject(id, status);  // before Evict: StatusOf must find it in one place or the other
-      mempool_.Evict(id);
-      log_.Debug("left out tx ", id.ToHex(), ": ", status.ToString());
-    }
-    if (built->commit.block.txs.empty()) return true;
-    Status s = executor_->Commit(built->commit);
-    if (s.ok()) {
-      WorkingState after(*store_);
-      mempool_.Prune([&](const PubKey& k) {
-        const Account* a = after.GetAccount(k);
-        return a ? a->next_nonce : 0;
-      });
-      const auto us = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - start).count();
-      metrics_.BlockCommitted(built->commit.block.txs.size(), static_cast<uint64_t>(us));
-      log_.Info("committed block ", built->commit.block.header.height, " (", built->commit.block.txs.size(), " txs, ",
-                us / 1000, " ms)");
-      return true;
-    }
-    built = s;
-  }
-  // Storage failed: never run on with a state we cannot trust.
-  log_.Error("FATAL: ", built.status().ToString(), "; block production stopped, restart the node after checking the disk");
-  std::lock_guard<std::mutex> lock(producer_mu_);
-  fatal_ = true;
-  return true;
 }
 
 }  // namespace circuledger::node

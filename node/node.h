@@ -1,22 +1,21 @@
 // node/node.h: a running circuledgerd — the NodeContext that owns every part.
 //
-// Node owns the Store, the Executor, the Mempool, the block producer thread, the record of
-// recently rejected transactions and the metrics; the HTTP API (node/api.h) borrows it. With one
-// validator (dev mode) the producer proposes and commits blocks itself as soon as transactions
-// wait and block_min_interval_ms has passed; consensus (a later issue) plugs in at Produce().
-// Submit() and the query functions are thread-safe (called from HTTP threads); Start/Stop are
-// called by the owner only.
+// Node owns the Store, the Executor, the Mempool, the ConsensusDriver (consensus, the p2p
+// transport and block sync: node/consensus_driver.h), the record of recently rejected
+// transactions and the metrics; the HTTP API (node/api.h) borrows it. One validator (dev mode)
+// runs the same consensus code path alone. Submit() and the query functions are thread-safe
+// (called from HTTP threads); Start/Stop are called by the owner only.
 #pragma once
 
-#include <condition_variable>
+#include <atomic>
 #include <deque>
 #include <map>
 #include <memory>
 #include <mutex>
-#include <thread>
 
 #include "ledger/executor.h"
 #include "node/config.h"
+#include "node/consensus_driver.h"
 #include "node/log.h"
 #include "node/mempool.h"
 #include "node/metrics.h"
@@ -45,13 +44,15 @@ class Node {
   static ledger::Result<std::unique_ptr<Node>> Open(const std::string& home, Logger& log);
   ~Node();
 
-  // Starts the block producer. Stop() finishes the block in progress and joins it.
-  void Start();
+  // Starts consensus and the p2p transport. IoError when the p2p address cannot be bound.
+  // Stop() finishes the step in progress and joins the threads.
+  ledger::Status Start();
   void Stop();
 
   // Decodes, checks and admits a transaction (hex of its canonical bytes).
   SubmitResult Submit(std::string_view tx_hex);
-  SubmitResult SubmitTx(const ledger::Tx& tx);
+  // `from_peer`: it came from another node, which sent it to its peers (it is not relayed).
+  SubmitResult SubmitTx(const ledger::Tx& tx, bool from_peer = false);
   TxStatus StatusOf(const ledger::Hash256& id) const;
   // The nonce a new transaction of `key` should use: committed nonce plus the waiting run.
   uint64_t PendingNonce(const ledger::PubKey& key) const;
@@ -64,18 +65,14 @@ class Node {
   const Metrics& metrics() const { return metrics_; }
   const ledger::PubKey& node_key() const { return node_pub_; }
   // True once storage failed: the node must stop (it never runs on with a state it cannot trust).
-  bool Fatal() const {
-    std::lock_guard<std::mutex> lock(producer_mu_);
-    return fatal_;
-  }
+  bool Fatal() const { return fatal_.load(); }
+  ConsensusStatus consensus_status() const { return driver_->Info(); }
+  uint16_t p2p_port() const { return driver_->p2p_port(); }
   // The node's clock for block times: wall clock plus the configured offset, in ms since 1970.
   uint64_t NowMs() const;
 
  private:
   Node(const Config& config, Logger& log);
-  void ProducerLoop();
-  // Builds and commits one block from the ready transactions; false when none was ready.
-  bool Produce();
   void RecordReject(const ledger::Hash256& id, const ledger::Status& s);
 
   Config config_;
@@ -92,11 +89,8 @@ class Node {
   std::map<ledger::Hash256, ledger::Status> rejects_;  // recent rejects of admitted transactions
   std::deque<ledger::Hash256> reject_order_;           // eviction order, bounded
 
-  mutable std::mutex producer_mu_;
-  std::condition_variable producer_cv_;
-  bool stop_ = false;        // guarded by producer_mu_
-  bool fatal_ = false;       // storage failed: no more blocks; guarded by producer_mu_
-  std::thread producer_;
+  std::atomic<bool> fatal_{false};  // storage failed: no more blocks
+  std::unique_ptr<ConsensusDriver> driver_;  // declared last: stopped and destroyed first
 };
 
 }  // namespace circuledger::node

@@ -1,0 +1,592 @@
+#include "node/consensus_driver.h"
+
+#include <filesystem>
+
+#include "consensus/certificate.h"
+#include "consensus/encoding.h"
+#include "ledger/apply.h"
+#include "ledger/encoding.h"
+#include "network/messages.h"
+
+namespace circuledger::node {
+
+using namespace circuledger::ledger;
+using consensus::Message;
+using network::MessageType;
+
+namespace {
+
+constexpr size_t kMaxInbox = 4096;           // consensus and sync messages waiting for the driver
+constexpr size_t kMaxTxInbox = 20000;        // transactions from peers waiting for admission
+constexpr uint64_t kSyncIntervalMs = 1000;   // how often a stalled node asks a peer for blocks
+constexpr uint64_t kSyncTimeoutMs = 3000;    // an unanswered request is given up after this
+constexpr size_t kMaxSyncBuffer = 256;       // blocks received ahead of the next one
+constexpr size_t kMaxEarlyMessages = 1024;   // messages of a height not started yet
+
+uint64_t HeightOf(const Message& m) {
+  return std::visit([](const auto& x) { return x.height; }, m);
+}
+
+std::string Under(const std::string& home, const std::string& path) {
+  return std::filesystem::path(path).is_absolute() ? path : (std::filesystem::path(home) / path).string();
+}
+
+}  // namespace
+
+ConsensusDriver::ConsensusDriver(DriverDeps deps) : deps_(std::move(deps)) {}
+
+ConsensusDriver::~ConsensusDriver() { Stop(); }
+
+Result<std::unique_ptr<ConsensusDriver>> ConsensusDriver::Open(DriverDeps deps) {
+  std::unique_ptr<ConsensusDriver> d(new ConsensusDriver(std::move(deps)));
+  const Config& config = d->deps_.config;
+  d->chain_id_ = d->deps_.executor.chain_id();
+  d->signer_.emplace(d->deps_.node_key);
+
+  const std::string wal_path = Under(d->deps_.home, config.wal_file);
+  WalReplay replay;
+  Result<std::unique_ptr<Wal>> wal = Wal::Open(wal_path, &replay);
+  if (!wal.ok()) return wal.status();
+  d->wal_ = std::move(wal).value();
+  if (replay.dropped_tail_bytes > 0) {
+    d->deps_.log.Warn("consensus WAL ", wal_path, ": dropped an incomplete last record (", replay.dropped_tail_bytes,
+                      " bytes; it was never sent)");
+  }
+  Result<std::vector<Message>> messages = ToConsensusMessages(replay);
+  if (!messages.ok()) return Status::Corruption("consensus WAL " + wal_path + ": " + messages.status().ToString());
+  d->wal_messages_ = std::move(messages).value();
+
+  LedgerAppDeps ad{d->deps_.executor, d->deps_.store,    d->deps_.mempool, d->deps_.log,
+                   config.block_max_txs, d->signer_->Key(), d->deps_.now_ms,  d->deps_.left_out};
+  d->app_ = std::make_unique<LedgerApp>(std::move(ad));
+
+  WorkingState state(d->deps_.store);
+  const Params& params = state.GetParams();
+  // Timeouts are read once, at start: a governance change of them applies from the next restart.
+  d->timeouts_ = consensus::TimeoutConfig{params.timeout_propose_ms, params.timeout_vote_ms, params.timeout_delta_ms};
+  d->sm_ = std::make_unique<consensus::ConsensusState>(consensus::ConsensusState::Config{d->chain_id_, d->timeouts_},
+                                                       *d->app_, d->proposers_, consensus::DefaultVerifier(),
+                                                       &*d->signer_);
+
+  const size_t validators = state.GetValidators().active.size();
+  const bool networked = !config.p2p_listen.empty() || !config.peers.empty();
+  if (validators > 1 && !networked) {
+    return Status::InvalidArgument("the chain has " + std::to_string(validators) +
+                                   " validators: set p2p_listen and peers in config.json (docs/config.md)");
+  }
+  d->RefreshAllowedKeys();
+  if (networked) {
+    network::P2pOptions po;
+    po.chain_id = d->chain_id_;
+    ConsensusDriver* self = d.get();
+    po.allowed = [self](const PubKey& key) {
+      std::shared_ptr<const std::set<PubKey>> allowed;
+      {
+        std::lock_guard<std::mutex> lock(self->mu_);
+        allowed = self->allowed_;
+      }
+      return allowed->count(key) > 0;
+    };
+    po.listen = !config.p2p_listen.empty();
+    if (po.listen) {
+      if (Status s = SplitHostPort(config.p2p_listen, &po.listen_host, &po.listen_port); !s.ok()) return s;
+    }
+    po.dial = config.peers;
+    network::P2pCallbacks cb;
+    cb.on_message = [self](const PubKey& peer, MessageType type, std::string payload) {
+      switch (type) {
+        case MessageType::kTx: {
+          Result<Tx> tx = network::DecodeTxPayload(payload);
+          if (!tx.ok()) return;  // the transport checked it already
+          std::lock_guard<std::mutex> lock(self->tx_mu_);
+          if (self->tx_inbox_.size() < kMaxTxInbox) self->tx_inbox_.push_back(std::move(tx).value());
+          self->tx_cv_.notify_one();
+          return;
+        }
+        case MessageType::kConsensus:
+          return self->Enqueue({Inbound::Kind::kConsensus, peer, std::move(payload)});
+        case MessageType::kSyncRequest:
+          return self->Enqueue({Inbound::Kind::kSyncRequest, peer, std::move(payload)});
+        case MessageType::kSyncResponse:
+          return self->Enqueue({Inbound::Kind::kSyncResponse, peer, std::move(payload)});
+        default:
+          return;
+      }
+    };
+    cb.on_peer_up = [self](const PubKey& peer) { self->Enqueue({Inbound::Kind::kPeerUp, peer, {}}); };
+    d->p2p_ = std::make_unique<network::P2pNode>(std::move(po), d->deps_.node_key, std::move(cb));
+  }
+  return d;
+}
+
+Status ConsensusDriver::Start() {
+  if (thread_.joinable()) return Status::Ok();
+  if (p2p_) {
+    if (Status s = p2p_->Start(); !s.ok()) return s;
+    deps_.log.Info("p2p on port ", p2p_->port(), ", ", deps_.config.peers.size(), " peers configured");
+  }
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    stop_ = false;
+  }
+  {
+    std::lock_guard<std::mutex> lock(tx_mu_);
+    tx_stop_ = false;
+  }
+  thread_ = std::thread([this] { Loop(); });
+  tx_thread_ = std::thread([this] { TxLoop(); });
+  return Status::Ok();
+}
+
+void ConsensusDriver::Stop() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    stop_ = true;
+  }
+  cv_.notify_all();
+  {
+    std::lock_guard<std::mutex> lock(tx_mu_);
+    tx_stop_ = true;
+  }
+  tx_cv_.notify_all();
+  if (p2p_) p2p_->Stop();  // no callback runs after this
+  if (thread_.joinable()) thread_.join();
+  if (tx_thread_.joinable()) tx_thread_.join();
+}
+
+void ConsensusDriver::OnLocalTx(const Tx& tx) {
+  if (p2p_) p2p_->Broadcast(MessageType::kTx, Encode(tx));
+  OnTxsWaiting();
+}
+
+void ConsensusDriver::OnTxsWaiting() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    txs_waiting_ = true;
+  }
+  cv_.notify_one();
+}
+
+ConsensusStatus ConsensusDriver::Info() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  ConsensusStatus s = status_;
+  s.peers = p2p_ ? p2p_->Peers().size() : 0;
+  return s;
+}
+
+void ConsensusDriver::Enqueue(Inbound in) {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (inbox_.size() >= kMaxInbox) return;  // overloaded: gossip repeats what matters
+    inbox_.push_back(std::move(in));
+  }
+  cv_.notify_one();
+}
+
+void ConsensusDriver::TxLoop() {
+  for (;;) {
+    std::deque<Tx> batch;
+    {
+      std::unique_lock<std::mutex> lock(tx_mu_);
+      tx_cv_.wait(lock, [&] { return tx_stop_ || !tx_inbox_.empty(); });
+      if (tx_stop_) return;
+      batch.swap(tx_inbox_);
+    }
+    for (const Tx& tx : batch) deps_.admit_from_peer(tx);
+  }
+}
+
+// ---- The driver thread ----
+
+void ConsensusDriver::Loop() {
+  const auto now = Clock::now();
+  committed_at_ = now;
+  next_gossip_ = now;
+  next_sync_ = now + std::chrono::milliseconds(kSyncIntervalMs);
+  // Mid-height when it stopped (the WAL holds what it signed there): go on at once. Otherwise
+  // wait for transactions or the other validators like after any commit.
+  height_ = deps_.executor.Tip().height + 1;
+  committed_at_ = now - std::chrono::milliseconds(deps_.config.block_min_interval_ms);
+  if (std::any_of(wal_messages_.begin(), wal_messages_.end(), [&](const Message& m) { return HeightOf(m) == height_; })) {
+    StartHeight(height_);
+  }
+  PublishStatus();
+  for (;;) {
+    std::deque<Inbound> batch;
+    {
+      std::unique_lock<std::mutex> lock(mu_);
+      cv_.wait_until(lock, NextWake(), [&] { return stop_ || !inbox_.empty() || txs_waiting_; });
+      if (stop_) return;
+      batch.swap(inbox_);
+      txs_waiting_ = false;
+    }
+    for (Inbound& in : batch) {
+      switch (in.kind) {
+        case Inbound::Kind::kConsensus:
+          HandleConsensus(in.peer, in.payload);
+          break;
+        case Inbound::Kind::kSyncRequest:
+          ServeSync(in.peer, in.payload);
+          break;
+        case Inbound::Kind::kSyncResponse:
+          HandleSyncResponse(in.peer, in.payload);
+          break;
+        case Inbound::Kind::kPeerUp:
+          // A new link: what this node signed at the current height, and a look at its chain.
+          if (running_) {
+            for (const Message& m : sm_->GossipMessages()) p2p_->Send(in.peer, MessageType::kConsensus, consensus::EncodeMessage(m));
+          }
+          RequestSync(in.peer);
+          break;
+      }
+    }
+    FireTimers();
+    MaybeSyncAndGossip();
+    MaybeStartHeight();
+    if (!app_->storage_error().ok()) Fatal(app_->storage_error());
+    std::lock_guard<std::mutex> lock(mu_);
+    if (stop_) return;
+  }
+}
+
+ConsensusDriver::Clock::time_point ConsensusDriver::NextWake() const {
+  Clock::time_point wake = std::min(next_gossip_, next_sync_);
+  if (!timers_.empty()) wake = std::min(wake, timers_.top().at);
+  if (!running_) {
+    // Waiting between heights: wake when the interval allows a block.
+    // (New transactions wake the loop themselves.)
+    const auto min_next = committed_at_ + std::chrono::milliseconds(deps_.config.block_min_interval_ms);
+    if (Clock::now() < min_next) wake = std::min(wake, min_next);
+    if (deps_.config.create_empty_blocks) {
+      wake = std::min(wake, committed_at_ + std::chrono::milliseconds(deps_.config.empty_block_interval_ms));
+    }
+  }
+  return wake;
+}
+
+void ConsensusDriver::Fatal(const ledger::Status& s) {
+  deps_.log.Error("FATAL: ", s.ToString(), "; consensus stopped, restart the node after checking the disk");
+  deps_.fatal(s);
+  std::lock_guard<std::mutex> lock(mu_);
+  stop_ = true;
+}
+
+// ---- Heights ----
+
+std::optional<consensus::ValidatorSet> ConsensusDriver::ValidatorsFor(uint64_t height) const {
+  try {
+    WorkingState state(deps_.store);
+    ApplyScheduledValidatorChanges(state, height);
+    std::vector<PubKey> keys;
+    for (const Validator& v : state.GetValidators().active) keys.push_back(v.key);
+    return consensus::ValidatorSet::Make(std::move(keys));
+  } catch (const StorageError& e) {
+    return std::nullopt;
+  }
+}
+
+void ConsensusDriver::RefreshAllowedKeys() {
+  auto allowed = std::make_shared<std::set<PubKey>>();
+  WorkingState state(deps_.store);
+  const ledger::ValidatorSet& set = state.GetValidators();
+  for (const Validator& v : set.active) allowed->insert(v.key);
+  for (const PendingValidatorChange& c : set.pending) {
+    if (c.add) allowed->insert(c.validator.key);
+  }
+  for (const std::string& hex : deps_.config.peer_keys) {
+    if (auto key = PubKey::FromHex(hex)) allowed->insert(*key);
+  }
+  std::lock_guard<std::mutex> lock(mu_);
+  allowed_ = std::move(allowed);
+  status_.validators = set.active.size();
+  status_.validator = std::any_of(set.active.begin(), set.active.end(), [&](const Validator& v) { return v.key == signer_->Key(); });
+}
+
+void ConsensusDriver::StartHeight(uint64_t height) {
+  std::optional<consensus::ValidatorSet> validators = ValidatorsFor(height);
+  if (!validators) return Fatal(Status::Corruption("cannot read the validator set of height " + std::to_string(height)));
+  // The WAL keeps only what this height may need: earlier heights are committed.
+  const size_t before = wal_messages_.size();
+  std::erase_if(wal_messages_, [&](const Message& m) { return HeightOf(m) < height; });
+  if (wal_messages_.size() != before) {
+    std::vector<WalRecord> keep;
+    for (const Message& m : wal_messages_) keep.push_back(ConsensusRecord(m));
+    if (Status s = wal_->Reset(keep); !s.ok()) return Fatal(s);
+  }
+  height_ = height;
+  running_ = true;
+  next_height_seen_ = false;
+  height_started_at_ = Clock::now();
+  Execute(sm_->Start(height, std::move(*validators), wal_messages_));
+  std::vector<std::pair<PubKey, std::string>> early;
+  early.swap(early_);
+  for (const auto& [peer, payload] : early) HandleConsensus(peer, payload);
+}
+
+bool ConsensusDriver::ReadyToStart() const {
+  const auto now = Clock::now();
+  if (next_height_seen_) return true;
+  if (now < committed_at_ + std::chrono::milliseconds(deps_.config.block_min_interval_ms)) return false;
+  if (deps_.config.create_empty_blocks &&
+      now >= committed_at_ + std::chrono::milliseconds(deps_.config.empty_block_interval_ms)) {
+    return true;
+  }
+  if (deps_.mempool.Size() == 0) return false;
+  // Only transactions that could go into the next block count (not future nonces).
+  WorkingState nonces(deps_.store);
+  return !deps_.mempool
+              .Ready(1,
+                     [&](const PubKey& k) {
+                       const Account* a = nonces.GetAccount(k);
+                       return a ? a->next_nonce : 0;
+                     })
+              .empty();
+}
+
+void ConsensusDriver::MaybeStartHeight() {
+  if (running_) return;
+  try {
+    if (ReadyToStart()) StartHeight(height_);
+  } catch (const StorageError& e) {
+    Fatal(Status::Corruption(e.what()));
+  }
+}
+
+void ConsensusDriver::Execute(consensus::Output out) {
+  // Everything this output persists is made durable with one fsync before any of its messages
+  // leaves (state_machine.h: a persist precedes every later action).
+  std::vector<WalRecord> records;
+  for (const consensus::Action& a : out.actions) {
+    if (const auto* p = std::get_if<consensus::PersistMessage>(&a)) records.push_back(ConsensusRecord(p->message));
+  }
+  if (!records.empty()) {
+    if (Status s = wal_->Append(records); !s.ok()) return Fatal(s);
+    for (const consensus::Action& a : out.actions) {
+      if (const auto* p = std::get_if<consensus::PersistMessage>(&a)) wal_messages_.push_back(p->message);
+    }
+  }
+  for (consensus::Action& a : out.actions) {
+    if (auto* b = std::get_if<consensus::BroadcastMessage>(&a)) {
+      if (p2p_) p2p_->Broadcast(MessageType::kConsensus, consensus::EncodeMessage(b->message));
+    } else if (auto* t = std::get_if<consensus::ScheduleTimeout>(&a)) {
+      timers_.push({Clock::now() + std::chrono::milliseconds(t->delay_ms), t->timeout});
+    } else if (auto* d = std::get_if<consensus::Decide>(&a)) {
+      Commit(*d);
+    }
+  }
+  PublishStatus();
+}
+
+void ConsensusDriver::PublishStatus() {
+  std::lock_guard<std::mutex> lock(mu_);
+  status_.height = height_;
+  status_.round = running_ ? sm_->round() : 0;
+  status_.step = running_ ? std::string(consensus::StepName(sm_->step())) : "waiting";
+}
+
+void ConsensusDriver::Commit(const consensus::Decide& d) {
+  if (d.height != deps_.executor.Tip().height + 1) return;  // block sync got there first
+  std::optional<BlockCommit> commit = app_->TakeExecuted(d.certificate.value_id);
+  if (!commit) {
+    // Decided without this node executing it (the state machine validates before deciding, so
+    // this is only the restart of a decided height): execute now.
+    Result<Block> block = Decode<Block>(d.value);
+    Result<BlockCommit> executed = block.ok() ? deps_.executor.ExecuteBlock(std::move(block).value(), std::nullopt)
+                                              : Result<BlockCommit>(block.status());
+    if (!executed.ok()) {
+      return Fatal(Status::Corruption("the decided block of height " + std::to_string(d.height) +
+                                      " does not execute here: " + executed.status().ToString()));
+    }
+    commit = std::move(executed).value();
+  }
+  commit->certificate = consensus::EncodeCertificate(d.certificate);
+  if (Status s = deps_.executor.Commit(*commit); !s.ok()) return Fatal(s);
+  AfterCommit(*commit, false);
+}
+
+void ConsensusDriver::AfterCommit(const BlockCommit& commit, bool synced) {
+  WorkingState after(deps_.store);
+  deps_.mempool.Prune([&](const PubKey& k) {
+    const Account* a = after.GetAccount(k);
+    return a ? a->next_nonce : 0;
+  });
+  const auto now = Clock::now();
+  const auto us = std::chrono::duration_cast<std::chrono::microseconds>(now - height_started_at_).count();
+  deps_.metrics.BlockCommitted(commit.block.txs.size(), static_cast<uint64_t>(std::max<int64_t>(0, us)));
+  deps_.log.Info(synced ? "synced block " : "committed block ", commit.block.header.height, " (",
+                 commit.block.txs.size(), " txs", synced ? "" : ", " + std::to_string(us / 1000) + " ms", ")");
+  app_->Clear();
+  early_.clear();
+  RefreshAllowedKeys();
+  committed_at_ = now;
+  running_ = false;
+  height_ = commit.block.header.height + 1;
+  next_height_seen_ = false;
+  while (!timers_.empty()) timers_.pop();
+  PublishStatus();
+  std::lock_guard<std::mutex> lock(mu_);
+  if (synced) ++status_.synced_blocks;
+}
+
+void ConsensusDriver::FireTimers() {
+  const auto now = Clock::now();
+  while (!timers_.empty() && timers_.top().at <= now) {
+    const consensus::Timeout t = timers_.top().timeout;
+    timers_.pop();
+    if (running_ && t.height == height_) Execute(sm_->OnTimeout(t));
+  }
+}
+
+void ConsensusDriver::HandleConsensus(const PubKey& peer, std::string_view payload) {
+  Result<Message> m = consensus::DecodeMessage(payload);
+  if (!m.ok()) {
+    deps_.log.Debug("undecodable consensus message from ", peer.ToHex().substr(0, 12), ": ", m.status().ToString());
+    return;
+  }
+  const uint64_t h = HeightOf(*m);
+  if (h <= deps_.executor.Tip().height) return;  // committed here already
+  if (!running_ && h == height_) {
+    // Another validator started the height this one waits to start: follow, and hand the
+    // message to the state machine once the height is started.
+    next_height_seen_ = true;
+    if (early_.size() < kMaxEarlyMessages) early_.push_back({peer, std::string(payload)});
+    return;
+  }
+  consensus::Output out = std::visit(
+      [&](const auto& x) {
+        if constexpr (std::is_same_v<std::decay_t<decltype(x)>, consensus::Proposal>) {
+          return sm_->OnProposal(x);
+        } else {
+          return sm_->OnVote(x);
+        }
+      },
+      *m);
+  if (out.verdict == consensus::Verdict::kFutureHeight) RequestSync(peer);
+  if (out.verdict != consensus::Verdict::kAccepted && out.verdict != consensus::Verdict::kDuplicate &&
+      out.verdict != consensus::Verdict::kBuffered && out.verdict != consensus::Verdict::kStaleHeight) {
+    deps_.log.Debug("consensus message from ", peer.ToHex().substr(0, 12), ": ", consensus::VerdictName(out.verdict));
+  }
+  Execute(std::move(out));
+}
+
+// ---- Block sync and gossip ----
+
+void ConsensusDriver::MaybeSyncAndGossip() {
+  if (!p2p_) return;
+  const auto now = Clock::now();
+  const auto vote_ms = std::chrono::milliseconds(timeouts_.Vote(sm_->round()));
+  if (now >= next_gossip_) {
+    next_gossip_ = now + 2 * vote_ms;
+    // Messages lost while links were down still arrive: re-send what this node signed.
+    if (running_ && now - height_started_at_ >= vote_ms) {
+      for (const Message& m : sm_->GossipMessages()) p2p_->Broadcast(MessageType::kConsensus, consensus::EncodeMessage(m));
+    }
+  }
+  if (now >= next_sync_) {
+    next_sync_ = now + std::chrono::milliseconds(kSyncIntervalMs);
+    // No decision for a while: maybe the others are ahead.
+    if (running_ && now - height_started_at_ >= std::chrono::milliseconds(2 * kSyncIntervalMs)) RequestSync(std::nullopt);
+  }
+}
+
+void ConsensusDriver::RequestSync(const std::optional<PubKey>& peer) {
+  if (!p2p_) return;
+  const auto now = Clock::now();
+  if (now < sync_deadline_) return;  // one request at a time
+  PubKey to;
+  if (peer) {
+    to = *peer;
+  } else {
+    std::vector<network::PeerInfo> peers = p2p_->Peers();
+    if (peers.empty()) return;
+    to = peers[sync_peer_rr_++ % peers.size()].key;
+  }
+  network::SyncRequest req{deps_.executor.Tip().height + 1, deps_.config.sync_batch_blocks};
+  if (p2p_->Send(to, MessageType::kSyncRequest, network::EncodeSyncRequest(req)).ok()) {
+    sync_deadline_ = now + std::chrono::milliseconds(kSyncTimeoutMs);
+  }
+}
+
+void ConsensusDriver::ServeSync(const PubKey& peer, std::string_view payload) {
+  Result<network::SyncRequest> req = network::DecodeSyncRequest(payload);
+  if (!req.ok()) return;
+  const uint64_t tip = deps_.store.Tip().height;
+  for (uint64_t h = req->from_height; h <= tip && h < req->from_height + req->count; ++h) {
+    if (h == 0) continue;
+    Result<std::string> block = deps_.store.ReadBlockBytes(h);
+    Result<std::string> cert = deps_.store.ReadCertificate(h);
+    if (!block.ok() || !cert.ok()) return;  // e.g. blocks made before consensus: nothing to prove them
+    network::SyncResponse resp{h, std::move(block).value(), std::move(cert).value()};
+    if (!p2p_->Send(peer, MessageType::kSyncResponse, network::EncodeSyncResponse(resp)).ok()) return;
+  }
+}
+
+void ConsensusDriver::HandleSyncResponse(const PubKey& peer, std::string_view payload) {
+  Result<network::SyncResponse> resp = network::DecodeSyncResponse(payload);
+  if (!resp.ok()) return;
+  uint64_t tip = deps_.executor.Tip().height;
+  if (resp->height <= tip || resp->height > tip + kMaxSyncBuffer) return;
+  if (sync_buffer_.size() < kMaxSyncBuffer) {
+    sync_buffer_.try_emplace(resp->height, std::move(resp->block), std::move(resp->certificate));
+  }
+  bool applied = false;
+  while (!sync_buffer_.empty()) {
+    auto it = sync_buffer_.begin();
+    if (it->first <= tip) {
+      sync_buffer_.erase(it);
+      continue;
+    }
+    if (it->first != tip + 1) break;
+    auto [block, cert] = std::move(it->second);
+    sync_buffer_.erase(it);
+    if (!ApplySynced(block, cert, tip + 1)) {
+      deps_.log.Warn("block ", tip + 1, " from peer ", peer.ToHex().substr(0, 12), " refused");
+      break;
+    }
+    applied = true;
+    tip += 1;
+  }
+  if (applied) {
+    // Caught up by one batch: ask for the next one at once (an empty answer costs nothing).
+    sync_deadline_ = {};
+    if (resp->height == tip) RequestSync(peer);
+  }
+}
+
+bool ConsensusDriver::ApplySynced(const std::string& block_bytes, const std::string& cert_bytes, uint64_t height) {
+  Result<Block> block = Decode<Block>(block_bytes);
+  Result<consensus::CommitCertificate> cert = consensus::DecodeCertificate(cert_bytes);
+  if (!block.ok() || !cert.ok()) return false;
+  const Hash256 hash = BlockHash(block->header);
+  if (block->header.height != height || cert->height != height || cert->value_id != hash) return false;
+  std::optional<consensus::ValidatorSet> validators = ValidatorsFor(height);
+  if (!validators) {
+    Fatal(Status::Corruption("cannot read the validator set of height " + std::to_string(height)));
+    return false;
+  }
+  const consensus::CertCheck check = consensus::VerifyCommitCertificate(*cert, *validators, chain_id_);
+  if (check != consensus::CertCheck::kOk) {
+    deps_.log.Warn("synced block ", height, ": certificate ", consensus::CertCheckName(check));
+    return false;
+  }
+  Result<BlockCommit> executed = deps_.executor.ExecuteBlock(std::move(block).value(), std::nullopt);
+  if (!executed.ok()) {
+    if (executed.status().IsCorruption() || executed.status().IsIoError()) {
+      Fatal(executed.status());
+    } else {
+      // More than two thirds of the validators signed it: this node's state must differ.
+      deps_.log.Error("block ", height, " has a valid commit certificate but does not execute here: ",
+                      executed.status().ToString());
+    }
+    return false;
+  }
+  executed->certificate = cert_bytes;
+  if (Status s = deps_.executor.Commit(*executed); !s.ok()) {
+    Fatal(s);
+    return false;
+  }
+  AfterCommit(*executed, true);
+  return true;
+}
+
+}  // namespace circuledger::node

@@ -1,0 +1,179 @@
+// node/consensus_driver.h: runs consensus for circuledgerd — the state machine, its WAL, the
+// peer-to-peer transport and block sync — on one thread.
+//
+// The driver thread owns the ConsensusState (consensus/state_machine.h), the LedgerApp, the WAL
+// (node/wal.h) and the timers, and is the only thread that commits blocks. It performs the state
+// machine's actions in order: everything an output asks to persist is appended to the WAL with
+// one fsync before any of the output's messages is sent; timeouts go to a timer queue; a decision
+// commits the executed block with its commit certificate in one synced write.
+// Block cadence: after a commit the next height starts once block_min_interval_ms has passed and
+// a transaction is ready, or empty_block_interval_ms passed (create_empty_blocks), or a message
+// of the next height arrived from another validator (it started; this one must follow).
+// Block sync: a node that hears of a later height, or makes no progress, asks a peer for blocks
+// from its tip on; a block is taken only with a commit certificate that verifies against the
+// validator set of its height, and only if it executes validly on the node's tip.
+// Transactions: those admitted through the API are sent to every peer once; those from peers go
+// through a bounded queue to a second thread that admits them (Node::SubmitTx), not relayed.
+//
+// With one validator and no peers configured (dev mode) there is no transport; the same code
+// path decides every height alone. The driver owns the P2pNode and its threads; it borrows the
+// Store, Executor and Mempool from the Node, which outlives it. Public functions are
+// thread-safe; Start/Stop are called by the Node only.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <deque>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <queue>
+#include <set>
+#include <thread>
+
+#include "consensus/state_machine.h"
+#include "ledger/executor.h"
+#include "ledger/genesis.h"
+#include "network/p2p.h"
+#include "node/config.h"
+#include "node/ledger_app.h"
+#include "node/log.h"
+#include "node/mempool.h"
+#include "node/metrics.h"
+#include "node/wal.h"
+
+namespace circuledger::node {
+
+struct DriverDeps {
+  const Config& config;
+  Logger& log;
+  ledger::Store& store;
+  ledger::Executor& executor;
+  Mempool& mempool;
+  Metrics& metrics;
+  ledger::SecretKey node_key;
+  std::string home;                                  // config paths are relative to it
+  std::function<uint64_t()> now_ms;                  // the node's clock
+  std::function<void(const ledger::Hash256&, const ledger::Status&)> left_out;  // record + evict
+  std::function<void(const ledger::Tx&)> admit_from_peer;  // Node::SubmitTx without relaying
+  std::function<void(const ledger::Status&)> fatal;        // storage failed: the node must stop
+};
+
+// What /v1/status shows of consensus.
+struct ConsensusStatus {
+  uint64_t height = 0;   // the height being decided (or waiting to start)
+  uint32_t round = 0;
+  std::string step;      // "propose", "prevote", "precommit", or "waiting" between heights
+  bool validator = false;
+  size_t validators = 0;
+  size_t peers = 0;
+  uint64_t synced_blocks = 0;  // blocks taken from peers by block sync since start
+};
+
+class ConsensusDriver {
+ public:
+  // Opens the WAL (refusing a corrupt one), checks the configuration against the chain
+  // (several validators need p2p_listen or peers) and prepares the transport.
+  static ledger::Result<std::unique_ptr<ConsensusDriver>> Open(DriverDeps deps);
+  ~ConsensusDriver();
+
+  // Binds the p2p address and starts the threads. IoError when the address cannot be bound.
+  ledger::Status Start();
+  void Stop();
+
+  // A transaction was admitted through the API: tell the peers, wake the proposer.
+  void OnLocalTx(const ledger::Tx& tx);
+  // The mempool has something new (from any source).
+  void OnTxsWaiting();
+
+  ConsensusStatus Info() const;
+  // The bound p2p port (0 without a transport).
+  uint16_t p2p_port() const { return p2p_ ? p2p_->port() : 0; }
+
+ private:
+  using Clock = std::chrono::steady_clock;
+  struct Inbound {
+    enum class Kind { kConsensus, kSyncRequest, kSyncResponse, kPeerUp } kind;
+    ledger::PubKey peer;
+    std::string payload;
+  };
+  struct TimerEntry {
+    Clock::time_point at;
+    consensus::Timeout timeout;
+    bool operator>(const TimerEntry& o) const { return at > o.at; }
+  };
+
+  explicit ConsensusDriver(DriverDeps deps);
+  void Enqueue(Inbound in);
+  void Loop();
+  void TxLoop();
+  Clock::time_point NextWake() const;
+
+  // Consensus.
+  void StartHeight(uint64_t height);
+  void MaybeStartHeight();
+  bool ReadyToStart() const;
+  void Execute(consensus::Output out);
+  void Commit(const consensus::Decide& d);
+  void AfterCommit(const ledger::BlockCommit& commit, bool synced);
+  void FireTimers();
+  void HandleConsensus(const ledger::PubKey& peer, std::string_view payload);
+  std::optional<consensus::ValidatorSet> ValidatorsFor(uint64_t height) const;
+  void RefreshAllowedKeys();
+  void Fatal(const ledger::Status& s);
+  void PublishStatus();  // status_ from the driver-thread state
+
+  // Block sync.
+  void RequestSync(const std::optional<ledger::PubKey>& peer);
+  void ServeSync(const ledger::PubKey& peer, std::string_view payload);
+  void HandleSyncResponse(const ledger::PubKey& peer, std::string_view payload);
+  bool ApplySynced(const std::string& block_bytes, const std::string& cert_bytes, uint64_t height);
+  void MaybeSyncAndGossip();
+
+  DriverDeps deps_;
+  std::string chain_id_;
+  std::optional<consensus::KeySigner> signer_;
+  consensus::RoundRobinProposer proposers_;
+  consensus::TimeoutConfig timeouts_;
+  std::unique_ptr<LedgerApp> app_;
+  std::unique_ptr<consensus::ConsensusState> sm_;
+  std::unique_ptr<Wal> wal_;
+  std::vector<consensus::Message> wal_messages_;  // what the WAL holds, in write order
+  std::unique_ptr<network::P2pNode> p2p_;
+
+  // Driver-thread state.
+  uint64_t height_ = 0;        // the height being decided, or the next one while waiting
+  bool running_ = false;       // sm_ was started at height_ and has not decided
+  bool next_height_seen_ = false;  // a message of height_ arrived while waiting
+  std::vector<std::pair<ledger::PubKey, std::string>> early_;  // those messages, for the state machine
+  Clock::time_point committed_at_;
+  Clock::time_point height_started_at_;
+  Clock::time_point next_gossip_;
+  Clock::time_point next_sync_;
+  Clock::time_point sync_deadline_;  // an outstanding sync request is answered by then
+  std::priority_queue<TimerEntry, std::vector<TimerEntry>, std::greater<TimerEntry>> timers_;
+  std::map<uint64_t, std::pair<std::string, std::string>> sync_buffer_;  // height -> block, certificate
+  size_t sync_peer_rr_ = 0;
+
+  // Shared with other threads.
+  mutable std::mutex mu_;
+  std::condition_variable cv_;
+  std::deque<Inbound> inbox_;  // guarded by mu_
+  bool txs_waiting_ = false;   // guarded by mu_
+  bool stop_ = false;          // guarded by mu_
+  ConsensusStatus status_;     // guarded by mu_
+  std::shared_ptr<const std::set<ledger::PubKey>> allowed_;  // guarded by mu_
+
+  std::mutex tx_mu_;
+  std::condition_variable tx_cv_;
+  std::deque<ledger::Tx> tx_inbox_;  // from peers; guarded by tx_mu_
+  bool tx_stop_ = false;             // guarded by tx_mu_
+
+  std::thread thread_;
+  std::thread tx_thread_;
+};
+
+}  // namespace circuledger::node
