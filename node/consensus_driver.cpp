@@ -22,6 +22,7 @@ constexpr uint64_t kSyncIntervalMs = 1000;   // how often a stalled node asks a 
 constexpr uint64_t kSyncTimeoutMs = 3000;    // an unanswered request is given up after this
 constexpr size_t kMaxSyncBuffer = 256;       // blocks received ahead of the next one
 constexpr size_t kMaxEarlyMessages = 1024;   // messages of a height not started yet
+constexpr uint64_t kWalRewriteBytes = 64 << 20;  // the WAL file is compacted beyond this
 
 uint64_t HeightOf(const Message& m) {
   return std::visit([](const auto& x) { return x.height; }, m);
@@ -305,10 +306,11 @@ void ConsensusDriver::RefreshAllowedKeys() {
 void ConsensusDriver::StartHeight(uint64_t height) {
   std::optional<consensus::ValidatorSet> validators = ValidatorsFor(height);
   if (!validators) return Fatal(Status::Corruption("cannot read the validator set of height " + std::to_string(height)));
-  // The WAL keeps only what this height may need: earlier heights are committed.
-  const size_t before = wal_messages_.size();
+  // The state machine needs only this height's records: earlier heights are committed. The file
+  // is rewritten without them once it has grown (a rewrite costs two fsyncs; Start ignores
+  // records of other heights, so old ones in the file are harmless).
   std::erase_if(wal_messages_, [&](const Message& m) { return HeightOf(m) < height; });
-  if (wal_messages_.size() != before) {
+  if (wal_->size_bytes() > kWalRewriteBytes) {
     std::vector<WalRecord> keep;
     for (const Message& m : wal_messages_) keep.push_back(ConsensusRecord(m));
     if (Status s = wal_->Reset(keep); !s.ok()) return Fatal(s);
@@ -445,6 +447,11 @@ void ConsensusDriver::HandleConsensus(const PubKey& peer, std::string_view paylo
   }
   const uint64_t h = HeightOf(*m);
   if (h <= deps_.executor.Tip().height) return;  // committed here already
+  if (!running_ && h > height_) {
+    // Heights ahead of one this node has not started: others are ahead.
+    RequestSync(peer);
+    return;
+  }
   if (!running_ && h == height_) {
     // Another validator started the height this one waits to start: follow, and hand the
     // message to the state machine once the height is started.
@@ -504,6 +511,7 @@ void ConsensusDriver::RequestSync(const std::optional<PubKey>& peer) {
   network::SyncRequest req{deps_.executor.Tip().height + 1, deps_.config.sync_batch_blocks};
   if (p2p_->Send(to, MessageType::kSyncRequest, network::EncodeSyncRequest(req)).ok()) {
     sync_deadline_ = now + std::chrono::milliseconds(kSyncTimeoutMs);
+    sync_requested_until_ = req.from_height + req.count - 1;
   }
 }
 
@@ -546,10 +554,10 @@ void ConsensusDriver::HandleSyncResponse(const PubKey& peer, std::string_view pa
     applied = true;
     tip += 1;
   }
-  if (applied) {
-    // Caught up by one batch: ask for the next one at once (an empty answer costs nothing).
+  if (applied && tip >= sync_requested_until_) {
+    // The batch asked for is in: ask for the next one at once (an empty answer costs nothing).
     sync_deadline_ = {};
-    if (resp->height == tip) RequestSync(peer);
+    RequestSync(peer);
   }
 }
 

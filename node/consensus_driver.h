@@ -154,6 +154,7 @@ class ConsensusDriver {
   Clock::time_point next_gossip_;
   Clock::time_point next_sync_;
   Clock::time_point sync_deadline_;  // an outstanding sync request is answered by then
+  uint64_t sync_requested_until_ = 0;  // the last height of the latest request
   std::priority_queue<TimerEntry, std::vector<TimerEntry>, std::greater<TimerEntry>> timers_;
   std::map<uint64_t, std::pair<std::string, std::string>> sync_buffer_;  // height -> block, certificate
   size_t sync_peer_rr_ = 0;
