@@ -1,0 +1,115 @@
+// The consensus Application over the ledger: what a validator proposes, and which proposals it
+// accepts (the paper's valid(v)), before any network is involved.
+#include <catch2/catch.hpp>
+
+#include "ledger/encoding.h"
+#include "node/ledger_app.h"
+#include "tests/support/test_chain.h"
+
+using namespace circuledger;
+using namespace circuledger::ledger;
+using circuledger::testkit::Comp;
+using circuledger::testkit::TestChain;
+
+namespace {
+
+// A LedgerApp over a TestChain with its own mempool, recording what the builder left out.
+struct AppFixture {
+  TestChain chain;
+  node::Mempool mempool{node::MempoolOptions{}};
+  node::Logger log{std::cerr, node::Logger::Level::kError};
+  std::vector<std::pair<Hash256, Status>> left_out;
+  node::LedgerApp app{node::LedgerAppDeps{chain.executor(), chain.store(), mempool, log, 5000, chain.proposer(),
+                                          [this] { return chain.NextTime(); },
+                                          [this](const Hash256& id, const Status& s) { left_out.emplace_back(id, s); }}};
+
+  void Admit(const Tx& tx) {
+    const Hash256 id = TxId(tx.body);
+    REQUIRE(mempool.Add(tx, id, tx.body.nonce).ok());
+  }
+  uint64_t Next() { return chain.store().Tip().height + 1; }
+};
+
+Block Decoded(const std::string& value) {
+  Result<Block> b = Decode<Block>(value);
+  REQUIRE(b.ok());
+  return *b;
+}
+
+}  // namespace
+
+TEST_CASE("ledger app: a proposal holds the ready transactions, leaves invalid ones out, and commits without re-execution",
+          "[node][consensus]") {
+  AppFixture f;
+  const Tx good = f.chain.Sign("mine", CreateLot{"lot-1", Comp("Co:1000:0")}, 0);
+  const Tx bad = f.chain.Sign("refinery", Transfer{"no-such-lot", "oem"}, 0);
+  f.Admit(good);
+  f.Admit(bad);
+
+  const std::string value = f.app.ProposeValue(f.Next());
+  const Block block = Decoded(value);
+  REQUIRE(block.txs.size() == 1);
+  CHECK(block.txs[0] == good);
+  CHECK(block.header.height == f.Next());
+  CHECK(block.header.proposer == f.chain.proposer());
+  REQUIRE(f.left_out.size() == 1);
+  CHECK(f.left_out[0].first == TxId(bad.body));
+  CHECK(f.left_out[0].second.reason() == Reject::kUnknownItem);
+
+  const Hash256 id = f.app.ValueId(value);
+  CHECK(id == BlockHash(block.header));
+  CHECK(f.app.ValidateValue(f.Next(), value));
+  std::optional<BlockCommit> commit = f.app.TakeExecuted(id);
+  REQUIRE(commit.has_value());
+  REQUIRE(f.chain.executor().Commit(*commit).ok());
+  CHECK(f.chain.store().Tip().block_hash == id);
+  CHECK(f.app.storage_error().ok());
+}
+
+TEST_CASE("ledger app: another validator's valid block is accepted and kept for the decision", "[node][consensus]") {
+  AppFixture f;
+  const Tx tx = f.chain.Sign("mine", CreateLot{"lot-1", Comp("Co:1000:0")}, 0);
+  Result<BuiltBlock> built = f.chain.executor().BuildBlock({tx}, f.chain.NextTime(), f.chain.proposer());
+  REQUIRE(built.ok());
+  const std::string value = built->commit.block_bytes;
+  CHECK(f.app.ValidateValue(f.Next(), value));
+  CHECK(f.app.ValidateValue(f.Next(), value));  // asked again (a later round): same answer
+  REQUIRE(f.app.TakeExecuted(f.app.ValueId(value)).has_value());
+  f.app.Clear();
+  CHECK_FALSE(f.app.TakeExecuted(f.app.ValueId(value)).has_value());
+}
+
+TEST_CASE("ledger app: garbage, a block for another height and a block with a bad signature are invalid",
+          "[node][consensus]") {
+  AppFixture f;
+  const Tx tx = f.chain.Sign("mine", CreateLot{"lot-1", Comp("Co:1000:0")}, 0);
+  Result<BuiltBlock> built = f.chain.executor().BuildBlock({tx}, f.chain.NextTime(), f.chain.proposer());
+  REQUIRE(built.ok());
+
+  SECTION("bytes that are not a block get an id of their own and are invalid") {
+    const std::string garbage = "not a block";
+    const Hash256 id = f.app.ValueId(garbage);
+    CHECK(id == f.app.ValueId(garbage));
+    CHECK(id != f.app.ValueId(built->commit.block_bytes));
+    CHECK_FALSE(f.app.ValidateValue(f.Next(), garbage));
+    CHECK_FALSE(f.app.ValidateValue(f.Next(), garbage));
+  }
+  SECTION("a valid block offered for another height") {
+    CHECK_FALSE(f.app.ValidateValue(f.Next() + 1, built->commit.block_bytes));
+  }
+  SECTION("a flipped signature bit") {
+    Block b = built->commit.block;
+    b.txs[0].sig.bytes[5] ^= 1;
+    const std::string value = Encode(b);
+    CHECK_FALSE(f.app.ValidateValue(f.Next(), value));
+    CHECK_FALSE(f.app.TakeExecuted(f.app.ValueId(value)).has_value());
+  }
+  SECTION("a header whose state root does not match its transactions") {
+    Block b = built->commit.block;
+    b.header.state_root.bytes[0] ^= 1;
+    CHECK_FALSE(f.app.ValidateValue(f.Next(), Encode(b)));
+  }
+  // Nothing was committed by any of it.
+  CHECK(f.chain.store().Tip().height == 0);
+  CHECK(f.app.storage_error().ok());
+}
