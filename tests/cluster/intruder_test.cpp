@@ -1,0 +1,107 @@
+// Who may join a network (tag [consensus][handshake]): real circuledgerd processes, a testnet of
+// four validators and one full node. The full node is turned into an intruder — first with a
+// node key nobody registered, then with the registered key on a chain of another id — and must
+// get no peer, no block and no transaction into the validators. Then, restored, the same node
+// joins and catches up: the refusals above come from the key and the chain id, nothing else.
+#include <catch2/catch.hpp>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+#include "ledger/crypto.h"
+#include "tests/cluster/cluster.h"
+
+using namespace circuledger;
+using namespace circuledger::cluster;
+using namespace std::chrono_literals;
+
+namespace {
+
+constexpr size_t kFull = 4;  // the full node's index: validators are 0..3
+
+std::string ReadText(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+void WriteText(const std::string& path, const std::string& text) {
+  std::ofstream(path, std::ios::trunc) << text;
+}
+
+nlohmann::json Status(const Cluster& c, size_t i) { return LedgerClient(c.node(i), Cluster::kChainId).GetJson("/v1/status"); }
+
+// The intruder (node kFull) sends a valid transaction of its chain; it stays the intruder's own:
+// after a while no validator knows it, the intruder has no peer and no block.
+void RequireShutOut(Cluster& c, const std::string& chain_id) {
+  const uint64_t validators_before = c.MinHeight({0, 1, 2, 3});
+  LedgerClient intruder(c.node(kFull), chain_id);
+  const ledger::Tx tx = intruder.Sign("mine", ledger::CreateLot{"intruder-lot", Comp({{"Co", 1000}})}, 0);
+  const RawResponse submitted = intruder.Submit(tx);
+  INFO(submitted.body);
+  REQUIRE(submitted.status == 200);  // valid for the intruder's own view of the chain
+  const std::string id = ledger::TxId(tx.body).ToHex();
+
+  c.WaitHeight({0, 1, 2, 3}, validators_before + 4, 20s);  // the network moves on without it
+  for (size_t v = 0; v < 4; ++v) {
+    INFO("validator " << v);
+    const RawResponse r = c.Client(v).Get("/v1/tx/" + id);
+    CHECK(r.status == 404);
+  }
+  const nlohmann::json st = Status(c, kFull);
+  INFO(st.dump() << "\n" << c.Describe());
+  CHECK(st["consensus"]["peers"] == 0);
+  CHECK(st["height"] == 0);
+}
+
+}  // namespace
+
+TEST_CASE("consensus cluster: a node with an unregistered key or of another chain cannot join or inject - restored it joins",
+          "[cluster][consensus][handshake]") {
+  ClusterOptions options;
+  options.validators = 4;
+  options.full_nodes = 1;
+  Cluster c(options);
+  c.WaitHeight(c.All(), 2, 20s);
+  const std::string home = c.net_dir() + "/full0";
+  const std::string key_file = home + "/node_key";
+  const std::string config_file = home + "/config.json";
+  const std::string registered_key = ReadText(key_file);
+  const std::string config = ReadText(config_file);
+
+  SECTION("a key nobody registered") {
+    c.Stop(kFull);
+    c.WipeData(kFull);
+    WriteText(key_file, ledger::HexEncode(ledger::SecretKey::Generate().Bytes()) + "\n");
+    c.Start(kFull);
+    RequireShutOut(c, Cluster::kChainId);
+  }
+  SECTION("the registered key on a chain of another id") {
+    c.Stop(kFull);
+    c.WipeData(kFull);
+    nlohmann::json genesis = nlohmann::json::parse(ReadText(c.net_dir() + "/genesis.json"));
+    genesis["chain_id"] = "circuledger-elsewhere";
+    WriteText(home + "/genesis-elsewhere.json", genesis.dump(2));
+    nlohmann::json cfg = nlohmann::json::parse(config);
+    cfg["genesis_file"] = "genesis-elsewhere.json";
+    WriteText(config_file, cfg.dump(2));
+    c.Start(kFull);
+    RequireShutOut(c, "circuledger-elsewhere");
+  }
+
+  // Restored, the same node joins and catches up with the validators.
+  c.Stop(kFull);
+  c.WipeData(kFull);
+  WriteText(key_file, registered_key);
+  WriteText(config_file, config);
+  c.Start(kFull);
+  c.WaitCaughtUp(c.All(), 30s);
+  const nlohmann::json st = Status(c, kFull);
+  CHECK(st["consensus"]["peers"] > 0);
+  CHECK(st["consensus"]["validator"] == false);
+  const std::vector<std::string> problems = c.Audit({});
+  INFO(c.Describe());
+  CHECK(problems.empty());
+}
