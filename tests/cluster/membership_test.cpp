@@ -3,6 +3,8 @@
 // node key nobody registered, then with the registered key on a chain of another id — and must
 // get no peer, no block and no transaction into the validators. Then, restored, the same node
 // joins and catches up: the refusals above come from the key and the chain id, nothing else.
+// And the legitimate way in (tag [governance]): admins add the full node as a validator, every
+// node counts five validators from the activation height on, and the new one's vote is needed.
 #include <catch2/catch.hpp>
 #include <filesystem>
 #include <fstream>
@@ -101,6 +103,49 @@ TEST_CASE("consensus cluster: a node with an unregistered key or of another chai
   const nlohmann::json st = Status(c, kFull);
   CHECK(st["consensus"]["peers"] > 0);
   CHECK(st["consensus"]["validator"] == false);
+  const std::vector<std::string> problems = c.Audit({});
+  INFO(c.Describe());
+  CHECK(problems.empty());
+}
+
+TEST_CASE("consensus cluster: a validator added by governance votes from its activation height on",
+          "[cluster][consensus][governance]") {
+  ClusterOptions options;
+  options.validators = 4;
+  options.full_nodes = 1;
+  Cluster c(options);
+  c.WaitHeight(c.All(), 2, 20s);
+  const std::string home = c.net_dir() + "/full0";
+  const std::optional<std::string> secret = ledger::HexDecode(ReadText(home + "/node_key").substr(0, 64));
+  REQUIRE(secret.has_value());
+  const ledger::PubKey key = ledger::SecretKey::FromBytes(*secret)->Public();
+  const std::string p2p = nlohmann::json::parse(ReadText(home + "/config.json"))["p2p_listen"];
+  CHECK(Status(c, kFull)["consensus"]["validator"] == false);
+
+  // admin-1 proposes, admin-2 approves (threshold 2): the change applies two heights later.
+  LedgerClient admin(c.node(0), Cluster::kChainId);
+  const ledger::Tx propose =
+      admin.Sign("admin-1", ledger::Propose{ledger::AddValidator{ledger::Validator{key, "full0", p2p}}});
+  REQUIRE(admin.Submit(propose).status == 200);
+  REQUIRE(admin.WaitFinal(ledger::TxId(propose.body).ToHex())["status"] == "committed");
+  const ledger::Tx approve = admin.Sign("admin-2", ledger::Approve{ledger::TxId(propose.body)});
+  REQUIRE(admin.Submit(approve).status == 200);
+  const nlohmann::json approved = admin.WaitFinal(ledger::TxId(approve.body).ToHex());
+  REQUIRE(approved["status"] == "committed");
+  const uint64_t applied_at = approved["height"].get<uint64_t>() + 2;
+
+  c.WaitHeight(c.All(), applied_at + 1, 20s);
+  for (size_t i : c.All()) {
+    INFO("node " << i);
+    CHECK(Status(c, i)["consensus"]["validators"] == 5);
+  }
+  CHECK(Status(c, kFull)["consensus"]["validator"] == true);
+
+  // Five validators need four votes: with validator 1 down, blocks are made only if the new
+  // validator votes.
+  c.Kill(1);
+  const uint64_t at_kill = c.MaxHeight({0, 2, 3, kFull});
+  c.WaitHeight({0, 2, 3, kFull}, at_kill + 3, 40s);
   const std::vector<std::string> problems = c.Audit({});
   INFO(c.Describe());
   CHECK(problems.empty());
