@@ -297,6 +297,16 @@ void ConsensusDriver::RefreshAllowedKeys() {
   for (const std::string& hex : deps_.config.peer_keys) {
     if (auto key = PubKey::FromHex(hex)) allowed->insert(*key);
   }
+  // A validator that joined after this node started is dialed at its registered address (the
+  // ones known at start are reached through the configured peers).
+  for (const Validator& v : set.active) {
+    if (initial_validators_.empty()) break;
+    if (!p2p_ || v.key == signer_->Key() || initial_validators_.count(v.key) || !dialed_.insert(v.key).second) continue;
+    if (Status s = p2p_->AddPeer(v.address); !s.ok()) deps_.log.Warn("validator ", v.name, ": ", s.ToString());
+  }
+  if (initial_validators_.empty()) {
+    for (const Validator& v : set.active) initial_validators_.insert(v.key);
+  }
   std::lock_guard<std::mutex> lock(mu_);
   allowed_ = std::move(allowed);
   status_.validators = set.active.size();

@@ -158,6 +158,8 @@ class ConsensusDriver {
   std::priority_queue<TimerEntry, std::vector<TimerEntry>, std::greater<TimerEntry>> timers_;
   std::map<uint64_t, std::pair<std::string, std::string>> sync_buffer_;  // height -> block, certificate
   size_t sync_peer_rr_ = 0;
+  std::set<ledger::PubKey> initial_validators_;  // the validators when this node started
+  std::set<ledger::PubKey> dialed_;              // validators added later, dialed at their address
 
   // Shared with other threads.
   mutable std::mutex mu_;
