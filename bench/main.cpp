@@ -1,13 +1,13 @@
 // circuledger-bench: benchmark programs of DESIGN.md section 9, one subcommand each.
 //
-// A subcommand is a function from its arguments to an exit code, listed in kSubcommands; add
-// `cluster` (multi-node consensus) there when it exists.
+// A subcommand is a function from its arguments to an exit code, listed in kSubcommands.
 #include <iostream>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "bench/api.h"
+#include "bench/cluster.h"
 #include "bench/rules.h"
 #include "bench/trace.h"
 #include "bench/validate.h"
@@ -25,6 +25,8 @@ constexpr Subcommand kSubcommands[] = {
      circuledger::bench::RunValidate},
     {"api", "transactions over HTTP to a dev node, committed, against raw verify/s; p99 commit latency",
      circuledger::bench::RunApi},
+    {"cluster", "validators as circuledgerd processes under Tendermint, HTTP load; against raw verify/s per validator",
+     circuledger::bench::RunCluster},
     {"trace", "provenance trace latency (median, p99) on a graph of more than 10,000 lots",
      circuledger::bench::RunTrace},
     {"rules", "cost of one compliance rule evaluation and of an assemble's rule check, beside one verify",

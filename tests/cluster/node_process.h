@@ -63,6 +63,8 @@ class NodeProcess {
   void Restart();
 
   bool running() const { return pid_ > 0; }
+  // The process id while running (for a profiler to attach), -1 otherwise; owning thread.
+  pid_t pid() const { return pid_; }
   const std::string& home() const { return home_; }
   // The HTTP port of the current run (changes on restart: the config asks for port 0).
   uint16_t port() const { return port_.load(); }

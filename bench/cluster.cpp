@@ -1,0 +1,312 @@
+// Phase 0 (untimed): `circuledgerd testnet` homes in a temporary directory, one circuledgerd
+// process per validator (tests/cluster's Cluster: ports rewritten, the testnet's config otherwise,
+// so sync_writes is on), member keys added by governance, every transaction signed ahead.
+// Phase A: the limit, raw secp256k1_schnorrsig_verify per second on all cores (1 s before and
+// 1 s after phase B), divided by the number of validators. Phase B: `--clients` threads, each with
+// one keep-alive connection to one validator (client c to validator c mod N), post the transactions
+// of their accounts in nonce order, at most `--inflight` uncommitted in all. A watcher reads every
+// new block (GET /v1/blocks/{h}, one request per block, from validator h mod N), matches its tx
+// ids with the submissions and records each one's commit latency. The rate counts our
+// transactions in the blocks that appeared during the timed window.
+#include "bench/cluster.h"
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cinttypes>
+#include <cstdio>
+#include <cstring>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <stdexcept>
+#include <thread>
+#include <unordered_map>
+
+#include "bench/cluster_load.h"
+#include "bench/flags.h"
+#include "bench/http_conn.h"
+#include "bench/verify_limit.h"
+
+namespace circuledger::bench {
+
+using namespace circuledger::ledger;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+struct IdHash {
+  size_t operator()(const Hash256& h) const {
+    size_t v = 0;
+    std::memcpy(&v, h.bytes.data(), sizeof(v));
+    return v;
+  }
+};
+
+struct Submitted {
+  Clock::time_point at;
+  size_t client = 0;
+};
+
+struct SeenBlock {
+  uint64_t height = 0;
+  Clock::time_point at;  // when the watcher read it
+  size_t txs = 0;
+  size_t ours = 0;  // transactions submitted by this run
+};
+
+// What the clients and the watcher share.
+struct Shared {
+  explicit Shared(size_t clients) : inflight(clients) {}
+  std::atomic<bool> stop_clients{false};
+  std::atomic<bool> stop_watcher{false};
+  std::vector<std::atomic<uint64_t>> inflight;  // per client: accepted (or being posted), not committed
+  std::atomic<uint64_t> accepted{0};
+  std::atomic<uint64_t> refused{0};     // non-200 answers (retried after 2 ms)
+  std::atomic<uint64_t> reconnects{0};  // connections lost and dialed again
+  std::atomic<size_t> exhausted{0};     // clients that ran out of signed transactions
+  std::mutex mu;
+  std::unordered_map<Hash256, Submitted, IdHash> pending;  // guarded by mu
+  std::vector<std::pair<Clock::time_point, double>> latencies_ms;  // (commit seen, latency); guarded
+  std::vector<SeenBlock> blocks;                                   // guarded by mu
+  std::vector<std::string> refusals;                               // the first few; guarded by mu
+};
+
+// One client: its accounts' transactions in nonce order, round robin over the accounts.
+void Client(size_t self, size_t clients, uint16_t port, uint64_t cap, std::vector<LoadAccount>& accounts,
+            Shared& sh) {
+  auto conn = std::make_unique<HttpConn>();
+  if (!conn->Connect("127.0.0.1", port).ok()) return;
+  std::vector<LoadAccount*> mine;
+  for (size_t a = self; a < accounts.size(); a += clients) mine.push_back(&accounts[a]);
+  if (mine.empty()) return;  // more clients than accounts
+  std::vector<size_t> next(mine.size(), 0);
+  for (size_t turn = 0; !sh.stop_clients.load();) {
+    if (sh.inflight[self].load() >= cap) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+      continue;
+    }
+    size_t skipped = 0;  // accounts with nothing left to send
+    for (; skipped < mine.size() && next[turn % mine.size()] >= mine[turn % mine.size()]->ids.size(); ++skipped) {
+      ++turn;
+    }
+    if (skipped == mine.size()) {
+      sh.exhausted.fetch_add(1);
+      return;
+    }
+    const size_t a = turn % mine.size();
+    const Hash256& id = mine[a]->ids[next[a]];
+    sh.inflight[self].fetch_add(1);
+    {
+      std::lock_guard<std::mutex> lock(sh.mu);
+      sh.pending[id] = Submitted{Clock::now(), self};
+    }
+    Result<HttpAnswer> answer = conn->Request("POST", "/v1/tx", mine[a]->bodies[next[a]]);
+    if (answer.ok() && answer->status == 200) {
+      sh.accepted.fetch_add(1);
+      ++next[a];
+      ++turn;
+      continue;
+    }
+    {
+      std::lock_guard<std::mutex> lock(sh.mu);
+      if (sh.pending.erase(id) == 1) sh.inflight[self].fetch_sub(1);
+      if (answer.ok() && sh.refusals.size() < 5) sh.refusals.push_back(answer->body);
+    }
+    if (!answer.ok()) {  // the node closed the connection: dial again, post the same one
+      sh.reconnects.fetch_add(1);
+      conn = std::make_unique<HttpConn>();
+      if (!conn->Connect("127.0.0.1", port).ok()) return;
+    } else {
+      sh.refused.fetch_add(1);
+      std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    }
+  }
+}
+
+// Reads each new block once, from validator height mod N, and matches its tx ids.
+void Watcher(const std::vector<uint16_t>& ports, uint64_t first_height, Shared& sh) {
+  std::vector<std::unique_ptr<HttpConn>> conns(ports.size());
+  std::vector<bool> connected(ports.size(), false);
+  for (uint64_t h = first_height; !sh.stop_watcher.load();) {
+    const size_t v = h % ports.size();
+    if (!connected[v]) {
+      conns[v] = std::make_unique<HttpConn>();
+      connected[v] = conns[v]->Connect("127.0.0.1", ports[v]).ok();
+    }
+    Result<HttpAnswer> a = connected[v] ? conns[v]->Request("GET", "/v1/blocks/" + std::to_string(h))
+                                        : Result<HttpAnswer>(Status::IoError("not connected"));
+    if (!a.ok()) connected[v] = false;
+    if (!a.ok() || a->status != 200) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+      continue;
+    }
+    const Clock::time_point seen = Clock::now();
+    const nlohmann::json block = nlohmann::json::parse(a->body, nullptr, /*allow_exceptions=*/false);
+    SeenBlock b{h, seen, 0, 0};
+    std::lock_guard<std::mutex> lock(sh.mu);
+    if (block.is_object() && block.contains("txs")) {
+      for (const nlohmann::json& tx : block["txs"]) {
+        ++b.txs;
+        const std::optional<Hash256> id = Hash256::FromHex(tx.value("id", ""));
+        auto it = id ? sh.pending.find(*id) : sh.pending.end();
+        if (it == sh.pending.end()) continue;
+        ++b.ours;
+        sh.latencies_ms.emplace_back(seen, std::chrono::duration<double, std::milli>(seen - it->second.at).count());
+        sh.inflight[it->second.client].fetch_sub(1);
+        sh.pending.erase(it);
+      }
+    }
+    sh.blocks.push_back(b);
+    ++h;
+  }
+}
+
+// From a validator's log, "committed block H (N txs, T ms)" for heights in [lo, hi] with txs:
+// the count and mean T (height start to commit, on that node).
+std::pair<size_t, double> HeightTimes(const std::string& log, uint64_t lo, uint64_t hi) {
+  const std::string key = "committed block ";
+  size_t count = 0;
+  double sum = 0;
+  for (size_t p = log.find(key); p != std::string::npos; p = log.find(key, p + 1)) {
+    unsigned long long h = 0, n = 0, ms = 0;
+    if (std::sscanf(log.c_str() + p + key.size(), "%llu (%llu txs, %llu ms)", &h, &n, &ms) != 3) continue;
+    if (h < lo || h > hi || n == 0) continue;
+    ++count;
+    sum += static_cast<double>(ms);
+  }
+  return {count, count == 0 ? 0.0 : sum / static_cast<double>(count)};
+}
+
+double Percentile(const std::vector<double>& sorted, double q) {
+  if (sorted.empty()) return 0;
+  return sorted[std::min(sorted.size() - 1, static_cast<size_t>(q * static_cast<double>(sorted.size())))];
+}
+
+struct Options {
+  uint64_t validators = 4;
+  uint64_t seconds = 20;
+  uint64_t clients = 8;
+  uint64_t keys_per_org = 4;
+  uint64_t txs = 200000;
+  uint64_t inflight = 4000;
+  uint64_t threads = std::max(1u, std::thread::hardware_concurrency());
+};
+
+int Run(const Options& o) {
+  cluster::ClusterOptions co;
+  co.validators = static_cast<uint32_t>(o.validators);
+  co.full_nodes = 0;
+  co.config = {{"log_level", "info"}};  // otherwise the config `circuledgerd testnet` writes
+  std::fprintf(stderr, "starting %" PRIu64 " validators...\n", o.validators);
+  cluster::Cluster c(co);
+  std::vector<uint16_t> ports;
+  for (size_t i = 0; i < c.size(); ++i) {
+    ports.push_back(c.node(i).port());
+    std::fprintf(stderr, "  %s: pid %d, http port %u, home %s\n", c.name(i).c_str(), static_cast<int>(c.node(i).pid()),
+                 ports.back(), c.node(i).home().c_str());
+  }
+  c.WaitHeight(c.All(), 1, std::chrono::seconds(60));
+  std::fprintf(stderr, "adding %" PRIu64 " member keys per org by governance...\n", o.keys_per_org - 1);
+  std::vector<LoadAccount> accounts = MakeAccounts(c, o.keys_per_org);
+  const size_t per_account = std::max<size_t>(2, o.txs / accounts.size());
+  std::fprintf(stderr, "signing %zu transactions for %zu accounts...\n", per_account * accounts.size(), accounts.size());
+  const std::vector<SigTriple> triples =
+      SignLoad(accounts, cluster::Cluster::kChainId, per_account, static_cast<unsigned>(o.threads));
+  Result<VerifyLimit> before = MeasureVerifyLimit(triples, static_cast<unsigned>(o.threads), 1.0);
+  if (!before.ok()) return 1;
+
+  Shared sh(o.clients);
+  const uint64_t cap = std::max<uint64_t>(1, o.inflight / o.clients);
+  const uint64_t start_height = c.MaxHeight(c.All());
+  std::thread watcher(Watcher, std::cref(ports), start_height + 1, std::ref(sh));
+  const Clock::time_point start = Clock::now();
+  std::vector<std::thread> clients;
+  for (size_t k = 0; k < o.clients; ++k) {
+    clients.emplace_back(Client, k, o.clients, ports[k % ports.size()], cap, std::ref(accounts), std::ref(sh));
+  }
+  std::this_thread::sleep_for(std::chrono::seconds(o.seconds));
+  const Clock::time_point end = Clock::now();
+  sh.stop_clients.store(true);
+  for (std::thread& t : clients) t.join();
+  sh.stop_watcher.store(true);
+  watcher.join();
+  std::vector<std::optional<cluster::StatusTip>> tips;
+  for (size_t i = 0; i < c.size(); ++i) tips.push_back(c.Tip(i));
+  Result<VerifyLimit> after = MeasureVerifyLimit(triples, static_cast<unsigned>(o.threads), 1.0);
+  if (!after.ok()) return 1;
+  VerifyLimit limit = *before;
+  limit += *after;
+
+  // Blocks seen inside the window.
+  const double elapsed = std::chrono::duration<double>(end - start).count();
+  size_t blocks = 0, nonempty = 0, txs = 0, ours = 0;
+  uint64_t lo = UINT64_MAX, hi = 0;
+  for (const SeenBlock& b : sh.blocks) {
+    if (b.at > end) continue;
+    ++blocks;
+    nonempty += b.txs > 0 ? 1 : 0;
+    txs += b.txs;
+    ours += b.ours;
+    lo = std::min(lo, b.height);
+    hi = std::max(hi, b.height);
+  }
+  std::vector<double> lat;
+  for (const auto& [at, ms] : sh.latencies_ms) {
+    if (at <= end) lat.push_back(ms);
+  }
+  std::sort(lat.begin(), lat.end());
+  const double rate = static_cast<double>(ours) / elapsed;
+  const double limit_tx = limit.per_s / static_cast<double>(o.validators);
+
+  std::printf("cluster: %" PRIu64 " validators (circuledgerd processes on loopback), %zu accounts in 7 orgs, %" PRIu64
+              " clients, at most %" PRIu64 " in flight each\n",
+              o.validators, accounts.size(), o.clients, cap);
+  std::printf("  %.1f s: %" PRIu64 " accepted, %zu committed, %" PRIu64 " refused (retried), %" PRIu64
+              " reconnects, %zu clients ran out of signed txs\n",
+              elapsed, sh.accepted.load(), ours, sh.refused.load(), sh.reconnects.load(), sh.exhausted.load());
+  for (const std::string& r : sh.refusals) std::printf("  refusal: %s\n", r.c_str());
+  std::printf("  blocks %" PRIu64 "..%" PRIu64 ": %zu (%zu with txs), %zu txs, mean %.0f txs/block (%.0f per non-empty)\n",
+              lo == UINT64_MAX ? 0 : lo, hi, blocks, nonempty, txs, blocks ? static_cast<double>(txs) / blocks : 0.0,
+              nonempty ? static_cast<double>(txs) / nonempty : 0.0);
+  for (size_t i = 0; i < c.size(); ++i) {
+    const auto [n, mean_ms] = HeightTimes(c.node(i).Log(), lo, hi);
+    std::printf("  %s: height %s; %zu non-empty blocks in the window, mean %.0f ms from height start to commit\n",
+                c.name(i).c_str(), tips[i] ? std::to_string(tips[i]->height).c_str() : "?", n, mean_ms);
+  }
+  std::printf("  commit latency over %zu transactions: p50 %.0f ms, p99 %.0f ms, max %.0f ms\n", lat.size(),
+              Percentile(lat, 0.5), Percentile(lat, 0.99), lat.empty() ? 0.0 : lat.back());
+  std::printf("  limit: %u threads of secp256k1_schnorrsig_verify, %.0f verify/s, / %" PRIu64 " validators\n",
+              limit.threads, limit.per_s, o.validators);
+  if (sh.exhausted.load() > 0) std::printf("  WARNING: clients ran out of signed transactions; raise --txs\n");
+  std::printf("committed_tx_per_s=%.0f limit_tx_per_s=%.0f ratio=%.3f p50_commit_ms=%.0f p99_commit_ms=%.0f\n", rate,
+              limit_tx, rate / limit_tx, Percentile(lat, 0.5), Percentile(lat, 0.99));
+  return 0;
+}
+
+}  // namespace
+
+int RunCluster(const std::vector<std::string>& args) {
+  Options o;
+  Flags flags;
+  flags.AddUint("validators", &o.validators, 1, 16, "circuledgerd validator processes");
+  flags.AddUint("seconds", &o.seconds, 1, 3600, "length of the timed phase");
+  flags.AddUint("clients", &o.clients, 1, 256, "client threads, one keep-alive connection each");
+  flags.AddUint("keys-per-org", &o.keys_per_org, 1, 64, "signing keys in each of the 7 lot-creating orgs");
+  flags.AddUint("txs", &o.txs, 100, 100000000, "transactions signed ahead, over all accounts");
+  flags.AddUint("inflight", &o.inflight, 1, 1000000, "submitted and not yet committed, all clients together");
+  flags.AddUint("threads", &o.threads, 1, 1024, "threads for signing and the limit measurement");
+  if (Status s = flags.Parse(args); !s.ok()) {
+    std::fprintf(stderr, "%s\nflags:\n%s", s.ToString().c_str(), flags.Usage().c_str());
+    return 2;
+  }
+  try {
+    return Run(o);
+  } catch (const std::exception& e) {  // the cluster harness reports failures by exception
+    std::fprintf(stderr, "cluster: %s\n", e.what());
+    return 1;
+  }
+}
+
+}  // namespace circuledger::bench
