@@ -61,21 +61,23 @@ struct Shared {
   explicit Shared(size_t clients) : inflight(clients) {}
   std::atomic<bool> stop_clients{false};
   std::atomic<bool> stop_watcher{false};
-  std::vector<std::atomic<uint64_t>> inflight;  // per client: accepted (or being posted), not committed
+  // Per client: accepted (or being posted), not yet committed.
+  std::vector<std::atomic<uint64_t>> inflight;
   std::atomic<uint64_t> accepted{0};
   std::atomic<uint64_t> refused{0};     // non-200 answers (retried after 2 ms)
   std::atomic<uint64_t> reconnects{0};  // connections lost and dialed again
   std::atomic<size_t> exhausted{0};     // clients that ran out of signed transactions
   std::mutex mu;
   std::unordered_map<Hash256, Submitted, IdHash> pending;  // guarded by mu
-  std::vector<std::pair<Clock::time_point, double>> latencies_ms;  // (commit seen, latency); guarded
-  std::vector<SeenBlock> blocks;                                   // guarded by mu
-  std::vector<std::string> refusals;                               // the first few; guarded by mu
+  // (when its block was read, commit latency); guarded by mu
+  std::vector<std::pair<Clock::time_point, double>> latencies_ms;
+  std::vector<SeenBlock> blocks;      // guarded by mu
+  std::vector<std::string> refusals;  // the first few; guarded by mu
 };
 
 // One client: its accounts' transactions in nonce order, round robin over the accounts.
-void Client(size_t self, size_t clients, uint16_t port, uint64_t cap, std::vector<LoadAccount>& accounts,
-            Shared& sh) {
+void Client(size_t self, size_t clients, uint16_t port, uint64_t cap,
+            std::vector<LoadAccount>& accounts, Shared& sh) {
   auto conn = std::make_unique<HttpConn>();
   if (!conn->Connect("127.0.0.1", port).ok()) return;
   std::vector<LoadAccount*> mine;
@@ -88,7 +90,9 @@ void Client(size_t self, size_t clients, uint16_t port, uint64_t cap, std::vecto
       continue;
     }
     size_t skipped = 0;  // accounts with nothing left to send
-    for (; skipped < mine.size() && next[turn % mine.size()] >= mine[turn % mine.size()]->ids.size(); ++skipped) {
+    for (;
+         skipped < mine.size() && next[turn % mine.size()] >= mine[turn % mine.size()]->ids.size();
+         ++skipped) {
       ++turn;
     }
     if (skipped == mine.size()) {
@@ -135,15 +139,17 @@ void Watcher(const std::vector<uint16_t>& ports, uint64_t first_height, Shared& 
       conns[v] = std::make_unique<HttpConn>();
       connected[v] = conns[v]->Connect("127.0.0.1", ports[v]).ok();
     }
-    Result<HttpAnswer> a = connected[v] ? conns[v]->Request("GET", "/v1/blocks/" + std::to_string(h))
-                                        : Result<HttpAnswer>(Status::IoError("not connected"));
+    Result<HttpAnswer> a = connected[v]
+                               ? conns[v]->Request("GET", "/v1/blocks/" + std::to_string(h))
+                               : Result<HttpAnswer>(Status::IoError("not connected"));
     if (!a.ok()) connected[v] = false;
     if (!a.ok() || a->status != 200) {
       std::this_thread::sleep_for(std::chrono::milliseconds(5));
       continue;
     }
     const Clock::time_point seen = Clock::now();
-    const nlohmann::json block = nlohmann::json::parse(a->body, nullptr, /*allow_exceptions=*/false);
+    const nlohmann::json block =
+        nlohmann::json::parse(a->body, nullptr, /*allow_exceptions=*/false);
     SeenBlock b{h, seen, 0, 0};
     std::lock_guard<std::mutex> lock(sh.mu);
     if (block.is_object() && block.contains("txs")) {
@@ -153,7 +159,8 @@ void Watcher(const std::vector<uint16_t>& ports, uint64_t first_height, Shared& 
         auto it = id ? sh.pending.find(*id) : sh.pending.end();
         if (it == sh.pending.end()) continue;
         ++b.ours;
-        sh.latencies_ms.emplace_back(seen, std::chrono::duration<double, std::milli>(seen - it->second.at).count());
+        sh.latencies_ms.emplace_back(
+            seen, std::chrono::duration<double, std::milli>(seen - it->second.at).count());
         sh.inflight[it->second.client].fetch_sub(1);
         sh.pending.erase(it);
       }
@@ -171,7 +178,8 @@ std::pair<size_t, double> HeightTimes(const std::string& log, uint64_t lo, uint6
   double sum = 0;
   for (size_t p = log.find(key); p != std::string::npos; p = log.find(key, p + 1)) {
     unsigned long long h = 0, n = 0, ms = 0;
-    if (std::sscanf(log.c_str() + p + key.size(), "%llu (%llu txs, %llu ms)", &h, &n, &ms) != 3) continue;
+    if (std::sscanf(log.c_str() + p + key.size(), "%llu (%llu txs, %llu ms)", &h, &n, &ms) != 3)
+      continue;
     if (h < lo || h > hi || n == 0) continue;
     ++count;
     sum += static_cast<double>(ms);
@@ -181,7 +189,8 @@ std::pair<size_t, double> HeightTimes(const std::string& log, uint64_t lo, uint6
 
 double Percentile(const std::vector<double>& sorted, double q) {
   if (sorted.empty()) return 0;
-  return sorted[std::min(sorted.size() - 1, static_cast<size_t>(q * static_cast<double>(sorted.size())))];
+  return sorted[std::min(sorted.size() - 1,
+                         static_cast<size_t>(q * static_cast<double>(sorted.size())))];
 }
 
 struct Options {
@@ -194,6 +203,127 @@ struct Options {
   uint64_t threads = std::max(1u, std::thread::hardware_concurrency());
 };
 
+double MonotonicSeconds(Clock::time_point t) {
+  return std::chrono::duration<double>(t.time_since_epoch()).count();
+}
+
+struct Window {
+  Clock::time_point start;
+  Clock::time_point end;
+};
+
+// Phase B: the clients post for o.seconds; then the watcher goes on until what is in flight is
+// committed (at most 30 s more), so the second limit measurement does not share the cores with
+// the nodes. The watcher's blocks and latencies are in `sh`.
+Window RunTimed(const cluster::Cluster& c, const std::vector<uint16_t>& ports,
+                std::vector<LoadAccount>& accounts, const Options& o, Shared& sh) {
+  const uint64_t cap = std::max<uint64_t>(1, o.inflight / o.clients);
+  std::thread watcher(Watcher, std::cref(ports), c.MaxHeight(c.All()) + 1, std::ref(sh));
+  Window w;
+  w.start = Clock::now();
+  // For profilers attached to a validator: steady_clock is CLOCK_MONOTONIC (`perf record -k
+  // CLOCK_MONOTONIC`, then `perf report --time <from>,<to>`).
+  std::fprintf(stderr, "phase B starts at %.6f (CLOCK_MONOTONIC seconds), %" PRIu64 " s\n",
+               MonotonicSeconds(w.start), o.seconds);
+  std::vector<std::thread> clients;
+  for (size_t k = 0; k < o.clients; ++k) {
+    clients.emplace_back(Client, k, o.clients, ports[k % ports.size()], cap, std::ref(accounts),
+                         std::ref(sh));
+  }
+  std::this_thread::sleep_for(std::chrono::seconds(o.seconds));
+  w.end = Clock::now();
+  std::fprintf(stderr, "phase B ran from %.6f to %.6f (CLOCK_MONOTONIC seconds)\n",
+               MonotonicSeconds(w.start), MonotonicSeconds(w.end));
+  sh.stop_clients.store(true);
+  for (std::thread& t : clients) t.join();
+  const Clock::time_point drain_deadline = Clock::now() + std::chrono::seconds(30);
+  for (;;) {
+    {
+      std::lock_guard<std::mutex> lock(sh.mu);
+      if (sh.pending.empty()) break;
+    }
+    if (Clock::now() >= drain_deadline) break;  // a transaction left out would wait forever
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  sh.stop_watcher.store(true);
+  watcher.join();
+  return w;
+}
+
+// What the blocks read inside the window hold.
+struct Summary {
+  size_t blocks = 0;
+  size_t nonempty = 0;
+  size_t txs = 0;
+  size_t ours = 0;
+  uint64_t lo = 0;  // first and last height read in the window
+  uint64_t hi = 0;
+  std::vector<double> latencies_ms;  // sorted
+};
+
+Summary Summarize(const Shared& sh, Clock::time_point end) {
+  Summary s;
+  s.lo = UINT64_MAX;
+  for (const SeenBlock& b : sh.blocks) {
+    if (b.at > end) continue;
+    ++s.blocks;
+    s.nonempty += b.txs > 0 ? 1 : 0;
+    s.txs += b.txs;
+    s.ours += b.ours;
+    s.lo = std::min(s.lo, b.height);
+    s.hi = std::max(s.hi, b.height);
+  }
+  if (s.blocks == 0) s.lo = 0;
+  for (const auto& [at, ms] : sh.latencies_ms) {
+    if (at <= end) s.latencies_ms.push_back(ms);
+  }
+  std::sort(s.latencies_ms.begin(), s.latencies_ms.end());
+  return s;
+}
+
+void Report(const cluster::Cluster& c, const Options& o, const Shared& sh, const Summary& s,
+            double elapsed, const VerifyLimit& limit, size_t accounts) {
+  const std::vector<double>& lat = s.latencies_ms;
+  const double rate = static_cast<double>(s.ours) / elapsed;
+  const double limit_tx = limit.per_s / static_cast<double>(o.validators);
+  std::printf("cluster: %" PRIu64
+              " validators (circuledgerd processes on loopback), %zu accounts "
+              "in 7 orgs, %" PRIu64 " clients, at most %" PRIu64 " in flight each\n",
+              o.validators, accounts, o.clients, std::max<uint64_t>(1, o.inflight / o.clients));
+  std::printf("  %.1f s: %" PRIu64 " accepted, %zu committed, %" PRIu64
+              " refused (retried), %" PRIu64 " reconnects, %zu clients ran out of signed txs\n",
+              elapsed, sh.accepted.load(), s.ours, sh.refused.load(), sh.reconnects.load(),
+              sh.exhausted.load());
+  for (const std::string& r : sh.refusals) std::printf("  refusal: %s\n", r.c_str());
+  std::printf("  blocks %" PRIu64 "..%" PRIu64
+              ": %zu (%zu with txs), %zu txs, mean %.0f txs/block "
+              "(%.0f per non-empty)\n",
+              s.lo, s.hi, s.blocks, s.nonempty, s.txs,
+              s.blocks ? static_cast<double>(s.txs) / static_cast<double>(s.blocks) : 0.0,
+              s.nonempty ? static_cast<double>(s.txs) / static_cast<double>(s.nonempty) : 0.0);
+  for (size_t i = 0; i < c.size(); ++i) {
+    const std::optional<cluster::StatusTip> tip = c.Tip(i);
+    const auto [n, mean_ms] = HeightTimes(c.node(i).Log(), s.lo, s.hi);
+    std::printf(
+        "  %s: height %s; %zu non-empty blocks in the window, mean %.0f ms from height "
+        "start to commit\n",
+        c.name(i).c_str(), tip ? std::to_string(tip->height).c_str() : "?", n, mean_ms);
+  }
+  std::printf("  commit latency over %zu transactions: p50 %.0f ms, p99 %.0f ms, max %.0f ms\n",
+              lat.size(), Percentile(lat, 0.5), Percentile(lat, 0.99),
+              lat.empty() ? 0.0 : lat.back());
+  std::printf("  limit: %u threads of secp256k1_schnorrsig_verify, %.0f verify/s, / %" PRIu64
+              " validators\n",
+              limit.threads, limit.per_s, o.validators);
+  if (sh.exhausted.load() > 0) {
+    std::printf("  WARNING: clients ran out of signed transactions; raise --txs\n");
+  }
+  std::printf(
+      "committed_tx_per_s=%.0f limit_tx_per_s=%.0f ratio=%.3f p50_commit_ms=%.0f "
+      "p99_commit_ms=%.0f\n",
+      rate, limit_tx, rate / limit_tx, Percentile(lat, 0.5), Percentile(lat, 0.99));
+}
+
 int Run(const Options& o) {
   cluster::ClusterOptions co;
   co.validators = static_cast<uint32_t>(o.validators);
@@ -204,100 +334,29 @@ int Run(const Options& o) {
   std::vector<uint16_t> ports;
   for (size_t i = 0; i < c.size(); ++i) {
     ports.push_back(c.node(i).port());
-    std::fprintf(stderr, "  %s: pid %d, http port %u, home %s\n", c.name(i).c_str(), static_cast<int>(c.node(i).pid()),
-                 ports.back(), c.node(i).home().c_str());
+    std::fprintf(stderr, "  %s: pid %d, http port %u, home %s\n", c.name(i).c_str(),
+                 static_cast<int>(c.node(i).pid()), ports.back(), c.node(i).home().c_str());
   }
   c.WaitHeight(c.All(), 1, std::chrono::seconds(60));
-  std::fprintf(stderr, "adding %" PRIu64 " member keys per org by governance...\n", o.keys_per_org - 1);
+  std::fprintf(stderr, "adding %" PRIu64 " member keys per org by governance...\n",
+               o.keys_per_org - 1);
   std::vector<LoadAccount> accounts = MakeAccounts(c, o.keys_per_org);
   const size_t per_account = std::max<size_t>(2, o.txs / accounts.size());
-  std::fprintf(stderr, "signing %zu transactions for %zu accounts...\n", per_account * accounts.size(), accounts.size());
+  std::fprintf(stderr, "signing %zu transactions for %zu accounts...\n",
+               per_account * accounts.size(), accounts.size());
   const std::vector<SigTriple> triples =
       SignLoad(accounts, cluster::Cluster::kChainId, per_account, static_cast<unsigned>(o.threads));
+
   Result<VerifyLimit> before = MeasureVerifyLimit(triples, static_cast<unsigned>(o.threads), 1.0);
   if (!before.ok()) return 1;
-
   Shared sh(o.clients);
-  const uint64_t cap = std::max<uint64_t>(1, o.inflight / o.clients);
-  const uint64_t start_height = c.MaxHeight(c.All());
-  std::thread watcher(Watcher, std::cref(ports), start_height + 1, std::ref(sh));
-  const Clock::time_point start = Clock::now();
-  // For profilers attached to a validator: steady_clock is CLOCK_MONOTONIC (`perf record -k
-  // CLOCK_MONOTONIC`, then `perf report --time <from>,<to>`).
-  auto monotonic_s = [](Clock::time_point t) { return std::chrono::duration<double>(t.time_since_epoch()).count(); };
-  std::fprintf(stderr, "phase B starts at %.6f (CLOCK_MONOTONIC seconds), %" PRIu64 " s\n", monotonic_s(start), o.seconds);
-  std::vector<std::thread> clients;
-  for (size_t k = 0; k < o.clients; ++k) {
-    clients.emplace_back(Client, k, o.clients, ports[k % ports.size()], cap, std::ref(accounts), std::ref(sh));
-  }
-  std::this_thread::sleep_for(std::chrono::seconds(o.seconds));
-  const Clock::time_point end = Clock::now();
-  std::fprintf(stderr, "phase B ran from %.6f to %.6f (CLOCK_MONOTONIC seconds)\n", monotonic_s(start), monotonic_s(end));
-  sh.stop_clients.store(true);
-  for (std::thread& t : clients) t.join();
-  // Let the nodes commit what is in flight before the second limit measurement, so that it does
-  // not share the cores with them (bounded: a transaction left out would wait forever).
-  const Clock::time_point drain_deadline = Clock::now() + std::chrono::seconds(30);
-  for (;;) {
-    {
-      std::lock_guard<std::mutex> lock(sh.mu);
-      if (sh.pending.empty()) break;
-    }
-    if (Clock::now() >= drain_deadline) break;
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
-  sh.stop_watcher.store(true);
-  watcher.join();
-  std::vector<std::optional<cluster::StatusTip>> tips;
-  for (size_t i = 0; i < c.size(); ++i) tips.push_back(c.Tip(i));
+  const Window w = RunTimed(c, ports, accounts, o, sh);
   Result<VerifyLimit> after = MeasureVerifyLimit(triples, static_cast<unsigned>(o.threads), 1.0);
   if (!after.ok()) return 1;
   VerifyLimit limit = *before;
   limit += *after;
-
-  // Blocks seen inside the window.
-  const double elapsed = std::chrono::duration<double>(end - start).count();
-  size_t blocks = 0, nonempty = 0, txs = 0, ours = 0;
-  uint64_t lo = UINT64_MAX, hi = 0;
-  for (const SeenBlock& b : sh.blocks) {
-    if (b.at > end) continue;
-    ++blocks;
-    nonempty += b.txs > 0 ? 1 : 0;
-    txs += b.txs;
-    ours += b.ours;
-    lo = std::min(lo, b.height);
-    hi = std::max(hi, b.height);
-  }
-  std::vector<double> lat;
-  for (const auto& [at, ms] : sh.latencies_ms) {
-    if (at <= end) lat.push_back(ms);
-  }
-  std::sort(lat.begin(), lat.end());
-  const double rate = static_cast<double>(ours) / elapsed;
-  const double limit_tx = limit.per_s / static_cast<double>(o.validators);
-
-  std::printf("cluster: %" PRIu64 " validators (circuledgerd processes on loopback), %zu accounts in 7 orgs, %" PRIu64
-              " clients, at most %" PRIu64 " in flight each\n",
-              o.validators, accounts.size(), o.clients, cap);
-  std::printf("  %.1f s: %" PRIu64 " accepted, %zu committed, %" PRIu64 " refused (retried), %" PRIu64
-              " reconnects, %zu clients ran out of signed txs\n",
-              elapsed, sh.accepted.load(), ours, sh.refused.load(), sh.reconnects.load(), sh.exhausted.load());
-  for (const std::string& r : sh.refusals) std::printf("  refusal: %s\n", r.c_str());
-  std::printf("  blocks %" PRIu64 "..%" PRIu64 ": %zu (%zu with txs), %zu txs, mean %.0f txs/block (%.0f per non-empty)\n",
-              lo == UINT64_MAX ? 0 : lo, hi, blocks, nonempty, txs, blocks ? static_cast<double>(txs) / blocks : 0.0,
-              nonempty ? static_cast<double>(txs) / nonempty : 0.0);
-  for (size_t i = 0; i < c.size(); ++i) {
-    const auto [n, mean_ms] = HeightTimes(c.node(i).Log(), lo, hi);
-    std::printf("  %s: height %s; %zu non-empty blocks in the window, mean %.0f ms from height start to commit\n",
-                c.name(i).c_str(), tips[i] ? std::to_string(tips[i]->height).c_str() : "?", n, mean_ms);
-  }
-  std::printf("  commit latency over %zu transactions: p50 %.0f ms, p99 %.0f ms, max %.0f ms\n", lat.size(),
-              Percentile(lat, 0.5), Percentile(lat, 0.99), lat.empty() ? 0.0 : lat.back());
-  std::printf("  limit: %u threads of secp256k1_schnorrsig_verify, %.0f verify/s, / %" PRIu64 " validators\n",
-              limit.threads, limit.per_s, o.validators);
-  if (sh.exhausted.load() > 0) std::printf("  WARNING: clients ran out of signed transactions; raise --txs\n");
-  std::printf("committed_tx_per_s=%.0f limit_tx_per_s=%.0f ratio=%.3f p50_commit_ms=%.0f p99_commit_ms=%.0f\n", rate,
-              limit_tx, rate / limit_tx, Percentile(lat, 0.5), Percentile(lat, 0.99));
+  Report(c, o, sh, Summarize(sh, w.end), std::chrono::duration<double>(w.end - w.start).count(),
+         limit, accounts.size());
   return 0;
 }
 
@@ -309,9 +368,11 @@ int RunCluster(const std::vector<std::string>& args) {
   flags.AddUint("validators", &o.validators, 1, 16, "circuledgerd validator processes");
   flags.AddUint("seconds", &o.seconds, 1, 3600, "length of the timed phase");
   flags.AddUint("clients", &o.clients, 1, 256, "client threads, one keep-alive connection each");
-  flags.AddUint("keys-per-org", &o.keys_per_org, 1, 64, "signing keys in each of the 7 lot-creating orgs");
+  flags.AddUint("keys-per-org", &o.keys_per_org, 1, 64,
+                "signing keys in each of the 7 lot-creating orgs");
   flags.AddUint("txs", &o.txs, 100, 100000000, "transactions signed ahead, over all accounts");
-  flags.AddUint("inflight", &o.inflight, 1, 1000000, "submitted and not yet committed, all clients together");
+  flags.AddUint("inflight", &o.inflight, 1, 1000000,
+                "submitted and not yet committed, all clients together");
   flags.AddUint("threads", &o.threads, 1, 1024, "threads for signing and the limit measurement");
   if (Status s = flags.Parse(args); !s.ok()) {
     std::fprintf(stderr, "%s\nflags:\n%s", s.ToString().c_str(), flags.Usage().c_str());

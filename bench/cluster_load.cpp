@@ -23,12 +23,14 @@ void CommitAll(const cluster::LedgerClient& client, const std::vector<Tx>& txs) 
   for (const Tx& tx : txs) {
     const cluster::RawResponse r = client.Submit(tx);
     if (!r.ok() || r.status != 200) {
-      throw std::runtime_error("POST /v1/tx (" + std::string(OpName(tx.body.op)) + ") -> " + r.Describe());
+      throw std::runtime_error("POST /v1/tx (" + std::string(OpName(tx.body.op)) + ") -> " +
+                               r.Describe());
     }
   }
   for (const Tx& tx : txs) {
     const nlohmann::json s = client.WaitFinal(TxId(tx.body).ToHex(), std::chrono::seconds(60));
-    if (s.value("status", "") != "committed") throw std::runtime_error("governance tx not committed: " + s.dump());
+    if (s.value("status", "") != "committed")
+      throw std::runtime_error("governance tx not committed: " + s.dump());
   }
 }
 
@@ -45,14 +47,16 @@ std::vector<LoadAccount> MakeAccounts(cluster::Cluster& c, size_t keys_per_org) 
     accounts.push_back(LoadAccount{org, next, org + ".0", client.Key(org), {}, {}});
     for (size_t k = 1; k < keys_per_org; ++k) {
       const SecretKey key = SecretKey::Generate();
-      proposals.push_back(client.Sign("admin-1", Propose{AddMemberKey{org, key.Public()}}, nonce++));
+      proposals.push_back(
+          client.Sign("admin-1", Propose{AddMemberKey{org, key.Public()}}, nonce++));
       accounts.push_back(LoadAccount{org, next, org + "." + std::to_string(k), key, {}, {}});
     }
   }
   CommitAll(client, proposals);
   std::vector<Tx> approvals;
   nonce = client.PendingNonce("admin-2");
-  for (const Tx& p : proposals) approvals.push_back(client.Sign("admin-2", Approve{TxId(p.body)}, nonce++));
+  for (const Tx& p : proposals)
+    approvals.push_back(client.Sign("admin-2", Approve{TxId(p.body)}, nonce++));
   CommitAll(client, approvals);
   return accounts;
 }
@@ -70,11 +74,13 @@ std::vector<SigTriple> SignLoad(std::vector<LoadAccount>& accounts, const std::s
         acc.ids.reserve(per_account);
         for (uint64_t nonce = 0; nonce < per_account; ++nonce) {
           const std::string lot = acc.name + "-lot-" + std::to_string(nonce / 2);
-          Op op = nonce % 2 == 0 ? Op(CreateLot{lot, Composition{{{"Co", 1000 + nonce, 0}, {"Ni", 500, 0}}}})
-                                 : Op(Transfer{lot, acc.next_org});
+          Op op = nonce % 2 == 0
+                      ? Op(CreateLot{lot, Composition{{{"Co", 1000 + nonce, 0}, {"Ni", 500, 0}}}})
+                      : Op(Transfer{lot, acc.next_org});
           const Tx tx = SignFor(acc.key, chain_id, nonce, std::move(op));
           const Hash256 id = TxId(tx.body);
-          if (triples[a].size() < triples_each) triples[a].push_back(SigTriple{tx.body.signer, id, tx.sig});
+          if (triples[a].size() < triples_each)
+            triples[a].push_back(SigTriple{tx.body.signer, id, tx.sig});
           acc.ids.push_back(id);
           acc.bodies.push_back(nlohmann::json{{"tx", HexEncode(Encode(tx))}}.dump());
         }

@@ -25,7 +25,7 @@ constexpr Subcommand kSubcommands[] = {
      circuledger::bench::RunValidate},
     {"api", "transactions over HTTP to a dev node, committed, against raw verify/s; p99 commit latency",
      circuledger::bench::RunApi},
-    {"cluster", "validators as circuledgerd processes under Tendermint, HTTP load; against raw verify/s per validator",
+    {"cluster", "validator processes under HTTP load vs raw verify/s per validator; commit latency",
      circuledger::bench::RunCluster},
     {"trace", "provenance trace latency (median, p99) on a graph of more than 10,000 lots",
      circuledger::bench::RunTrace},
