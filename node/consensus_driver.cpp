@@ -161,6 +161,8 @@ void ConsensusDriver::OnLocalTx(const Tx& tx) {
 }
 
 void ConsensusDriver::OnTxsWaiting() {
+  // While a height runs the driver does not look at the mempool: no need to wake it.
+  if (!between_heights_.load()) return;
   {
     std::lock_guard<std::mutex> lock(mu_);
     txs_waiting_ = true;
@@ -243,7 +245,10 @@ void ConsensusDriver::Loop() {
     }
     FireTimers();
     MaybeSyncAndGossip();
+    // Announced before the mempool is looked at: a transaction arriving after the look wakes us.
+    if (!running_) between_heights_.store(true);
     MaybeStartHeight();
+    between_heights_.store(!running_);
     if (!app_->storage_error().ok()) Fatal(app_->storage_error());
     std::lock_guard<std::mutex> lock(mu_);
     if (stop_) return;

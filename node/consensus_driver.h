@@ -162,6 +162,7 @@ class ConsensusDriver {
   std::set<ledger::PubKey> dialed_;              // validators added later, dialed at their address
 
   // Shared with other threads.
+  std::atomic<bool> between_heights_{true};  // the driver waits for transactions to start a height
   mutable std::mutex mu_;
   std::condition_variable cv_;
   std::deque<Inbound> inbox_;  // guarded by mu_
