@@ -494,7 +494,11 @@ void ConsensusDriver::HandleConsensus(const PubKey& peer, std::string_view paylo
 // ---- Block sync and gossip ----
 
 void ConsensusDriver::MaybeSyncAndGossip() {
-  if (!p2p_) return;
+  if (!p2p_) {
+    // No peers to talk to: these never wake the loop.
+    next_gossip_ = next_sync_ = Clock::now() + std::chrono::hours(1);
+    return;
+  }
   const auto now = Clock::now();
   const auto vote_ms = std::chrono::milliseconds(timeouts_.Vote(sm_->round()));
   if (now >= next_gossip_) {
