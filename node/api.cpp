@@ -3,6 +3,7 @@
 #include <charconv>
 #include <nlohmann/json.hpp>
 
+#include "consensus/encoding.h"
 #include "contracts/facts.h"
 #include "contracts/time.h"
 #include "ledger/encoding.h"
@@ -190,7 +191,24 @@ HttpResponse Api::GetBlock(const std::string& which) {
   }
   json txs = json::array();
   for (const Tx& tx : block->txs) txs.push_back(TxJson(tx, TxId(tx.body)));
-  return Ok({{"header", HeaderJson(block->header)}, {"txs", txs}});
+  json out = {{"header", HeaderJson(block->header)}, {"hash", BlockHash(block->header).ToHex()}, {"txs", txs}};
+  // The commit certificate: the precommits that made the block final (consensus/encoding.h), so
+  // a client can check finality against the validator set without trusting this node.
+  Result<std::string> cert_bytes = node_.store().ReadCertificate(height);
+  if (cert_bytes.ok()) {
+    Result<consensus::CommitCertificate> cert = consensus::DecodeCertificate(*cert_bytes);
+    if (!cert.ok()) return JsonError(500, "storage", "certificate of block " + which + ": " + cert.status().ToString());
+    json sigs = json::array();
+    for (const consensus::CommitSig& cs : cert->signatures) {
+      sigs.push_back({{"validator", cs.validator.ToHex()}, {"signature", cs.signature.ToHex()}});
+    }
+    out["certificate"] = {{"height", cert->height},         {"round", cert->round},
+                          {"block_hash", cert->value_id.ToHex()}, {"signatures", sigs},
+                          {"hex", HexEncode(*cert_bytes)}};
+  } else if (!cert_bytes.status().IsNotFound()) {
+    return JsonError(500, "storage", cert_bytes.status().ToString());
+  }
+  return Ok(out);
 }
 
 HttpResponse Api::GetAccount(const std::string& key_hex) {

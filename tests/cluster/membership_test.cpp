@@ -11,6 +11,8 @@
 #include <sstream>
 #include <thread>
 
+#include "consensus/certificate.h"
+#include "consensus/encoding.h"
 #include "ledger/crypto.h"
 #include "tests/cluster/cluster.h"
 
@@ -103,6 +105,30 @@ TEST_CASE("consensus cluster: a node with an unregistered key or of another chai
   const nlohmann::json st = Status(c, kFull);
   CHECK(st["consensus"]["peers"] > 0);
   CHECK(st["consensus"]["validator"] == false);
+
+  // What it synced is provably final: each block's certificate, as the full node serves it,
+  // verifies against the genesis validators, and not for another block.
+  std::vector<ledger::PubKey> keys;
+  const nlohmann::json genesis = nlohmann::json::parse(ReadText(c.net_dir() + "/genesis.json"));
+  for (const nlohmann::json& v : genesis["validators"]) {
+    keys.push_back(*ledger::PubKey::FromHex(v["key"].get<std::string>()));
+  }
+  const std::optional<consensus::ValidatorSet> validators = consensus::ValidatorSet::Make(keys);
+  REQUIRE(validators.has_value());
+  LedgerClient full(c.node(kFull), Cluster::kChainId);
+  for (uint64_t h = 1; h <= 3; ++h) {
+    const nlohmann::json block = full.GetJson("/v1/blocks/" + std::to_string(h));
+    INFO("height " << h << ": " << block.dump().substr(0, 400));
+    REQUIRE(block.contains("certificate"));
+    const std::optional<std::string> bytes = ledger::HexDecode(block["certificate"]["hex"].get<std::string>());
+    REQUIRE(bytes.has_value());
+    ledger::Result<consensus::CommitCertificate> cert = consensus::DecodeCertificate(*bytes);
+    REQUIRE(cert.ok());
+    CHECK(cert->height == h);
+    CHECK(cert->value_id.ToHex() == block["hash"]);
+    CHECK(consensus::VerifyCommitCertificate(*cert, *validators, Cluster::kChainId) == consensus::CertCheck::kOk);
+    CHECK(consensus::VerifyCommitCertificate(*cert, *validators, "circuledger-elsewhere") != consensus::CertCheck::kOk);
+  }
   const std::vector<std::string> problems = c.Audit({});
   INFO(c.Describe());
   CHECK(problems.empty());
