@@ -601,9 +601,11 @@ bool ConsensusDriver::ApplySynced(const std::string& block_bytes, const std::str
     if (executed.status().IsCorruption() || executed.status().IsIoError()) {
       Fatal(executed.status());
     } else {
-      // More than two thirds of the validators signed it: this node's state must differ.
-      deps_.log.Error("block ", height, " has a valid commit certificate but does not execute here: ",
-                      executed.status().ToString());
+      // More than two thirds of the validators signed it, so at least one correct validator
+      // executed it: this node's state differs from the chain's and cannot be trusted.
+      Fatal(Status::Corruption("block " + std::to_string(height) +
+                               " has a valid commit certificate but does not execute here: " +
+                               executed.status().ToString()));
     }
     return false;
   }
