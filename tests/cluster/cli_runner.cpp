@@ -14,6 +14,8 @@
 #include <stdexcept>
 #include <thread>
 
+#include "tests/cluster/files.h"
+
 #ifndef CIRCULEDGER_CLI_BIN
 #error "CIRCULEDGER_CLI_BIN must name the circuledger binary"
 #endif
@@ -129,13 +131,6 @@ CliRun RunCli(const std::vector<std::string>& args, const Env& env, std::chrono:
   }
   if (killed) run.code = -1;
   return run;
-}
-
-std::string ReadFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
 }
 
 Env Wallet::BaseEnv() const {

@@ -37,8 +37,6 @@ struct CliRun {
 CliRun RunCli(const std::vector<std::string>& args, const Env& env,
               std::chrono::milliseconds timeout = std::chrono::seconds(20));
 
-std::string ReadFile(const std::string& path);
-
 // A wallet user of one node. `Run` returns whatever happened; `Ok` requires exit 0 and JSON on
 // stdout (Catch2 REQUIREs: call from a test case).
 class Wallet {

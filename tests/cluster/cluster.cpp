@@ -19,6 +19,7 @@
 #include <stdexcept>
 #include <thread>
 
+#include "tests/cluster/files.h"
 #include "tests/cluster/raw_http.h"
 
 #ifndef CIRCULEDGER_NODE_BIN
@@ -35,23 +36,9 @@ namespace {
 
 constexpr size_t kMaxProblems = 60;
 
-std::string ReadAll(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
 json ReadJson(const fs::path& path) {
   std::ifstream in(path);
   return json::parse(in, nullptr, /*allow_exceptions=*/false);
-}
-
-std::string MakeTempDir() {
-  std::string tmpl = (fs::temp_directory_path() / "circuledger-net-XXXXXX").string();
-  if (::mkdtemp(tmpl.data()) == nullptr)
-    throw std::runtime_error("mkdtemp failed: " + std::string(std::strerror(errno)));
-  return tmpl;
 }
 
 bool PortFree(uint16_t port) {
@@ -126,7 +113,7 @@ std::string Loopback(uint16_t port) { return "127.0.0.1:" + std::to_string(port)
 
 }  // namespace
 
-Cluster::Cluster(ClusterOptions options) : options_(std::move(options)), dir_(MakeTempDir()) {
+Cluster::Cluster(ClusterOptions options) : options_(std::move(options)), dir_(MakeTempDir("circuledger-net")) {
   try {
     net_dir_ = dir_ + "/net";
     const size_t total = options_.validators + options_.full_nodes;
@@ -137,7 +124,7 @@ Cluster::Cluster(ClusterOptions options) : options_(std::move(options)), dir_(Ma
                                    dir_ + "/testnet.log");
     if (code != 0) {
       throw std::runtime_error("circuledgerd testnet failed (exit " + std::to_string(code) +
-                               "): " + ReadAll(dir_ + "/testnet.log"));
+                               "): " + ReadFile(dir_ + "/testnet.log"));
     }
     for (size_t i = 0; i < total; ++i) {
       names_.push_back(validator(i) ? "node" + std::to_string(i)

@@ -15,6 +15,7 @@
 #include "consensus/encoding.h"
 #include "ledger/crypto.h"
 #include "tests/cluster/cluster.h"
+#include "tests/cluster/files.h"
 
 using namespace circuledger;
 using namespace circuledger::cluster;
@@ -23,17 +24,6 @@ using namespace std::chrono_literals;
 namespace {
 
 constexpr size_t kFull = 4;  // the full node's index: validators are 0..3
-
-std::string ReadText(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-void WriteText(const std::string& path, const std::string& text) {
-  std::ofstream(path, std::ios::trunc) << text;
-}
 
 nlohmann::json Status(const Cluster& c, size_t i) { return LedgerClient(c.node(i), Cluster::kChainId).GetJson("/v1/status"); }
 
@@ -72,25 +62,25 @@ TEST_CASE("consensus cluster: a node with an unregistered key or of another chai
   const std::string home = c.net_dir() + "/full0";
   const std::string key_file = home + "/node_key";
   const std::string config_file = home + "/config.json";
-  const std::string registered_key = ReadText(key_file);
-  const std::string config = ReadText(config_file);
+  const std::string registered_key = ReadFile(key_file);
+  const std::string config = ReadFile(config_file);
 
   SECTION("a key nobody registered") {
     c.Stop(kFull);
     c.WipeData(kFull);
-    WriteText(key_file, ledger::HexEncode(ledger::SecretKey::Generate().Bytes()) + "\n");
+    WriteFile(key_file, ledger::HexEncode(ledger::SecretKey::Generate().Bytes()) + "\n");
     c.Start(kFull);
     RequireShutOut(c, Cluster::kChainId);
   }
   SECTION("the registered key on a chain of another id") {
     c.Stop(kFull);
     c.WipeData(kFull);
-    nlohmann::json genesis = nlohmann::json::parse(ReadText(c.net_dir() + "/genesis.json"));
+    nlohmann::json genesis = nlohmann::json::parse(ReadFile(c.net_dir() + "/genesis.json"));
     genesis["chain_id"] = "circuledger-elsewhere";
-    WriteText(home + "/genesis-elsewhere.json", genesis.dump(2));
+    WriteFile(home + "/genesis-elsewhere.json", genesis.dump(2));
     nlohmann::json cfg = nlohmann::json::parse(config);
     cfg["genesis_file"] = "genesis-elsewhere.json";
-    WriteText(config_file, cfg.dump(2));
+    WriteFile(config_file, cfg.dump(2));
     c.Start(kFull);
     RequireShutOut(c, "circuledger-elsewhere");
   }
@@ -98,8 +88,8 @@ TEST_CASE("consensus cluster: a node with an unregistered key or of another chai
   // Restored, the same node joins and catches up with the validators.
   c.Stop(kFull);
   c.WipeData(kFull);
-  WriteText(key_file, registered_key);
-  WriteText(config_file, config);
+  WriteFile(key_file, registered_key);
+  WriteFile(config_file, config);
   c.Start(kFull);
   c.WaitCaughtUp(c.All(), 30s);
   const nlohmann::json st = Status(c, kFull);
@@ -109,7 +99,7 @@ TEST_CASE("consensus cluster: a node with an unregistered key or of another chai
   // What it synced is provably final: each block's certificate, as the full node serves it,
   // verifies against the genesis validators, and not for another block.
   std::vector<ledger::PubKey> keys;
-  const nlohmann::json genesis = nlohmann::json::parse(ReadText(c.net_dir() + "/genesis.json"));
+  const nlohmann::json genesis = nlohmann::json::parse(ReadFile(c.net_dir() + "/genesis.json"));
   for (const nlohmann::json& v : genesis["validators"]) {
     keys.push_back(*ledger::PubKey::FromHex(v["key"].get<std::string>()));
   }
@@ -142,10 +132,10 @@ TEST_CASE("consensus cluster: a validator added by governance votes from its act
   Cluster c(options);
   c.WaitHeight(c.All(), 2, 20s);
   const std::string home = c.net_dir() + "/full0";
-  const std::optional<std::string> secret = ledger::HexDecode(ReadText(home + "/node_key").substr(0, 64));
+  const std::optional<std::string> secret = ledger::HexDecode(ReadFile(home + "/node_key").substr(0, 64));
   REQUIRE(secret.has_value());
   const ledger::PubKey key = ledger::SecretKey::FromBytes(*secret)->Public();
-  const std::string p2p = nlohmann::json::parse(ReadText(home + "/config.json"))["p2p_listen"];
+  const std::string p2p = nlohmann::json::parse(ReadFile(home + "/config.json"))["p2p_listen"];
   CHECK(Status(c, kFull)["consensus"]["validator"] == false);
 
   // admin-1 proposes, admin-2 approves (threshold 2): the change applies two heights later.

@@ -15,6 +15,7 @@
 #include <thread>
 #include <vector>
 
+#include "tests/cluster/files.h"
 #include "tests/cluster/raw_http.h"
 
 #ifndef CIRCULEDGER_NODE_BIN
@@ -28,23 +29,9 @@ using Clock = std::chrono::steady_clock;
 
 namespace {
 
-std::string ReadAll(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-std::string MakeTempDir() {
-  std::string tmpl = (fs::temp_directory_path() / "circuledger-cluster-XXXXXX").string();
-  if (::mkdtemp(tmpl.data()) == nullptr)
-    throw std::runtime_error("mkdtemp failed: " + std::string(std::strerror(errno)));
-  return tmpl;
-}
-
 // "127.0.0.1:PORT\n" -> PORT; 0 while the file is missing or still being written.
 uint16_t ReadApiPort(const fs::path& path) {
-  const std::string s = ReadAll(path);
+  const std::string s = ReadFile(path);
   const size_t colon = s.rfind(':');
   if (colon == std::string::npos || s.empty() || s.back() != '\n') return 0;
   unsigned port = 0;
@@ -58,7 +45,7 @@ uint16_t ReadApiPort(const fs::path& path) {
 }  // namespace
 
 NodeProcess::NodeProcess(NodeProcessOptions options)
-    : options_(std::move(options)), home_(MakeTempDir()) {
+    : options_(std::move(options)), home_(MakeTempDir("circuledger-cluster")) {
   const pid_t init =
       Spawn({"init", "--dev", "--home", home_, "--http", "127.0.0.1:0"}, home_ + "/init.log");
   const int code = WaitExit(init, std::chrono::seconds(20));
@@ -67,7 +54,7 @@ NodeProcess::NodeProcess(NodeProcessOptions options)
       ::kill(init, SIGKILL);
       WaitExit(init, std::chrono::seconds(5));
     }
-    const std::string log = ReadAll(home_ + "/init.log");
+    const std::string log = ReadFile(home_ + "/init.log");
     fs::remove_all(home_);
     throw std::runtime_error("circuledgerd init failed (exit " + std::to_string(code) +
                              "): " + log);
@@ -229,7 +216,7 @@ void NodeProcess::Restart() {
   Start();
 }
 
-std::string NodeProcess::Log() const { return ReadAll(fs::path(home_) / "node.log"); }
+std::string NodeProcess::Log() const { return ReadFile((fs::path(home_) / "node.log").string()); }
 
 std::string NodeProcess::LogTail(size_t bytes) const {
   const std::string log = Log();
@@ -239,7 +226,7 @@ std::string NodeProcess::LogTail(size_t bytes) const {
 ledger::SecretKey NodeProcess::Key(const std::string& org) const {
   const fs::path dir =
       options_.keys_dir.empty() ? fs::path(home_) / "dev-keys" : fs::path(options_.keys_dir);
-  std::string hex = ReadAll(dir / (org + ".key"));
+  std::string hex = ReadFile((dir / (org + ".key")).string());
   hex = hex.substr(0, hex.find_first_of(" \r\n"));
   std::optional<std::string> raw = ledger::HexDecode(hex);
   std::optional<ledger::SecretKey> key = raw ? ledger::SecretKey::FromBytes(*raw) : std::nullopt;
