@@ -1,7 +1,5 @@
 #include "node/consensus_driver.h"
 
-#include <filesystem>
-
 #include "consensus/certificate.h"
 #include "consensus/encoding.h"
 #include "ledger/apply.h"
@@ -28,10 +26,6 @@ uint64_t HeightOf(const Message& m) {
   return std::visit([](const auto& x) { return x.height; }, m);
 }
 
-std::string Under(const std::string& home, const std::string& path) {
-  return std::filesystem::path(path).is_absolute() ? path : (std::filesystem::path(home) / path).string();
-}
-
 }  // namespace
 
 ConsensusDriver::ConsensusDriver(DriverDeps deps) : deps_(std::move(deps)) {}
@@ -44,7 +38,7 @@ Result<std::unique_ptr<ConsensusDriver>> ConsensusDriver::Open(DriverDeps deps) 
   d->chain_id_ = d->deps_.executor.chain_id();
   d->signer_.emplace(d->deps_.node_key);
 
-  const std::string wal_path = Under(d->deps_.home, config.wal_file);
+  const std::string& wal_path = d->deps_.wal_path;
   WalReplay replay;
   Result<std::unique_ptr<Wal>> wal = Wal::Open(wal_path, &replay);
   if (!wal.ok()) return wal.status();
@@ -351,13 +345,7 @@ bool ConsensusDriver::ReadyToStart() const {
   if (deps_.mempool.Size() == 0) return false;
   // Only transactions that could go into the next block count (not future nonces).
   WorkingState nonces(deps_.store);
-  return !deps_.mempool
-              .Ready(1,
-                     [&](const PubKey& k) {
-                       const Account* a = nonces.GetAccount(k);
-                       return a ? a->next_nonce : 0;
-                     })
-              .empty();
+  return !deps_.mempool.Ready(1, NextNonces(nonces)).empty();
 }
 
 void ConsensusDriver::MaybeStartHeight() {
@@ -423,10 +411,7 @@ void ConsensusDriver::Commit(const consensus::Decide& d) {
 
 void ConsensusDriver::AfterCommit(const BlockCommit& commit, bool synced) {
   WorkingState after(deps_.store);
-  deps_.mempool.Prune([&](const PubKey& k) {
-    const Account* a = after.GetAccount(k);
-    return a ? a->next_nonce : 0;
-  });
+  deps_.mempool.Prune(NextNonces(after));
   const auto now = Clock::now();
   const auto us = std::chrono::duration_cast<std::chrono::microseconds>(now - height_started_at_).count();
   deps_.metrics.BlockCommitted(commit.block.txs.size(), static_cast<uint64_t>(std::max<int64_t>(0, us)));

@@ -55,7 +55,7 @@ struct DriverDeps {
   Mempool& mempool;
   Metrics& metrics;
   ledger::SecretKey node_key;
-  std::string home;                                  // config paths are relative to it
+  std::string wal_path;                              // the consensus WAL (config wal_file, resolved)
   std::function<uint64_t()> now_ms;                  // the node's clock
   std::function<void(const ledger::Hash256&, const ledger::Status&)> left_out;  // record + evict
   std::function<void(const ledger::Tx&)> admit_from_peer;  // Node::SubmitTx without relaying

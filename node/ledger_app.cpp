@@ -20,10 +20,7 @@ std::string LedgerApp::ProposeValue(uint64_t height) {
   WorkingState nonces(deps_.store);
   std::vector<Tx> ready;
   try {
-    ready = deps_.mempool.Ready(deps_.block_max_txs, [&](const PubKey& k) {
-      const Account* a = nonces.GetAccount(k);
-      return a ? a->next_nonce : 0;
-    });
+    ready = deps_.mempool.Ready(deps_.block_max_txs, NextNonces(nonces));
   } catch (const StorageError& e) {
     storage_error_ = Status::Corruption(e.what());
   }

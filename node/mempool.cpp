@@ -4,6 +4,13 @@
 
 namespace circuledger::node {
 
+NonceLookup NextNonces(ledger::WorkingState& state) {
+  return [&state](const ledger::PubKey& key) {
+    const ledger::Account* a = state.GetAccount(key);
+    return a ? a->next_nonce : 0;
+  };
+}
+
 using ledger::Hash256;
 using ledger::PubKey;
 using ledger::Reject;

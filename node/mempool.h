@@ -16,6 +16,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "ledger/state.h"
 #include "ledger/status.h"
 #include "ledger/tx.h"
 
@@ -29,6 +30,8 @@ struct MempoolOptions {
 
 // Returns an account's next nonce in committed state.
 using NonceLookup = std::function<uint64_t(const ledger::PubKey&)>;
+// The lookup over `state` (0 for an unknown account). `state` must outlive the lookup.
+NonceLookup NextNonces(ledger::WorkingState& state);
 
 class Mempool {
  public:
