@@ -16,6 +16,7 @@
 #include <nlohmann/json.hpp>
 #include <thread>
 
+#include "bench/cpu_time.h"
 #include "bench/dev_node.h"
 #include "bench/flags.h"
 #include "bench/http_conn.h"
@@ -116,6 +117,8 @@ int RunApi(const std::vector<std::string>& args) {
   const std::optional<uint64_t> committed_start = CommittedTotal(d.port());
   if (!committed_start) return 1;
   const Clock::time_point start = Clock::now();
+  std::fprintf(stderr, "phase B starts at %.6f (CLOCK_MONOTONIC seconds), %" PRIu64 " s\n", MonotonicSeconds(start),
+               seconds);
   std::vector<std::thread> clients;
   for (Prepared& p : prepared) {
     clients.emplace_back([&, &p = p] {
@@ -169,6 +172,8 @@ int RunApi(const std::vector<std::string>& args) {
   const std::optional<uint64_t> committed_end = CommittedTotal(d.port());
   const Clock::time_point end = Clock::now();
   if (!committed_end) return 1;
+  std::fprintf(stderr, "phase B ran from %.6f to %.6f (CLOCK_MONOTONIC seconds)\n", MonotonicSeconds(start),
+               MonotonicSeconds(end));
   stop.store(true);
   for (std::thread& t : clients) t.join();
   sampler.join();

@@ -25,6 +25,7 @@
 #include <unordered_map>
 
 #include "bench/cluster_load.h"
+#include "bench/cpu_time.h"
 #include "bench/flags.h"
 #include "bench/http_conn.h"
 #include "bench/verify_limit.h"
@@ -203,9 +204,6 @@ struct Options {
   uint64_t threads = std::max(1u, std::thread::hardware_concurrency());
 };
 
-double MonotonicSeconds(Clock::time_point t) {
-  return std::chrono::duration<double>(t.time_since_epoch()).count();
-}
 
 struct Window {
   Clock::time_point start;

@@ -6,6 +6,8 @@
 #include <sys/resource.h>
 #include <time.h>
 
+#include <chrono>
+
 namespace circuledger::bench {
 
 inline double ProcessCpuSeconds() {
@@ -22,6 +24,12 @@ inline double ThreadCpuSeconds() {
   timespec t{};
   clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
   return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_nsec) * 1e-9;
+}
+
+// A steady_clock time point in CLOCK_MONOTONIC seconds, the clock of `perf record -k
+// CLOCK_MONOTONIC`: benchmarks print their timed window with it for `perf report --time`.
+inline double MonotonicSeconds(std::chrono::steady_clock::time_point t) {
+  return std::chrono::duration<double>(t.time_since_epoch()).count();
 }
 
 }  // namespace circuledger::bench

@@ -47,9 +47,6 @@ struct PhaseB {
 double Seconds(Clock::time_point a, Clock::time_point b) {
   return std::chrono::duration<double>(b - a).count();
 }
-double MonotonicSeconds(Clock::time_point t) {
-  return std::chrono::duration<double>(t.time_since_epoch()).count();
-}
 
 // The nearest-rank percentile (p in (0, 1]) of values.
 double Percentile(std::vector<double> values, double p) {
