@@ -155,8 +155,9 @@ void ConsensusDriver::OnLocalTx(const Tx& tx) {
 }
 
 void ConsensusDriver::OnTxsWaiting() {
-  // While a height runs the driver does not look at the mempool: no need to wake it.
-  if (!between_heights_.load()) return;
+  // While a height runs, or until the minimum interval since the last commit has passed, the
+  // driver does not look at the mempool; once woken it does: one wake-up per height at most.
+  if (!waiting_for_txs_.exchange(false)) return;
   {
     std::lock_guard<std::mutex> lock(mu_);
     txs_waiting_ = true;
@@ -240,9 +241,10 @@ void ConsensusDriver::Loop() {
     FireTimers();
     MaybeSyncAndGossip();
     // Announced before the mempool is looked at: a transaction arriving after the look wakes us.
-    if (!running_) between_heights_.store(true);
+    // Before the interval has passed the driver wakes itself (NextWake).
+    waiting_for_txs_.store(!running_ && IntervalPassed());
     MaybeStartHeight();
-    between_heights_.store(!running_);
+    if (running_) waiting_for_txs_.store(false);
     if (!app_->storage_error().ok()) Fatal(app_->storage_error());
     std::lock_guard<std::mutex> lock(mu_);
     if (stop_) return;
@@ -253,10 +255,10 @@ ConsensusDriver::Clock::time_point ConsensusDriver::NextWake() const {
   Clock::time_point wake = std::min(next_gossip_, next_sync_);
   if (!timers_.empty()) wake = std::min(wake, timers_.top().at);
   if (!running_) {
-    // Waiting between heights: wake when the interval allows a block.
-    // (New transactions wake the loop themselves.)
+    // Between heights. Once announced as waiting for transactions, the first one wakes the loop;
+    // until then (the interval had not passed when the loop looked) wake when it has passed.
     const auto min_next = committed_at_ + std::chrono::milliseconds(deps_.config.block_min_interval_ms);
-    if (Clock::now() < min_next) wake = std::min(wake, min_next);
+    if (!waiting_for_txs_.load()) wake = std::min(wake, min_next);
     if (deps_.config.create_empty_blocks) {
       wake = std::min(wake, committed_at_ + std::chrono::milliseconds(deps_.config.empty_block_interval_ms));
     }
@@ -334,10 +336,14 @@ void ConsensusDriver::StartHeight(uint64_t height) {
   for (const auto& [peer, payload] : early) HandleConsensus(peer, payload);
 }
 
+bool ConsensusDriver::IntervalPassed() const {
+  return Clock::now() >= committed_at_ + std::chrono::milliseconds(deps_.config.block_min_interval_ms);
+}
+
 bool ConsensusDriver::ReadyToStart() const {
   const auto now = Clock::now();
   if (next_height_seen_) return true;
-  if (now < committed_at_ + std::chrono::milliseconds(deps_.config.block_min_interval_ms)) return false;
+  if (!IntervalPassed()) return false;
   if (deps_.config.create_empty_blocks &&
       now >= committed_at_ + std::chrono::milliseconds(deps_.config.empty_block_interval_ms)) {
     return true;

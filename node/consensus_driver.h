@@ -115,6 +115,7 @@ class ConsensusDriver {
   // Consensus.
   void StartHeight(uint64_t height);
   void MaybeStartHeight();
+  bool IntervalPassed() const;  // block_min_interval_ms since the last commit
   bool ReadyToStart() const;
   void Execute(consensus::Output out);
   void Commit(const consensus::Decide& d);
@@ -162,7 +163,9 @@ class ConsensusDriver {
   std::set<ledger::PubKey> dialed_;              // validators added later, dialed at their address
 
   // Shared with other threads.
-  std::atomic<bool> between_heights_{true};  // the driver waits for transactions to start a height
+  // True only while the driver waits for a transaction to start a height (between heights, the
+  // minimum interval past): the first transaction then wakes it, and the others need not.
+  std::atomic<bool> waiting_for_txs_{true};
   mutable std::mutex mu_;
   std::condition_variable cv_;
   std::deque<Inbound> inbox_;  // guarded by mu_
