@@ -1,7 +1,8 @@
 #include "network/http_server.h"
 
 #include <boost/asio/ip/tcp.hpp>
-#include <boost/asio/strand.hpp>
+#include <boost/asio/dispatch.hpp>
+#include <boost/asio/executor_work_guard.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/version.hpp>
@@ -123,20 +124,27 @@ class Session : public std::enable_shared_from_this<Session> {
 
 }  // namespace
 
+// One io_context per thread, each run by its own thread: a connection lives on one of them
+// (round robin at accept), so its handlers never hop between threads and the threads do not
+// wake each other. The acceptor runs on the first.
 struct HttpServer::Impl {
-  // Declared before ioc: sessions still queued in ioc refer to these when ioc is destroyed.
+  // Declared before the contexts: sessions still queued in them refer to these when they are
+  // destroyed.
   HttpServerOptions options;
   HttpHandler handler;
   std::atomic<size_t> open{0};
   std::atomic<bool> stopped{false};
-  asio::io_context ioc;
-  tcp::acceptor acceptor{ioc};
+  std::vector<std::unique_ptr<asio::io_context>> contexts;
+  std::vector<asio::executor_work_guard<asio::io_context::executor_type>> work;
+  std::optional<tcp::acceptor> acceptor;
+  size_t next_context = 0;  // used by the acceptor's handler only
   std::vector<std::thread> threads;
 
   void Accept() {
-    acceptor.async_accept(asio::make_strand(ioc), [this](beast::error_code ec, tcp::socket socket) {
+    asio::io_context& target = *contexts[next_context++ % contexts.size()];
+    acceptor->async_accept(target, [this](beast::error_code ec, tcp::socket socket) {
       if (ec) {
-        if (ec == asio::error::operation_aborted || !acceptor.is_open()) return;
+        if (ec == asio::error::operation_aborted || !acceptor->is_open()) return;
         return Accept();  // e.g. too many open files: keep serving the others
       }
       const bool over = open.fetch_add(1) >= options.max_connections;
@@ -154,35 +162,45 @@ HttpServer::HttpServer(const HttpServerOptions& options, HttpHandler handler) : 
 HttpServer::~HttpServer() { Stop(); }
 
 ledger::Status HttpServer::Start() {
+  const unsigned n = std::max(1u, impl_->options.threads);
+  for (unsigned i = 0; i < n; ++i) {
+    impl_->contexts.push_back(std::make_unique<asio::io_context>(1));
+    impl_->work.push_back(asio::make_work_guard(*impl_->contexts.back()));
+  }
+  impl_->acceptor.emplace(*impl_->contexts[0]);
+  tcp::acceptor& acceptor = *impl_->acceptor;
   beast::error_code ec;
   const auto address = asio::ip::make_address(impl_->options.host, ec);
   if (ec) return ledger::Status::InvalidArgument("bad listen address " + impl_->options.host);
   tcp::endpoint ep(address, impl_->options.port);
-  impl_->acceptor.open(ep.protocol(), ec);
-  if (!ec) impl_->acceptor.set_option(asio::socket_base::reuse_address(true), ec);
-  if (!ec) impl_->acceptor.bind(ep, ec);
-  if (!ec) impl_->acceptor.listen(asio::socket_base::max_listen_connections, ec);
+  acceptor.open(ep.protocol(), ec);
+  if (!ec) acceptor.set_option(asio::socket_base::reuse_address(true), ec);
+  if (!ec) acceptor.bind(ep, ec);
+  if (!ec) acceptor.listen(asio::socket_base::max_listen_connections, ec);
   if (ec) {
     return ledger::Status::IoError("cannot listen on " + impl_->options.host + ":" +
                                    std::to_string(impl_->options.port) + ": " + ec.message());
   }
-  port_ = impl_->acceptor.local_endpoint().port();
+  port_ = acceptor.local_endpoint().port();
   impl_->Accept();
-  for (unsigned i = 0; i < std::max(1u, impl_->options.threads); ++i) {
-    impl_->threads.emplace_back([this] { impl_->ioc.run(); });
+  for (auto& context : impl_->contexts) {
+    impl_->threads.emplace_back([&context] { context->run(); });
   }
   return ledger::Status::Ok();
 }
 
 void HttpServer::Stop() {
   if (!impl_ || impl_->stopped.exchange(true)) return;
-  asio::post(impl_->ioc, [this] {
-    beast::error_code ec;
-    impl_->acceptor.close(ec);
-  });
-  impl_->ioc.stop();
+  if (impl_->acceptor) {
+    asio::post(*impl_->contexts[0], [this] {
+      beast::error_code ec;
+      impl_->acceptor->close(ec);
+    });
+  }
+  for (auto& context : impl_->contexts) context->stop();
   for (std::thread& t : impl_->threads) t.join();
   impl_->threads.clear();
+  impl_->work.clear();
 }
 
 }  // namespace circuledger::network
