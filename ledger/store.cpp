@@ -195,7 +195,9 @@ Status Store::CommitBlock(const BlockCommit& c) {
       c.tip.height != c.block.header.height) {
     return Status::InvalidArgument("block does not extend the tip");
   }
-  leveldb::WriteBatch batch;
+  if (!batch_) batch_ = std::make_unique<leveldb::WriteBatch>();
+  leveldb::WriteBatch& batch = *batch_;
+  batch.Clear();
   for (const auto& [k, v] : c.writes) batch.Put(k, v);
   const uint64_t h = c.block.header.height;
   batch.Put(BlockKey(h), c.block_bytes);

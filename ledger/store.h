@@ -30,6 +30,7 @@ namespace leveldb {
 class DB;
 class Cache;
 class FilterPolicy;
+class WriteBatch;
 }  // namespace leveldb
 
 namespace circuledger::ledger {
@@ -119,6 +120,9 @@ class Store final : public StateReader {
   mutable std::mutex tip_mu_;
   ChainTip tip_;  // guarded by tip_mu_
   std::mutex commit_mu_;
+  // Reused by every CommitBlock (guarded by commit_mu_): Clear() keeps its buffer, so a block's
+  // megabytes are not regrown by doubling, page-faulted and copied again for each block.
+  std::unique_ptr<leveldb::WriteBatch> batch_;
 };
 
 // Trace index key (exposed for tests).
