@@ -162,10 +162,10 @@ HttpResponse Api::GetTx(const std::string& id_hex) {
   if (st.state == TxStatus::State::kCommitted) {
     j["height"] = st.height;
     j["index"] = st.index;
-    Result<Block> block = node_.store().ReadBlock(st.height);
+    Result<std::shared_ptr<const DecodedBlock>> block = recent_.Get(st.height);
     if (!block.ok()) return JsonError(500, "storage", block.status().ToString());
-    j["tx"] = TxJson(block->txs.at(st.index), *id);
-    j["time_ms"] = block->header.time_ms;
+    j["tx"] = TxJson((*block)->block.txs.at(st.index), *id);
+    j["time_ms"] = (*block)->block.header.time_ms;
   } else if (st.state == TxStatus::State::kRejected) {
     j["reject"] = {{"code", st.reject.RejectString()}, {"message", st.reject.detail()}};
   }
@@ -184,14 +184,15 @@ HttpResponse Api::GetBlock(const std::string& which) {
     return Ok({{"height", 0}, {"genesis_hash", GenesisHash(node_.genesis()).ToHex()},
                {"chain_id", node_.genesis().chain_id}, {"time_ms", node_.genesis().genesis_time_ms}});
   }
-  Result<Block> block = node_.store().ReadBlock(height);
-  if (!block.ok()) {
-    return block.status().IsNotFound() ? NotFound("no block at height " + which)
-                                       : JsonError(500, "storage", block.status().ToString());
+  Result<std::shared_ptr<const DecodedBlock>> decoded = recent_.Get(height);
+  if (!decoded.ok()) {
+    return decoded.status().IsNotFound() ? NotFound("no block at height " + which)
+                                         : JsonError(500, "storage", decoded.status().ToString());
   }
+  const Block& block = (*decoded)->block;
   json txs = json::array();
-  for (const Tx& tx : block->txs) txs.push_back(TxJson(tx, TxId(tx.body)));
-  json out = {{"header", HeaderJson(block->header)}, {"hash", BlockHash(block->header).ToHex()}, {"txs", txs}};
+  for (size_t i = 0; i < block.txs.size(); ++i) txs.push_back(TxJson(block.txs[i], (*decoded)->tx_ids[i]));
+  json out = {{"header", HeaderJson(block.header)}, {"hash", BlockHash(block.header).ToHex()}, {"txs", txs}};
   // The commit certificate: the precommits that made the block final (consensus/encoding.h), so
   // a client can check finality against the validator set without trusting this node.
   Result<std::string> cert_bytes = node_.store().ReadCertificate(height);

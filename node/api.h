@@ -18,12 +18,13 @@
 
 #include "network/http_server.h"
 #include "node/node.h"
+#include "node/recent_blocks.h"
 
 namespace circuledger::node {
 
 class Api {
  public:
-  explicit Api(Node& node) : node_(node) {}
+  explicit Api(Node& node) : node_(node), recent_(node.store(), kRecentBlocks) {}
   network::HttpResponse Handle(const network::HttpRequest& req);
 
  private:
@@ -39,7 +40,10 @@ class Api {
   network::HttpResponse GetCompliance(const std::string& id, const std::string& query);
   network::HttpResponse GetRules(const std::string* id, const std::string& query);
 
+  static constexpr size_t kRecentBlocks = 8;
+
   Node& node_;
+  RecentBlocks recent_;  // the newest blocks read, decoded
 };
 
 }  // namespace circuledger::node
