@@ -147,6 +147,10 @@ struct HttpServer::Impl {
         if (ec == asio::error::operation_aborted || !acceptor->is_open()) return;
         return Accept();  // e.g. too many open files: keep serving the others
       }
+      // Answers go out at once: with Nagle on, the second of two pipelined answers would wait
+      // for the client's delayed ACK of the first (40 ms).
+      beast::error_code ignored;
+      socket.set_option(tcp::no_delay(true), ignored);
       const bool over = open.fetch_add(1) >= options.max_connections;
       std::make_shared<Session>(std::move(socket), options, handler, open)->Start(over);
       Accept();
