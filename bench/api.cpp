@@ -81,11 +81,13 @@ struct Sample {
 int RunApi(const std::vector<std::string>& args) {
   uint64_t seconds = 10;
   uint64_t per_client = 40000;
+  uint64_t pipeline = 1;
   uint64_t threads = std::max(1u, std::thread::hardware_concurrency());
   Flags flags;
   flags.AddUint("seconds", &seconds, 1, 3600, "length of the timed phase");
   flags.AddUint("txs-per-client", &per_client, 2, 10000000, "transactions signed ahead per client connection");
   flags.AddUint("threads", &threads, 1, 1024, "threads for the limit measurement (the node uses all cores)");
+  flags.AddUint("pipeline", &pipeline, 1, 1024, "requests in flight per connection (HTTP/1.1 pipelining; 1: one at a time)");
   if (Status s = flags.Parse(args); !s.ok()) {
     std::fprintf(stderr, "%s\nflags:\n%s", s.ToString().c_str(), flags.Usage().c_str());
     return 2;
@@ -124,21 +126,45 @@ int RunApi(const std::vector<std::string>& args) {
     clients.emplace_back([&, &p = p] {
       HttpConn c;
       if (!c.Connect("127.0.0.1", d.port()).ok()) return;
-      for (size_t i = 0; i < p.bodies.size() && !stop.load();) {
-        const Clock::time_point t = Clock::now();
-        Result<HttpAnswer> a = c.Request("POST", "/v1/tx", p.bodies[i]);
+      // Up to `pipeline` requests in flight: refilled (in one write) when half are answered.
+      // A refused one (mempool full, nonce too far ahead) stops sending until the window has
+      // drained; after 2 ms sending resumes from it (already admitted ones answer 200 again).
+      const size_t n = p.bodies.size();
+      std::vector<char> acked(n, 0);
+      std::deque<std::pair<size_t, Clock::time_point>> inflight;  // index, sent at
+      size_t next = 0;
+      constexpr size_t kNone = SIZE_MAX;
+      size_t rewind = kNone;  // the lowest refused index since the window last drained
+      while (!stop.load()) {
+        if (rewind == kNone && next < n && inflight.size() <= pipeline / 2) {
+          const Clock::time_point t = Clock::now();
+          for (; inflight.size() < pipeline && next < n; ++next) {
+            c.Queue("POST", "/v1/tx", p.bodies[next]);
+            inflight.emplace_back(next, t);
+          }
+          if (!c.Flush().ok()) return;
+        }
+        if (inflight.empty()) break;  // every transaction sent and answered
+        Result<HttpAnswer> a = c.Receive();
         if (!a.ok()) return;
-        if (a->status != 200) {  // mempool full or nonce too far ahead: back off and retry
+        const auto [i, t] = inflight.front();
+        inflight.pop_front();
+        if (a->status != 200) {
           retries.fetch_add(1);
+          rewind = std::min(rewind, i);
+        } else if (!acked[i]) {
+          acked[i] = 1;
+          accepted.fetch_add(1);
+          if (i % kSampleEvery == 0) {
+            std::lock_guard<std::mutex> lock(samples_mu);
+            samples.push_back(Sample{p.ids[i], t});
+          }
+        }
+        if (rewind != kNone && inflight.empty()) {
           std::this_thread::sleep_for(std::chrono::milliseconds(2));
-          continue;
+          next = rewind;
+          rewind = kNone;
         }
-        accepted.fetch_add(1);
-        if (i % kSampleEvery == 0) {
-          std::lock_guard<std::mutex> lock(samples_mu);
-          samples.push_back(Sample{p.ids[i], t});
-        }
-        ++i;
       }
     });
   }
@@ -188,9 +214,9 @@ int RunApi(const std::vector<std::string>& args) {
   auto pct = [&](double q) {
     return latencies_ms.empty() ? 0.0 : latencies_ms[std::min(latencies_ms.size() - 1, static_cast<size_t>(q * latencies_ms.size()))];
   };
-  std::printf("api: %zu client connections, %.1f s: %" PRIu64 " accepted, %" PRIu64 " committed, %" PRIu64
+  std::printf("api: %zu client connections, %" PRIu64 " requests in flight each, %.1f s: %" PRIu64 " accepted, %" PRIu64 " committed, %" PRIu64
               " retries (mempool full or nonce ahead)\n",
-              std::size(kClients), elapsed, accepted.load(), *committed_end - *committed_start, retries.load());
+              std::size(kClients), pipeline, elapsed, accepted.load(), *committed_end - *committed_start, retries.load());
   std::printf("  commit latency over %zu sampled transactions: p50 %.1f ms, p99 %.1f ms, max %.1f ms\n",
               latencies_ms.size(), pct(0.5), pct(0.99), latencies_ms.empty() ? 0.0 : latencies_ms.back());
   std::printf("  limit: %u threads of secp256k1_schnorrsig_verify, %.0f verify/s\n", limit.threads, limit.per_s);

@@ -43,13 +43,28 @@ Status HttpConn::Connect(const std::string& host, uint16_t port) {
 
 ledger::Result<HttpAnswer> HttpConn::Request(const std::string& method, const std::string& path,
                                              const std::string& body) {
-  std::string req = method + " " + path + " HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n";
-  req += "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
-  for (size_t sent = 0; sent < req.size();) {
-    const ssize_t n = ::send(fd_, req.data() + sent, req.size() - sent, MSG_NOSIGNAL);
+  Queue(method, path, body);
+  if (Status s = Flush(); !s.ok()) return s;
+  return Receive();
+}
+
+void HttpConn::Queue(const std::string& method, const std::string& path, const std::string& body) {
+  out_ += method + " " + path + " HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n";
+  out_ += "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n";
+  out_ += body;
+}
+
+Status HttpConn::Flush() {
+  for (size_t sent = 0; sent < out_.size();) {
+    const ssize_t n = ::send(fd_, out_.data() + sent, out_.size() - sent, MSG_NOSIGNAL);
     if (n <= 0) return Status::IoError("send failed");
     sent += static_cast<size_t>(n);
   }
+  out_.clear();
+  return Status::Ok();
+}
+
+ledger::Result<HttpAnswer> HttpConn::Receive() {
   // Read the head, then Content-Length bytes of body.
   size_t head_end = std::string::npos;
   char chunk[16384];

@@ -1,6 +1,7 @@
 // bench/http_conn.h: a minimal keep-alive HTTP/1.1 client over one TCP connection to loopback,
 // for load generation (no allocation beyond the request and response). Owns its socket; one
-// thread per connection.
+// thread per connection. Requests may be pipelined (HTTP/1.1: the server answers in order):
+// Queue several, Flush them in one write, then Receive each answer.
 #pragma once
 
 #include <cstdint>
@@ -28,8 +29,15 @@ class HttpConn {
   // Sends one request and reads its answer (Content-Length bodies only, as the node sends).
   ledger::Result<HttpAnswer> Request(const std::string& method, const std::string& path, const std::string& body = "");
 
+  // Pipelining: Queue appends a request to the output, Flush writes all queued requests, and
+  // Receive reads the oldest unanswered one's answer.
+  void Queue(const std::string& method, const std::string& path, const std::string& body = "");
+  ledger::Status Flush();
+  ledger::Result<HttpAnswer> Receive();
+
  private:
   int fd_ = -1;
+  std::string out_;     // queued requests not yet written
   std::string buffer_;  // bytes read past the previous answer
 };
 
