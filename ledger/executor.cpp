@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cassert>
 #include <cstring>
+#include <future>
 #include <thread>
 
 #include "ledger/encoding.h"
@@ -65,6 +66,10 @@ std::optional<ParsedPubKey> PubKeyCache::Get(const PubKey& key) {
 // ---- Executor ----
 
 namespace {
+
+// From this many transactions a block's tx root and bytes are computed on a thread of their own
+// (a thread costs tens of microseconds: not worth it for small blocks).
+constexpr size_t kConcurrentTailTxs = 512;
 
 // Committed state as it will be once the block in the background commit is on disk: that block's
 // writes first, then the store.
@@ -227,13 +232,21 @@ Result<BlockCommit> Executor::ExecuteBlock(Block block, std::optional<uint64_t> 
     // Every check is done: the workers no longer read `block`, so it can be moved below.
     pool_.Wait();
     started = false;
-    if (MerkleRoot(ids) != h.tx_root) return Status::Rejected(Reject::kBadTxRoot);
 
+    // The block's tail on both cores: for a large block, the tx root and the block bytes are
+    // computed on another thread while this one and the workers encode the write set and this
+    // one hashes the state root (together about 4% of a 5,000-tx block's time, one core idle
+    // otherwise). The rejects keep their order: tx root, state root, size.
+    auto tail = std::async(n >= kConcurrentTailTxs ? std::launch::async : std::launch::deferred,
+                           [&] { return std::make_pair(MerkleRoot(ids), EncodeBlockFromBodies(block, bodies)); });
     BlockCommit c;
     // The workers are idle by now: they encode the write set with this thread.
     c.writes = state.Writes([this](size_t count, const std::function<void(size_t)>& fn) { pool_.ParallelFor(count, fn); });
-    if (NextStateRoot(tip.state_root, c.writes) != h.state_root) return Status::Rejected(Reject::kBadStateRoot);
-    c.block_bytes = EncodeBlockFromBodies(block, bodies);
+    const Hash256 state_root = NextStateRoot(tip.state_root, c.writes);
+    auto [tx_root, block_bytes] = tail.get();
+    if (tx_root != h.tx_root) return Status::Rejected(Reject::kBadTxRoot);
+    if (state_root != h.state_root) return Status::Rejected(Reject::kBadStateRoot);
+    c.block_bytes = std::move(block_bytes);
     if (c.block_bytes.size() > params.max_block_bytes) return Status::Rejected(Reject::kBlockTooLarge, "too many bytes");
     c.block_hash = BlockHash(h);
     c.tip = ChainTip{h.height, c.block_hash, h.state_root, h.time_ms};
