@@ -25,6 +25,7 @@ std::string_view MessageTypeName(MessageType type) {
     case MessageType::kSyncResponse: return "sync-response";
     case MessageType::kPing: return "ping";
     case MessageType::kPong: return "pong";
+    case MessageType::kTxs: return "txs";
   }
   return "unknown";
 }
@@ -39,6 +40,7 @@ size_t MaxPayloadBytes(MessageType type) {
     case MessageType::kSyncResponse: return limits::kMaxSyncResponseBytes;
     case MessageType::kPing:
     case MessageType::kPong: return 8;
+    case MessageType::kTxs: return limits::kMaxTxsFrameBytes;
   }
   return 0;
 }
@@ -53,6 +55,7 @@ size_t MinPayloadBytes(MessageType type) {
     case MessageType::kSyncResponse: return limits::kSyncResponseEnvelopeBytes;
     case MessageType::kPing:
     case MessageType::kPong: return 8;
+    case MessageType::kTxs: return 4 + 4 + 1;
   }
   return 0;
 }

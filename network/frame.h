@@ -26,9 +26,10 @@ enum class MessageType : uint8_t {
   kSyncResponse = 6,  // u64 height, block bytes, commit-certificate bytes (opaque)
   kPing = 7,          // u64 nonce
   kPong = 8,          // u64 nonce of the ping it answers
+  kTxs = 9,           // u32 count, then count signed ledger::Tx, each u32 length + canonical bytes
 };
 constexpr uint8_t kMinMessageType = 1;
-constexpr uint8_t kMaxMessageType = 8;
+constexpr uint8_t kMaxMessageType = 9;
 
 // "hello", "auth", "tx", ... ; "unknown" for a value outside the enum.
 std::string_view MessageTypeName(MessageType type);

@@ -23,6 +23,11 @@ constexpr size_t kConsensusEnvelopeBytes = 4 * 1024;
 constexpr size_t kMaxConsensusBytes = ledger::limits::kMaxBlockBytes + kConsensusEnvelopeBytes;
 constexpr size_t kMaxCertificateBytes = 64 * 1024;
 
+// Transaction gossip: a node sends the transactions its clients submitted in batches (kTxs), at
+// most this many and this many payload bytes per frame.
+constexpr uint32_t kMaxTxsPerFrame = 4096;
+constexpr size_t kMaxTxsFrameBytes = 1024 * 1024;
+
 // Block sync: a request names a height range of at most this many blocks; each response frame
 // carries one block and its commit certificate.
 constexpr uint32_t kMaxSyncBlocksPerRequest = 64;
@@ -72,6 +77,8 @@ static_assert(kMaxFramePayloadBytes >= ledger::limits::kMaxBlockBytes + kMaxCert
               "a full block with its certificate fits one frame");
 static_assert(kMaxFramePayloadBytes >= kMaxConsensusBytes, "a proposal of a full block fits");
 static_assert(kMaxFramePayloadBytes >= ledger::limits::kMaxTxBytes);
+static_assert(kMaxTxsFrameBytes <= kMaxFramePayloadBytes);
+static_assert(kMaxTxsFrameBytes >= 4 + 4 + ledger::limits::kMaxTxBytes, "a batch holds one transaction of any size");
 static_assert(kMaxFrameBytes < (size_t{1} << 32), "a frame length fits its u32 prefix");
 static_assert(kReadChunkBytes <= kMaxFramePayloadBytes);
 static_assert(kMaxSendQueueBytes >= kMaxFrameBytes, "a full-size frame can always be queued");

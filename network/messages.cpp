@@ -62,6 +62,19 @@ std::string EncodePing(const Ping& m) {
   return w.Finish();
 }
 
+size_t TxsPayloadBytes(size_t count, size_t encoded_bytes) { return 4 + 4 * count + encoded_bytes; }
+
+std::string EncodeTxsPayload(const std::vector<std::string>& encoded_txs) {
+  size_t bytes = 0;
+  for (const std::string& tx : encoded_txs) bytes += tx.size();
+  assert(!encoded_txs.empty() && encoded_txs.size() <= limits::kMaxTxsPerFrame);
+  assert(TxsPayloadBytes(encoded_txs.size(), bytes) <= limits::kMaxTxsFrameBytes);
+  WireWriter w(TxsPayloadBytes(encoded_txs.size(), bytes));
+  w.U32(static_cast<uint32_t>(encoded_txs.size()));
+  for (const std::string& tx : encoded_txs) w.Bytes(tx);
+  return w.Finish();
+}
+
 ledger::Result<Hello> DecodeHello(std::string_view payload) {
   WireReader r(payload);
   Hello m;
@@ -83,6 +96,27 @@ ledger::Result<Auth> DecodeAuth(std::string_view payload) {
 ledger::Result<ledger::Tx> DecodeTxPayload(std::string_view payload) {
   if (payload.size() > ledger::limits::kMaxTxBytes) return Status::Rejected(Reject::kOversized, "tx over limit");
   return ledger::Decode<ledger::Tx>(payload);
+}
+
+ledger::Result<std::vector<ledger::Tx>> DecodeTxsPayload(std::string_view payload) {
+  if (payload.size() > limits::kMaxTxsFrameBytes) return Status::Rejected(Reject::kOversized, "txs over limit");
+  WireReader r(payload);
+  const uint32_t count = r.U32();
+  if (r.ok() && (count == 0 || count > limits::kMaxTxsPerFrame)) r.Fail(Reject::kOversized);
+  // Each transaction takes at least its 4-byte length and one byte: a count beyond what the
+  // payload can hold is refused before anything is reserved.
+  if (r.ok() && count > r.Remaining() / 5) r.Fail(Reject::kMalformed);
+  if (!r.ok()) return Status::Rejected(r.error(), "bad txs message");
+  std::vector<ledger::Tx> txs;
+  txs.reserve(count);
+  for (uint32_t i = 0; i < count; ++i) {
+    std::string_view bytes = r.Bytes(ledger::limits::kMaxTxBytes);
+    if (!r.ok()) return Status::Rejected(r.error(), "bad txs message");
+    ledger::Result<ledger::Tx> tx = ledger::Decode<ledger::Tx>(bytes);
+    if (!tx.ok()) return Status::Rejected(tx.status().reason(), "txs message, tx " + std::to_string(i) + ": " + tx.status().detail());
+    txs.push_back(std::move(tx).value());
+  }
+  return Finish(r, std::move(txs), "txs");
 }
 
 ledger::Result<SyncRequest> DecodeSyncRequest(std::string_view payload) {
@@ -122,6 +156,7 @@ Status CheckPayload(MessageType type, std::string_view payload) {
     case MessageType::kSyncResponse: return DecodeSyncResponse(payload).status();
     case MessageType::kPing:
     case MessageType::kPong: return DecodePing(payload).status();
+    case MessageType::kTxs: return DecodeTxsPayload(payload).status();
   }
   return Status::Rejected(Reject::kMalformed, "unknown message type");
 }

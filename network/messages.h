@@ -12,6 +12,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "ledger/status.h"
 #include "ledger/tx.h"
@@ -65,11 +66,18 @@ std::string EncodeSyncRequest(const SyncRequest& m);
 // The block and certificate sizes must respect their limits (asserted: the caller's logic).
 std::string EncodeSyncResponse(const SyncResponse& m);
 std::string EncodePing(const Ping& m);
+// kTxs payload from canonical tx encodings: 1..kMaxTxsPerFrame of them, within
+// kMaxTxsFrameBytes in all (asserted: TxBatcher keeps to it).
+std::string EncodeTxsPayload(const std::vector<std::string>& encoded_txs);
+// The payload size of a kTxs frame holding these encodings.
+size_t TxsPayloadBytes(size_t count, size_t encoded_bytes);
 
 ledger::Result<Hello> DecodeHello(std::string_view payload);
 ledger::Result<Auth> DecodeAuth(std::string_view payload);
 // kTx payload: ledger::Decode<Tx> (canonical bytes only), within kMaxTxBytes.
 ledger::Result<ledger::Tx> DecodeTxPayload(std::string_view payload);
+// kTxs payload: every transaction as DecodeTxPayload; a bad one rejects the whole frame.
+ledger::Result<std::vector<ledger::Tx>> DecodeTxsPayload(std::string_view payload);
 ledger::Result<SyncRequest> DecodeSyncRequest(std::string_view payload);
 ledger::Result<SyncResponse> DecodeSyncResponse(std::string_view payload);
 ledger::Result<Ping> DecodePing(std::string_view payload);

@@ -29,7 +29,7 @@ namespace {
 std::chrono::milliseconds Ms(uint64_t ms) { return std::chrono::milliseconds(ms); }
 
 bool IsAppType(MessageType t) {
-  return t == MessageType::kTx || t == MessageType::kConsensus || t == MessageType::kSyncRequest ||
+  return t == MessageType::kTx || t == MessageType::kTxs || t == MessageType::kConsensus || t == MessageType::kSyncRequest ||
          t == MessageType::kSyncResponse;
 }
 

@@ -16,6 +16,10 @@ namespace {
 
 constexpr size_t kMaxInbox = 4096;           // consensus and sync messages waiting for the driver
 constexpr size_t kMaxTxInbox = 20000;        // transactions from peers waiting for admission
+// Local transactions are gossiped in kTxs batches: one frame per peer for all that arrived within
+// this delay (or as soon as a batch is full), instead of a frame per transaction.
+constexpr uint64_t kTxGossipDelayMs = 5;
+constexpr size_t kTxGossipBatch = 512;       // a batch this large is sent at once
 constexpr uint64_t kSyncIntervalMs = 1000;   // how often a stalled node asks a peer for blocks
 constexpr uint64_t kSyncTimeoutMs = 3000;    // an unanswered request is given up after this
 constexpr size_t kMaxSyncBuffer = 256;       // blocks received ahead of the next one
@@ -98,6 +102,17 @@ Result<std::unique_ptr<ConsensusDriver>> ConsensusDriver::Open(DriverDeps deps) 
           self->tx_cv_.notify_one();
           return;
         }
+        case MessageType::kTxs: {
+          Result<std::vector<Tx>> txs = network::DecodeTxsPayload(payload);
+          if (!txs.ok()) return;  // the transport checked it already
+          std::lock_guard<std::mutex> lock(self->tx_mu_);
+          for (Tx& tx : *txs) {
+            if (self->tx_inbox_.size() >= kMaxTxInbox) break;  // overloaded: the origin's block has them
+            self->tx_inbox_.push_back(std::move(tx));
+          }
+          self->tx_cv_.notify_one();
+          return;
+        }
         case MessageType::kConsensus:
           return self->Enqueue({Inbound::Kind::kConsensus, peer, std::move(payload)});
         case MessageType::kSyncRequest:
@@ -150,8 +165,29 @@ void ConsensusDriver::Stop() {
 }
 
 void ConsensusDriver::OnLocalTx(const Tx& tx) {
-  if (p2p_) p2p_->Broadcast(MessageType::kTx, Encode(tx));
+  if (p2p_) {
+    std::string encoded = Encode(tx);
+    std::vector<std::string> full;  // a batch that would overflow goes out now, from this thread
+    {
+      std::lock_guard<std::mutex> lock(tx_mu_);
+      if (!tx_outbox_.empty() &&
+          network::TxsPayloadBytes(tx_outbox_.size() + 1, tx_outbox_bytes_ + encoded.size()) > network::limits::kMaxTxsFrameBytes) {
+        full.swap(tx_outbox_);
+        tx_outbox_bytes_ = 0;
+      }
+      if (tx_outbox_.empty()) tx_outbox_since_ = Clock::now();
+      tx_outbox_bytes_ += encoded.size();
+      tx_outbox_.push_back(std::move(encoded));
+      // The tx thread sends the batch after the delay, or at once when it is full.
+      if (tx_outbox_.size() == 1 || tx_outbox_.size() >= kTxGossipBatch) tx_cv_.notify_one();
+    }
+    if (!full.empty()) BroadcastTxs(std::move(full));
+  }
   OnTxsWaiting();
+}
+
+void ConsensusDriver::BroadcastTxs(std::vector<std::string> encoded) {
+  p2p_->Broadcast(MessageType::kTxs, network::EncodeTxsPayload(encoded));
 }
 
 void ConsensusDriver::OnTxsWaiting() {
@@ -181,16 +217,42 @@ void ConsensusDriver::Enqueue(Inbound in) {
   cv_.notify_one();
 }
 
+bool ConsensusDriver::GossipDueLocked() const {
+  return !tx_outbox_.empty() && (tx_outbox_.size() >= kTxGossipBatch ||
+                                 Clock::now() >= tx_outbox_since_ + std::chrono::milliseconds(kTxGossipDelayMs));
+}
+
 void ConsensusDriver::TxLoop() {
   for (;;) {
     std::deque<Tx> batch;
     {
       std::unique_lock<std::mutex> lock(tx_mu_);
-      tx_cv_.wait(lock, [&] { return tx_stop_ || !tx_inbox_.empty(); });
+      while (!tx_stop_ && tx_inbox_.empty() && !GossipDueLocked()) {
+        if (tx_outbox_.empty()) {
+          tx_cv_.wait(lock);
+        } else {
+          tx_cv_.wait_until(lock, tx_outbox_since_ + std::chrono::milliseconds(kTxGossipDelayMs));
+        }
+      }
       if (tx_stop_) return;
       batch.swap(tx_inbox_);
     }
-    for (const Tx& tx : batch) deps_.admit_from_peer(tx);
+    // Admitting a peer's batch takes a signature check per transaction: the local outbox is
+    // looked at between chunks, so its gossip is not held up by it.
+    constexpr size_t kChunk = 64;
+    for (size_t i = 0;; i += kChunk) {
+      std::vector<std::string> outgoing;
+      {
+        std::lock_guard<std::mutex> lock(tx_mu_);
+        if (GossipDueLocked()) {
+          outgoing.swap(tx_outbox_);
+          tx_outbox_bytes_ = 0;
+        }
+      }
+      if (!outgoing.empty()) BroadcastTxs(std::move(outgoing));
+      if (i >= batch.size()) break;
+      for (size_t j = i; j < std::min(batch.size(), i + kChunk); ++j) deps_.admit_from_peer(batch[j]);
+    }
   }
 }
 

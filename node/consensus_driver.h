@@ -84,7 +84,8 @@ class ConsensusDriver {
   ledger::Status Start();
   void Stop();
 
-  // A transaction was admitted through the API: tell the peers, wake the proposer.
+  // A transaction was admitted through the API: tell the peers (in a kTxs batch sent within
+  // kTxGossipDelayMs), wake the proposer.
   void OnLocalTx(const ledger::Tx& tx);
   // The mempool has something new (from any source).
   void OnTxsWaiting();
@@ -110,6 +111,9 @@ class ConsensusDriver {
   void Enqueue(Inbound in);
   void Loop();
   void TxLoop();
+  void BroadcastTxs(std::vector<std::string> encoded);
+  // Under tx_mu_: the outbox is full, or its oldest transaction waited kTxGossipDelayMs.
+  bool GossipDueLocked() const;
   Clock::time_point NextWake() const;
 
   // Consensus.
@@ -178,6 +182,11 @@ class ConsensusDriver {
   std::condition_variable tx_cv_;
   std::deque<ledger::Tx> tx_inbox_;  // from peers; guarded by tx_mu_
   bool tx_stop_ = false;             // guarded by tx_mu_
+  // Local transactions not yet gossiped (canonical encodings), their bytes, and when the oldest
+  // arrived; guarded by tx_mu_. The tx thread sends them as one kTxs frame.
+  std::vector<std::string> tx_outbox_;
+  size_t tx_outbox_bytes_ = 0;
+  Clock::time_point tx_outbox_since_;
 
   std::thread thread_;
   std::thread tx_thread_;

@@ -9,6 +9,7 @@
 #include <cstdlib>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "ledger/encoding.h"
 #include "network/frame.h"
@@ -43,6 +44,16 @@ void CheckPayloadRoundTrip(MessageType type, std::string_view payload) {
       auto m = network::DecodeTxPayload(payload);
       Require(m.ok() == accepted);
       if (m.ok()) Require(ledger::Encode(*m) == payload);
+      return;
+    }
+    case MessageType::kTxs: {
+      auto m = network::DecodeTxsPayload(payload);
+      Require(m.ok() == accepted);
+      if (m.ok()) {
+        std::vector<std::string> encoded;
+        for (const ledger::Tx& tx : *m) encoded.push_back(ledger::Encode(tx));
+        Require(network::EncodeTxsPayload(encoded) == payload);
+      }
       return;
     }
     case MessageType::kConsensus: Require(accepted == !payload.empty()); return;

@@ -72,17 +72,22 @@ TEST_CASE("frame: every message type round-trips", "[p2p]") {
   check(MessageType::kSyncResponse, EncodeSyncResponse(resp));
   check(MessageType::kPing, EncodePing(Ping{9}));
   check(MessageType::kPong, EncodePing(Ping{9}));
+  check(MessageType::kTxs, EncodeTxsPayload({ledger::Encode(tx), ledger::Encode(tx)}));
 
   CHECK(*DecodeHello(EncodeHello(hello)) == hello);
   CHECK(*DecodeAuth(EncodeAuth(auth)) == auth);
   CHECK(*DecodeSyncRequest(EncodeSyncRequest(req)) == req);
   CHECK(*DecodeSyncResponse(EncodeSyncResponse(resp)) == resp);
   CHECK(*DecodeTxPayload(ledger::Encode(tx)) == tx);
+  const auto txs = DecodeTxsPayload(EncodeTxsPayload({ledger::Encode(tx), ledger::Encode(tx)}));
+  REQUIRE(txs.ok());
+  REQUIRE(txs->size() == 2);
+  CHECK((*txs)[1] == tx);
 }
 
 TEST_CASE("frame: unknown types and out-of-range lengths are refused from the header alone", "[p2p]") {
   CHECK(ParseFrameHeader(Header(8, 0)).status().reason() == Reject::kMalformed);
-  CHECK(ParseFrameHeader(Header(8, 9)).status().reason() == Reject::kMalformed);
+  CHECK(ParseFrameHeader(Header(8, 10)).status().reason() == Reject::kMalformed);
   CHECK(ParseFrameHeader(Header(8, 0xff)).status().reason() == Reject::kMalformed);
   // A 4 GiB announcement, and one byte over each type's own limit.
   CHECK(ParseFrameHeader(Header(0xffffffffu, 4)).status().reason() == Reject::kOversized);
@@ -146,6 +151,35 @@ TEST_CASE("messages: truncated, trailing and out-of-range payloads are refused",
   CHECK_FALSE(CheckPayload(MessageType::kTx, tx.substr(0, tx.size() - 1)).ok());
   CHECK_FALSE(CheckPayload(MessageType::kTx, tx + "x").ok());
   CHECK_FALSE(CheckPayload(MessageType::kTx, "garbage").ok());
+}
+
+TEST_CASE("messages: a txs batch is refused whole when its count, a length or a transaction is bad", "[p2p]") {
+  const std::string tx = ledger::Encode(SampleTx());
+  const std::string two = EncodeTxsPayload({tx, tx});
+  REQUIRE(DecodeTxsPayload(two).ok());
+  auto u32 = [](uint32_t v) {
+    std::string out;
+    for (int i = 0; i < 4; ++i) out.push_back(static_cast<char>((v >> (8 * i)) & 0xff));
+    return out;
+  };
+  for (size_t n = 0; n < two.size(); ++n) {
+    INFO("prefix " << n);
+    CHECK_FALSE(DecodeTxsPayload(two.substr(0, n)).ok());
+  }
+  CHECK(DecodeTxsPayload(two + "x").status().reason() == Reject::kTrailingBytes);
+  // An empty batch, one over the count limit, and a count the payload cannot hold.
+  CHECK(DecodeTxsPayload(u32(0)).status().reason() == Reject::kOversized);
+  CHECK(DecodeTxsPayload(u32(limits::kMaxTxsPerFrame + 1) + two.substr(4)).status().reason() == Reject::kOversized);
+  CHECK(DecodeTxsPayload(u32(3) + two.substr(4)).status().reason() == Reject::kMalformed);
+  CHECK(DecodeTxsPayload(u32(limits::kMaxTxsPerFrame)).status().reason() == Reject::kMalformed);
+  // A transaction length over the ledger's limit, and a garbled transaction inside.
+  CHECK(DecodeTxsPayload(u32(1) + u32(static_cast<uint32_t>(ledger::limits::kMaxTxBytes) + 1) + tx).status().reason() ==
+        Reject::kOversized);
+  std::string bad = two;
+  bad[4 + 4 + 1] ^= 0x7f;  // the second byte of the first transaction: its version
+  CHECK_FALSE(DecodeTxsPayload(bad).ok());
+  CHECK_FALSE(CheckPayload(MessageType::kTxs, bad).ok());
+  CHECK_FALSE(CheckPayload(MessageType::kTxs, std::string(limits::kMaxTxsFrameBytes + 1, 'x')).ok());
 }
 
 TEST_CASE("frame: the fuzz seeds are streams of valid frames", "[p2p]") {

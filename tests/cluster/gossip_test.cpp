@@ -1,0 +1,61 @@
+// Transaction gossip between real circuledgerd processes (tag [cluster][gossip]): transactions
+// submitted to one validator reach every other node's mempool through kTxs batches before their
+// block commits, so any validator can propose them.
+#include <catch2/catch.hpp>
+#include <thread>
+
+#include "tests/cluster/cluster.h"
+
+using namespace circuledger;
+using namespace circuledger::cluster;
+using namespace std::chrono_literals;
+
+namespace {
+
+// The node's circuledger_tx_accepted_total: transactions admitted to its mempool (from clients
+// and from peers; a block from a proposal does not go through admission).
+uint64_t AcceptedTotal(const Cluster& c, size_t i) {
+  const RawResponse r = c.Client(i).Get("/metrics");
+  REQUIRE(r.status == 200);
+  const std::string key = "\ncirculedger_tx_accepted_total ";
+  const size_t p = r.body.find(key);
+  REQUIRE(p != std::string::npos);
+  return std::stoull(r.body.substr(p + key.size()));
+}
+
+}  // namespace
+
+TEST_CASE("cluster: transactions submitted to one validator are gossiped to every node's mempool",
+          "[cluster][gossip]") {
+  ClusterOptions options;
+  options.validators = 4;
+  options.full_nodes = 1;
+  // A block at most every second and none empty: the transactions wait in the mempools long
+  // enough for the gossip (sent within 5 ms) to arrive before their block.
+  options.config["block_min_interval_ms"] = 1000;
+  options.config["create_empty_blocks"] = false;
+  Cluster c(options);
+  LedgerClient client = c.Client(0);
+  constexpr uint64_t kTxs = 60;
+  const uint64_t first = client.PendingNonce("mine");
+  std::vector<std::string> ids;
+  for (uint64_t i = 0; i < kTxs; ++i) {
+    const ledger::Tx tx = client.Sign("mine", ledger::CreateLot{"gossip-" + std::to_string(i), Comp({{"Co", 1000}})},
+                                      first + i);
+    const RawResponse r = client.Submit(tx);
+    INFO(r.body);
+    REQUIRE(r.status == 200);
+    ids.push_back(ledger::TxId(tx.body).ToHex());
+  }
+  for (const std::string& id : ids) {
+    const nlohmann::json final = client.WaitFinal(id, 20s);
+    REQUIRE(final["status"] == "committed");
+  }
+  // The first transaction may have been proposed before its gossip left: every other one was
+  // admitted by every other node, validator or not.
+  for (size_t i = 1; i < c.size(); ++i) {
+    INFO("node " << c.name(i) << "\n" << c.Describe());
+    CHECK(AcceptedTotal(c, i) >= kTxs - 1);
+  }
+  CHECK(c.Audit({}).empty());
+}
