@@ -27,9 +27,7 @@ uint64_t AcceptedTotal(const Cluster& c, size_t i) {
 
 TEST_CASE("cluster: transactions submitted to one validator are gossiped to every node's mempool",
           "[cluster][gossip]") {
-  ClusterOptions options;
-  options.validators = 4;
-  options.full_nodes = 1;
+  ClusterOptions options;  // 4 validators and a full node
   // A block at most every second and none empty: the transactions wait in the mempools long
   // enough for the gossip (sent within 5 ms) to arrive before their block.
   options.config["block_min_interval_ms"] = 1000;
