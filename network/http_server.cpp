@@ -126,7 +126,9 @@ class Session : public std::enable_shared_from_this<Session> {
 
 // One io_context per thread, each run by its own thread: a connection lives on one of them
 // (round robin at accept), so its handlers never hop between threads and the threads do not
-// wake each other. The acceptor runs on the first.
+// wake each other (the api benchmark, back to back: 0.406 and 0.418 against 0.312 and 0.368 with
+// one shared io_context). The price: a slow request (a large trace) delays the other connections
+// of its thread, not those of the others. The acceptor runs on the first.
 struct HttpServer::Impl {
   // Declared before the contexts: sessions still queued in them refer to these when they are
   // destroyed.
