@@ -71,8 +71,9 @@ TEST_CASE("http server: pipelined requests are answered in order and at once", "
     CHECK(pa < pb);
   }
   // With Nagle's algorithm on the server's socket, each second answer waits for the client's
-  // delayed ACK of the first (40 ms on Linux): ten rounds would take 400 ms or more.
+  // delayed ACK of the first (40 ms on Linux): ten rounds would take 400 ms or more. Without it a
+  // round takes well under a millisecond; the bound leaves room for a loaded CI machine.
   const auto elapsed = std::chrono::steady_clock::now() - start;
-  CHECK(elapsed < std::chrono::milliseconds(200));
+  CHECK(elapsed < std::chrono::milliseconds(350));
   ::close(fd);
 }
