@@ -170,8 +170,10 @@ void ConsensusDriver::OnLocalTx(const Tx& tx) {
     std::vector<std::string> full;  // a batch that would overflow goes out now, from this thread
     {
       std::lock_guard<std::mutex> lock(tx_mu_);
-      if (!tx_outbox_.empty() &&
-          network::TxsPayloadBytes(tx_outbox_.size() + 1, tx_outbox_bytes_ + encoded.size()) > network::limits::kMaxTxsFrameBytes) {
+      // Never over a frame's bounds (count and bytes), whatever the tx thread is busy with.
+      if (tx_outbox_.size() >= network::limits::kMaxTxsPerFrame ||
+          (!tx_outbox_.empty() &&
+           network::TxsPayloadBytes(tx_outbox_.size() + 1, tx_outbox_bytes_ + encoded.size()) > network::limits::kMaxTxsFrameBytes)) {
         full.swap(tx_outbox_);
         tx_outbox_bytes_ = 0;
       }
