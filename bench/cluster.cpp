@@ -204,7 +204,6 @@ struct Options {
   uint64_t threads = std::max(1u, std::thread::hardware_concurrency());
 };
 
-
 struct Window {
   Clock::time_point start;
   Clock::time_point end;

@@ -112,7 +112,7 @@ ledger::Result<std::vector<ledger::Tx>> DecodeTxsPayload(std::string_view payloa
   for (uint32_t i = 0; i < count; ++i) {
     std::string_view bytes = r.Bytes(ledger::limits::kMaxTxBytes);
     if (!r.ok()) return Status::Rejected(r.error(), "bad txs message");
-    ledger::Result<ledger::Tx> tx = ledger::Decode<ledger::Tx>(bytes);
+    ledger::Result<ledger::Tx> tx = DecodeTxPayload(bytes);
     if (!tx.ok()) return Status::Rejected(tx.status().reason(), "txs message, tx " + std::to_string(i) + ": " + tx.status().detail());
     txs.push_back(std::move(tx).value());
   }

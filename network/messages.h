@@ -67,7 +67,7 @@ std::string EncodeSyncRequest(const SyncRequest& m);
 std::string EncodeSyncResponse(const SyncResponse& m);
 std::string EncodePing(const Ping& m);
 // kTxs payload from canonical tx encodings: 1..kMaxTxsPerFrame of them, within
-// kMaxTxsFrameBytes in all (asserted: TxBatcher keeps to it).
+// kMaxTxsFrameBytes in all (asserted: the node's gossip keeps to it).
 std::string EncodeTxsPayload(const std::vector<std::string>& encoded_txs);
 // The payload size of a kTxs frame holding these encodings.
 size_t TxsPayloadBytes(size_t count, size_t encoded_bytes);
