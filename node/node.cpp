@@ -141,16 +141,19 @@ SubmitResult Node::SubmitTx(const Tx& tx, bool from_peer) {
   SubmitResult r;
   r.status = executor_->CheckTx(tx, &r.id);
   if (r.status.ok()) {
-    // Already committed: answer as a success so that clients may safely retry. (A peer's copy
-    // of a committed transaction fails the mempool's nonce check below: no read needed.)
-    if (auto loc = from_peer ? std::nullopt : store_->FindTx(r.id)) {
-      r.state = TxStatus::State::kCommitted;
-      return r;
-    }
     std::unique_ptr<StoreSnapshot> snapshot = store_->Snapshot();
     WorkingState st(*snapshot);
     const Account* acc = st.GetAccount(tx.body.signer);
     const uint64_t next = acc ? acc->next_nonce : 0;
+    // Already committed: answer as a success so that clients may safely retry. Only a nonce the
+    // account has used can belong to a committed transaction (the account and the tx index are
+    // written in one batch), so a fresh nonce needs no index lookup: for a missing key LevelDB
+    // searches every level, 3% of the api benchmark's CPU when done for every submission. (A
+    // peer's copy of a committed transaction fails the mempool's nonce check below.)
+    if (!from_peer && tx.body.nonce < next && store_->FindTx(r.id)) {
+      r.state = TxStatus::State::kCommitted;
+      return r;
+    }
     // A transaction that could go into the next block is checked against the tip now, so most
     // rejects come back at once; later nonces are checked when their turn comes. A peer's
     // transaction has no client waiting for the answer: the block builder checks it, unless its
