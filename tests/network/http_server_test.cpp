@@ -1,5 +1,6 @@
 // network::HttpServer on 127.0.0.1: HTTP/1.1 pipelining (answers in order, without waiting for
-// the client's delayed ACKs).
+// the client's delayed ACKs, also when they are held back and written together), requests split
+// across reads, the end of the stream, and the request deadline.
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
@@ -8,6 +9,7 @@
 #include <catch2/catch.hpp>
 #include <chrono>
 #include <string>
+#include <thread>
 
 #include "network/http_server.h"
 
@@ -46,6 +48,37 @@ std::string ReadAnswers(int fd, size_t count) {
   return in;
 }
 
+void SendAll(int fd, const std::string& bytes) {
+  REQUIRE(::send(fd, bytes.data(), bytes.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(bytes.size()));
+}
+
+// Everything the server sends until it closes the connection (or 5 s pass).
+std::string ReadToEnd(int fd) {
+  std::string in;
+  char buf[4096];
+  for (;;) {
+    const ssize_t n = ::recv(fd, buf, sizeof(buf), 0);
+    if (n <= 0) return in;
+    in.append(buf, static_cast<size_t>(n));
+  }
+}
+
+size_t Count(const std::string& haystack, const std::string& needle) {
+  size_t n = 0;
+  for (size_t p = haystack.find(needle); p != std::string::npos; p = haystack.find(needle, p + 1)) ++n;
+  return n;
+}
+
+// Answers "<method> <target> <body>;".
+network::HttpResponse Echo(const network::HttpRequest& req) {
+  return network::HttpResponse{200, "text/plain", req.method + " " + req.target + " " + req.body + ";"};
+}
+
+std::string Post(const std::string& target, const std::string& body) {
+  return "POST " + target + " HTTP/1.1\r\nHost: x\r\nContent-Length: " + std::to_string(body.size()) +
+         "\r\n\r\n" + body;
+}
+
 }  // namespace
 
 TEST_CASE("http server: pipelined requests are answered in order and at once", "[http]") {
@@ -75,5 +108,89 @@ TEST_CASE("http server: pipelined requests are answered in order and at once", "
   // round takes well under a millisecond; the bound leaves room for a loaded CI machine.
   const auto elapsed = std::chrono::steady_clock::now() - start;
   CHECK(elapsed < std::chrono::milliseconds(350));
+  ::close(fd);
+}
+
+TEST_CASE("http server: many pipelined requests then a half-close are all answered in order", "[http]") {
+  network::HttpServer server(network::HttpServerOptions{}, Echo);
+  REQUIRE(server.Start().ok());
+  const int fd = Connect(server.port());
+  // 300 answers of about 1 KiB: more than the server holds back before it writes (64 KiB).
+  const std::string pad(1000, 'p');
+  std::string all;
+  for (int i = 0; i < 300; ++i) all += Post("/r" + std::to_string(i), pad);
+  SendAll(fd, all);
+  ::shutdown(fd, SHUT_WR);
+  const std::string answers = ReadToEnd(fd);
+  CHECK(Count(answers, "HTTP/1.1 200 OK\r\n") == 300);
+  size_t at = 0;
+  for (int i = 0; i < 300; ++i) {
+    const size_t p = answers.find("POST /r" + std::to_string(i) + " " + pad + ";", at);
+    REQUIRE(p != std::string::npos);
+    at = p + 1;
+  }
+  ::close(fd);
+}
+
+TEST_CASE("http server: a request split across many writes is answered once whole", "[http]") {
+  network::HttpServer server(network::HttpServerOptions{}, Echo);
+  REQUIRE(server.Start().ok());
+  const int fd = Connect(server.port());
+  const std::string body(5000, 'b');
+  const std::string req = Post("/split", body) + Post("/next", "x");
+  for (size_t at = 0; at < req.size(); at += 997) {
+    SendAll(fd, req.substr(at, 997));
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  }
+  const std::string answers = ReadAnswers(fd, 2);
+  CHECK(answers.find("POST /split " + body + ";") != std::string::npos);
+  CHECK(answers.find("POST /next x;") != std::string::npos);
+  CHECK(Count(answers, "HTTP/1.1 200 OK") == 2);
+  ::close(fd);
+}
+
+TEST_CASE("http server: a request cut off by the end of the stream is answered 400", "[http]") {
+  network::HttpServer server(network::HttpServerOptions{}, Echo);
+  REQUIRE(server.Start().ok());
+  const int fd = Connect(server.port());
+  SendAll(fd, Post("/whole", "1") + "POST /cut HTTP/1.1\r\nContent-Length: 10\r\n\r\n12345");
+  ::shutdown(fd, SHUT_WR);
+  const std::string answers = ReadToEnd(fd);
+  CHECK(answers.find("POST /whole 1;") != std::string::npos);
+  CHECK(answers.find("HTTP/1.1 400 Bad Request") != std::string::npos);
+  CHECK(answers.find("Connection: close") != std::string::npos);
+  CHECK(answers.find("/cut") == std::string::npos);
+  ::close(fd);
+}
+
+TEST_CASE("http server: a header over 16 KiB is answered 400 and the connection closed", "[http]") {
+  network::HttpServer server(network::HttpServerOptions{}, Echo);
+  REQUIRE(server.Start().ok());
+  const int fd = Connect(server.port());
+  SendAll(fd, "GET /big HTTP/1.1\r\nX-Pad: " + std::string(20000, 'h') + "\r\n\r\n");
+  const std::string answers = ReadToEnd(fd);
+  CHECK(answers.rfind("HTTP/1.1 400 Bad Request", 0) == 0);
+  CHECK(answers.find("bad-request") != std::string::npos);
+  ::close(fd);
+}
+
+TEST_CASE("http server: a request trickling in is cut off at its deadline", "[http]") {
+  network::HttpServerOptions options;
+  options.timeout_ms = 300;
+  network::HttpServer server(options, Echo);
+  REQUIRE(server.Start().ok());
+  const int fd = Connect(server.port());
+  // One byte every 50 ms: each read is quick, but the whole request has 300 ms.
+  const std::string req = Post("/slow", std::string(40, 's'));
+  const auto start = std::chrono::steady_clock::now();
+  bool closed = false;
+  for (size_t i = 0; i < req.size() && !closed; ++i) {
+    closed = ::send(fd, req.data() + i, 1, MSG_NOSIGNAL) != 1;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  const std::string answers = ReadToEnd(fd);
+  const auto elapsed = std::chrono::steady_clock::now() - start;
+  CHECK(answers.find("/slow") == std::string::npos);
+  CHECK(elapsed < std::chrono::milliseconds(3000));
   ::close(fd);
 }
