@@ -76,55 +76,89 @@ struct Shared {
   std::vector<std::string> refusals;  // the first few; guarded by mu
 };
 
-// One client: its accounts' transactions in nonce order, round robin over the accounts.
-void Client(size_t self, size_t clients, uint16_t port, uint64_t cap,
+// One client: its accounts' transactions in nonce order, round robin over the accounts, posted
+// `pipeline` at a time (HTTP/1.1 pipelining: queued, written together, answered in order) within
+// its share `cap` of what may be in flight. An account whose post is refused (mempool full) is
+// rewound to it: its later posts of the same burst are sent again (those the node took answer
+// 200 again). A post answered "committed" (a repeat of one already in a block) is not in flight.
+void Client(size_t self, size_t clients, uint16_t port, uint64_t cap, size_t pipeline,
             std::vector<LoadAccount>& accounts, Shared& sh) {
   auto conn = std::make_unique<HttpConn>();
   if (!conn->Connect("127.0.0.1", port).ok()) return;
   std::vector<LoadAccount*> mine;
   for (size_t a = self; a < accounts.size(); a += clients) mine.push_back(&accounts[a]);
   if (mine.empty()) return;  // more clients than accounts
-  std::vector<size_t> next(mine.size(), 0);
+  std::vector<size_t> next(mine.size(), 0);  // per account: the first not yet accepted
+  struct Post {
+    size_t account;
+    size_t index;
+  };
+  std::vector<Post> burst;
+  auto forget = [&](const Hash256& id) {  // guarded by sh.mu
+    if (sh.pending.erase(id) == 1) sh.inflight[self].fetch_sub(1);
+  };
   for (size_t turn = 0; !sh.stop_clients.load();) {
-    if (sh.inflight[self].load() >= cap) {
+    const uint64_t in = sh.inflight[self].load();
+    if (in >= cap) {
       std::this_thread::sleep_for(std::chrono::milliseconds(1));
       continue;
     }
-    size_t skipped = 0;  // accounts with nothing left to send
-    for (;
-         skipped < mine.size() && next[turn % mine.size()] >= mine[turn % mine.size()]->ids.size();
-         ++skipped) {
-      ++turn;
+    const size_t want = std::min<uint64_t>(pipeline, cap - in);
+    burst.clear();
+    std::vector<size_t> take = next;
+    for (size_t idle = 0; burst.size() < want && idle < mine.size(); ++turn) {
+      const size_t a = turn % mine.size();
+      if (take[a] >= mine[a]->ids.size()) {
+        ++idle;
+        continue;
+      }
+      idle = 0;
+      burst.push_back(Post{a, take[a]++});
     }
-    if (skipped == mine.size()) {
+    if (burst.empty()) {
       sh.exhausted.fetch_add(1);
       return;
     }
-    const size_t a = turn % mine.size();
-    const Hash256& id = mine[a]->ids[next[a]];
-    sh.inflight[self].fetch_add(1);
     {
+      const Clock::time_point now = Clock::now();
       std::lock_guard<std::mutex> lock(sh.mu);
-      sh.pending[id] = Submitted{Clock::now(), self};
+      for (const Post& p : burst) {
+        if (sh.pending.emplace(mine[p.account]->ids[p.index], Submitted{now, self}).second) {
+          sh.inflight[self].fetch_add(1);
+        }
+      }
     }
-    Result<HttpAnswer> answer = conn->Request("POST", "/v1/tx", mine[a]->bodies[next[a]]);
-    if (answer.ok() && answer->status == 200) {
-      sh.accepted.fetch_add(1);
-      ++next[a];
-      ++turn;
-      continue;
-    }
-    {
+    for (const Post& p : burst) conn->Queue("POST", "/v1/tx", mine[p.account]->bodies[p.index]);
+    bool lost = !conn->Flush().ok();
+    bool refused = false;
+    std::vector<char> rewound(mine.size(), 0);
+    for (const Post& p : burst) {
+      const Hash256& id = mine[p.account]->ids[p.index];
+      Result<HttpAnswer> answer = lost ? Result<HttpAnswer>(Status::IoError("lost")) : conn->Receive();
+      lost = !answer.ok();
       std::lock_guard<std::mutex> lock(sh.mu);
-      if (sh.pending.erase(id) == 1) sh.inflight[self].fetch_sub(1);
-      if (answer.ok() && sh.refusals.size() < 5) sh.refusals.push_back(answer->body);
+      if (answer.ok() && answer->status == 200) {
+        if (!rewound[p.account]) {
+          next[p.account] = p.index + 1;
+          sh.accepted.fetch_add(1);
+        }
+        if (answer->body.find("\"committed\"") != std::string::npos) forget(id);
+        continue;
+      }
+      // Refused, or no answer: not in flight; the account goes on from here next time.
+      forget(id);
+      rewound[p.account] = 1;
+      if (answer.ok()) {
+        refused = true;
+        sh.refused.fetch_add(1);
+        if (sh.refusals.size() < 5) sh.refusals.push_back(answer->body);
+      }
     }
-    if (!answer.ok()) {  // the node closed the connection: dial again, post the same one
+    if (lost) {  // the node closed the connection: dial again, post from the first unanswered
       sh.reconnects.fetch_add(1);
       conn = std::make_unique<HttpConn>();
       if (!conn->Connect("127.0.0.1", port).ok()) return;
-    } else {
-      sh.refused.fetch_add(1);
+    } else if (refused) {
       std::this_thread::sleep_for(std::chrono::milliseconds(2));
     }
   }
@@ -201,6 +235,7 @@ struct Options {
   uint64_t keys_per_org = 4;
   uint64_t txs = 200000;
   uint64_t inflight = 2000;
+  uint64_t pipeline = 16;
   uint64_t threads = std::max(1u, std::thread::hardware_concurrency());
 };
 
@@ -224,8 +259,8 @@ Window RunTimed(const cluster::Cluster& c, const std::vector<uint16_t>& ports,
                MonotonicSeconds(w.start), o.seconds);
   std::vector<std::thread> clients;
   for (size_t k = 0; k < o.clients; ++k) {
-    clients.emplace_back(Client, k, o.clients, ports[k % ports.size()], cap, std::ref(accounts),
-                         std::ref(sh));
+    clients.emplace_back(Client, k, o.clients, ports[k % ports.size()], cap, o.pipeline,
+                         std::ref(accounts), std::ref(sh));
   }
   std::this_thread::sleep_for(std::chrono::seconds(o.seconds));
   w.end = Clock::now();
@@ -285,8 +320,9 @@ void Report(const cluster::Cluster& c, const Options& o, const Shared& sh, const
   const double limit_tx = limit.per_s / static_cast<double>(o.validators);
   std::printf("cluster: %" PRIu64
               " validators (circuledgerd processes on loopback), %zu accounts "
-              "in 7 orgs, %" PRIu64 " clients, at most %" PRIu64 " in flight each\n",
-              o.validators, accounts, o.clients, std::max<uint64_t>(1, o.inflight / o.clients));
+              "in 7 orgs, %" PRIu64 " clients, at most %" PRIu64 " in flight each, posted %" PRIu64
+              " at a time\n",
+              o.validators, accounts, o.clients, std::max<uint64_t>(1, o.inflight / o.clients), o.pipeline);
   std::printf("  %.1f s: %" PRIu64 " accepted, %zu committed, %" PRIu64
               " refused (retried), %" PRIu64 " reconnects, %zu clients ran out of signed txs\n",
               elapsed, sh.accepted.load(), s.ours, sh.refused.load(), sh.reconnects.load(),
@@ -370,6 +406,8 @@ int RunCluster(const std::vector<std::string>& args) {
   flags.AddUint("txs", &o.txs, 100, 100000000, "transactions signed ahead, over all accounts");
   flags.AddUint("inflight", &o.inflight, 1, 1000000,
                 "submitted and not yet committed, all clients together");
+  flags.AddUint("pipeline", &o.pipeline, 1, 1024,
+                "posts written together per client (HTTP/1.1 pipelining; 1: one at a time)");
   flags.AddUint("threads", &o.threads, 1, 1024, "threads for signing and the limit measurement");
   if (Status s = flags.Parse(args); !s.ok()) {
     std::fprintf(stderr, "%s\nflags:\n%s", s.ToString().c_str(), flags.Usage().c_str());
