@@ -13,7 +13,7 @@ namespace circuledger::ledger {
 
 // ---- SigCache ----
 
-SigCache::SigCache(size_t capacity) : per_shard_(std::max<size_t>(1, capacity / kShards)) {}
+SigCache::SigCache(size_t capacity) : per_generation_(std::max<size_t>(1, capacity / kShards / 2)) {}
 
 size_t SigCache::EntryHash::operator()(const Entry& e) const {
   // Tx ids are SHA-256 outputs: their first bytes are already uniform.
@@ -26,22 +26,30 @@ size_t SigCache::EntryHash::operator()(const Entry& e) const {
 
 bool SigCache::Contains(const Hash256& id, const Signature& sig) const {
   Shard& shard = ShardOf(id);
+  const Entry e{id, sig};
   std::lock_guard<std::mutex> lock(shard.mu);
-  return shard.set.count(Entry{id, sig}) != 0;
+  return shard.current.count(e) != 0 || shard.previous.count(e) != 0;
 }
 
 void SigCache::Insert(const Hash256& id, const Signature& sig) {
   Shard& shard = ShardOf(id);
+  const Entry e{id, sig};
   std::lock_guard<std::mutex> lock(shard.mu);
-  if (shard.set.size() >= per_shard_) shard.set.erase(shard.set.begin());  // bounded: evict one
-  shard.set.insert(Entry{id, sig});
+  if (shard.previous.count(e) != 0) return;
+  if (shard.current.size() >= per_generation_) {
+    // Bounded: the oldest generation goes. (Erasing one entry at a time would need an order:
+    // an unordered_set's begin() is often its newest entry.)
+    shard.previous.swap(shard.current);
+    shard.current.clear();
+  }
+  shard.current.insert(e);
 }
 
 size_t SigCache::Size() const {
   size_t n = 0;
   for (const Shard& s : shards_) {
     std::lock_guard<std::mutex> lock(s.mu);
-    n += s.set.size();
+    n += s.current.size() + s.previous.size();
   }
   return n;
 }

@@ -24,7 +24,10 @@
 
 namespace circuledger::ledger {
 
-// A bounded, thread-safe set of (tx id, signature) pairs whose signature verified.
+// A bounded, thread-safe set of (tx id, signature) pairs whose signature verified. It keeps at
+// least the capacity / 2 most recent insertions (two generations per shard: when the current one
+// is full it becomes the previous one and the oldest generation is dropped), so a transaction
+// verified at admission is still found when its block is executed.
 class SigCache {
  public:
   explicit SigCache(size_t capacity);
@@ -44,10 +47,11 @@ class SigCache {
   static constexpr size_t kShards = 16;
   struct Shard {
     mutable std::mutex mu;
-    std::unordered_set<Entry, EntryHash> set;
+    std::unordered_set<Entry, EntryHash> current;   // at most per_generation_ entries
+    std::unordered_set<Entry, EntryHash> previous;  // the generation before
   };
   Shard& ShardOf(const Hash256& id) const { return shards_[id.bytes[0] % kShards]; }
-  size_t per_shard_ = 0;
+  size_t per_generation_ = 0;
   mutable std::array<Shard, kShards> shards_;
 };
 
