@@ -121,6 +121,27 @@ TEST_CASE("api: submit, status, lot, account, block", "[node]") {
   CHECK(f.CallJson("POST", "/v1/tx", 200, f.Body(again))["status"] == "committed");
 }
 
+TEST_CASE("node: a peer's transaction with a used nonce is dropped before its signature is checked", "[node]") {
+  NodeFixture f;
+  const Tx first = f.Sign("mine", CreateLot{"used", Co(10)});
+  f.SubmitAndWait(first);
+  // Nonce 0 again, with a bad signature: a client is told about the signature (checked first); a
+  // peer's copy is dropped on its nonce, unverified.
+  Tx stale = first;
+  stale.sig.bytes[5] ^= 1;
+  const size_t pending = f.n->mempool().Size();
+  node::SubmitResult client = f.n->SubmitTx(stale);
+  CHECK(client.status.RejectString() == "bad-signature");
+  node::SubmitResult peer = f.n->SubmitTx(stale, /*from_peer=*/true);
+  CHECK(peer.status.RejectString() == "bad-nonce");
+  // The committed original from a peer: dropped the same way; from a client: "committed".
+  CHECK(f.n->SubmitTx(first, true).status.RejectString() == "bad-nonce");
+  const node::SubmitResult again = f.n->SubmitTx(first);
+  CHECK(again.status.ok());
+  CHECK(again.state == node::TxStatus::State::kCommitted);
+  CHECK(f.n->mempool().Size() == pending);
+}
+
 TEST_CASE("api: bad input is a clear error and changes nothing", "[node]") {
   NodeFixture f;
   f.SubmitAndWait(f.Sign("mine", CreateLot{"a", Co(10)}));
