@@ -5,7 +5,7 @@
 // 1 s after phase B), divided by the number of validators. Phase B: `--clients` threads, each with
 // one keep-alive connection to one validator (client c to validator c mod N), post the transactions
 // of their accounts in nonce order, at most `--inflight` uncommitted in all. A watcher reads every
-// new block (GET /v1/blocks/{h}, one request per block, from validator h mod N), matches its tx
+// new block (GET /v1/blocks/{h}?txs=ids, one request per block, from validator h mod N), matches its tx
 // ids with the submissions and records each one's commit latency. The rate counts our
 // transactions in the blocks that appeared during the timed window.
 #include "bench/cluster.h"
@@ -175,7 +175,7 @@ void Watcher(const std::vector<uint16_t>& ports, uint64_t first_height, Shared& 
       connected[v] = conns[v]->Connect("127.0.0.1", ports[v]).ok();
     }
     Result<HttpAnswer> a = connected[v]
-                               ? conns[v]->Request("GET", "/v1/blocks/" + std::to_string(h))
+                               ? conns[v]->Request("GET", "/v1/blocks/" + std::to_string(h) + "?txs=ids")
                                : Result<HttpAnswer>(Status::IoError("not connected"));
     if (!a.ok()) connected[v] = false;
     if (!a.ok() || a->status != 200) {
@@ -187,10 +187,10 @@ void Watcher(const std::vector<uint16_t>& ports, uint64_t first_height, Shared& 
         nlohmann::json::parse(a->body, nullptr, /*allow_exceptions=*/false);
     SeenBlock b{h, seen, 0, 0};
     std::lock_guard<std::mutex> lock(sh.mu);
-    if (block.is_object() && block.contains("txs")) {
-      for (const nlohmann::json& tx : block["txs"]) {
+    if (block.is_object() && block.contains("tx_ids")) {
+      for (const nlohmann::json& hex : block["tx_ids"]) {
         ++b.txs;
-        const std::optional<Hash256> id = Hash256::FromHex(tx.value("id", ""));
+        const std::optional<Hash256> id = Hash256::FromHex(hex.is_string() ? hex.get<std::string>() : "");
         auto it = id ? sh.pending.find(*id) : sh.pending.end();
         if (it == sh.pending.end()) continue;
         ++b.ours;

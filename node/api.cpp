@@ -129,7 +129,7 @@ HttpResponse Api::Handle(const HttpRequest& req) {
     if (!known) return NotFound("no route " + std::string(path));
     if (!get) return JsonError(405, "method-not-allowed", "use GET");
     if (res == "tx") return GetTx(s[2]);
-    if (res == "blocks") return GetBlock(s[2]);
+    if (res == "blocks") return GetBlock(s[2], query);
     if (res == "accounts") return GetAccount(s[2]);
     if (res == "orgs") return GetOrg(s[2]);
     if (res == "recycling") return GetRecycling(s[2]);
@@ -172,7 +172,15 @@ HttpResponse Api::GetTx(const std::string& id_hex) {
   return Ok(j);
 }
 
-HttpResponse Api::GetBlock(const std::string& which) {
+HttpResponse Api::GetBlock(const std::string& which, const std::string& query) {
+  auto q = Query(query);
+  if (!q) return JsonError(400, "bad-query", "malformed percent-encoding in query");
+  bool ids_only = false;  // ?txs=ids: the transactions' ids instead of their contents
+  for (const auto& [k, v] : *q) {
+    if (k != "txs") return JsonError(400, "bad-query", "unknown parameter " + k);
+    if (v != "full" && v != "ids") return JsonError(400, "bad-query", "txs is full or ids");
+    ids_only = v == "ids";
+  }
   uint64_t height = 0;
   if (which == "latest") {
     height = node_.store().Tip().height;
@@ -190,9 +198,13 @@ HttpResponse Api::GetBlock(const std::string& which) {
                                          : JsonError(500, "storage", decoded.status().ToString());
   }
   const Block& block = (*decoded)->block;
+  json out = {{"header", HeaderJson(block.header)}, {"hash", BlockHash(block.header).ToHex()}};
   json txs = json::array();
-  for (size_t i = 0; i < block.txs.size(); ++i) txs.push_back(TxJson(block.txs[i], (*decoded)->tx_ids[i]));
-  json out = {{"header", HeaderJson(block.header)}, {"hash", BlockHash(block.header).ToHex()}, {"txs", txs}};
+  for (size_t i = 0; i < block.txs.size(); ++i) {
+    const Hash256& id = (*decoded)->tx_ids[i];
+    txs.push_back(ids_only ? json(id.ToHex()) : TxJson(block.txs[i], id));
+  }
+  out[ids_only ? "tx_ids" : "txs"] = std::move(txs);
   // The commit certificate: the precommits that made the block final (consensus/encoding.h), so
   // a client can check finality against the validator set without trusting this node.
   Result<std::string> cert_bytes = node_.store().ReadCertificate(height);

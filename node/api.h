@@ -30,7 +30,7 @@ class Api {
  private:
   network::HttpResponse PostTx(const network::HttpRequest& req);
   network::HttpResponse GetTx(const std::string& id_hex);
-  network::HttpResponse GetBlock(const std::string& which);
+  network::HttpResponse GetBlock(const std::string& which, const std::string& query);
   network::HttpResponse GetAccount(const std::string& key_hex);
   network::HttpResponse GetOrg(const std::string& id);
   network::HttpResponse GetItem(bool lot, const std::string& id);

@@ -112,6 +112,15 @@ TEST_CASE("api: submit, status, lot, account, block", "[node]") {
   CHECK(acc["next_nonce"] == 1);
   json block = f.CallJson("GET", "/v1/blocks/1", 200);
   CHECK(block["txs"].size() == 1);
+  // ?txs=ids: the ids in block order, from which the header's tx root is recomputed.
+  json ids = f.CallJson("GET", "/v1/blocks/1?txs=ids", 200);
+  CHECK(!ids.contains("txs"));
+  REQUIRE(ids["tx_ids"].size() == 1);
+  CHECK(ids["tx_ids"][0] == s["id"]);
+  CHECK(MerkleRoot({*Hash256::FromHex(ids["tx_ids"][0].get<std::string>())}).ToHex() == ids["header"]["tx_root"]);
+  CHECK(f.CallJson("GET", "/v1/blocks/1?txs=full", 200)["txs"] == block["txs"]);
+  CHECK(f.CallJson("GET", "/v1/blocks/1?txs=some", 400)["error"]["code"] == "bad-query");
+  CHECK(f.CallJson("GET", "/v1/blocks/1?limit=3", 400)["error"]["code"] == "bad-query");
   CHECK(f.CallJson("GET", "/v1/blocks/latest", 200)["header"]["height"] == 1);
   CHECK(f.CallJson("GET", "/v1/status", 200)["height"] == 1);
   CHECK(f.CallJson("GET", "/v1/orgs/mine", 200)["roles"][0] == "supplier");
