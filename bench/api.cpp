@@ -61,17 +61,8 @@ Prepared Prepare(DevNode& d, const std::string& org, const std::string& next_org
   return p;
 }
 
-// The node's committed-transaction counter; a fresh connection (the node closes idle ones).
-std::optional<uint64_t> CommittedTotal(uint16_t port) {
-  HttpConn c;
-  if (!c.Connect("127.0.0.1", port).ok()) return std::nullopt;
-  Result<HttpAnswer> a = c.Request("GET", "/metrics");
-  if (!a.ok()) return std::nullopt;
-  const std::string key = "\ncirculedger_tx_committed_total ";  // the sample line, not # HELP/# TYPE
-  const size_t p = a->body.find(key);
-  if (p == std::string::npos) return std::nullopt;
-  return std::stoull(a->body.substr(p + key.size()));
-}
+// The node's committed-transaction counter.
+std::optional<uint64_t> CommittedTotal(uint16_t port) { return MetricValue(port, "circuledger_tx_committed_total"); }
 
 struct Sample {
   Hash256 id;

@@ -342,6 +342,19 @@ void Report(const cluster::Cluster& c, const Options& o, const Shared& sh, const
         "start to commit\n",
         c.name(i).c_str(), tip ? std::to_string(tip->height).c_str() : "?", n, mean_ms);
   }
+  // Each validator should verify each transaction once (at admission; its block then hits the
+  // signature cache). Counted over the whole run, setup included.
+  std::printf("  signature verifications per committed transaction:");
+  for (size_t i = 0; i < c.size(); ++i) {
+    const std::optional<uint64_t> verified = MetricValue(c.node(i).port(), "circuledger_signatures_verified_total");
+    const std::optional<uint64_t> committed = MetricValue(c.node(i).port(), "circuledger_tx_committed_total");
+    if (verified && committed && *committed > 0) {
+      std::printf(" %s %.3f", c.name(i).c_str(), static_cast<double>(*verified) / static_cast<double>(*committed));
+    } else {
+      std::printf(" %s ?", c.name(i).c_str());
+    }
+  }
+  std::printf("\n");
   std::printf("  commit latency over %zu transactions: p50 %.0f ms, p99 %.0f ms, max %.0f ms\n",
               lat.size(), Percentile(lat, 0.5), Percentile(lat, 0.99),
               lat.empty() ? 0.0 : lat.back());

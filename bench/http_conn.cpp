@@ -94,4 +94,15 @@ ledger::Result<HttpAnswer> HttpConn::Receive() {
   return a;
 }
 
+std::optional<uint64_t> MetricValue(uint16_t port, const std::string& name) {
+  HttpConn c;
+  if (!c.Connect("127.0.0.1", port).ok()) return std::nullopt;
+  ledger::Result<HttpAnswer> a = c.Request("GET", "/metrics");
+  if (!a.ok()) return std::nullopt;
+  const std::string key = "\n" + name + " ";  // the sample line, not # HELP/# TYPE
+  const size_t p = a->body.find(key);
+  if (p == std::string::npos) return std::nullopt;
+  return std::stoull(a->body.substr(p + key.size()));
+}
+
 }  // namespace circuledger::bench

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 
 #include "ledger/status.h"
@@ -40,6 +41,10 @@ class HttpConn {
   std::string out_;     // queued requests not yet written
   std::string buffer_;  // bytes read past the previous answer
 };
+
+// One unlabelled sample of a node's /metrics (e.g. "circuledger_tx_committed_total"), read on a
+// fresh connection to 127.0.0.1:port (the node closes idle ones); nullopt if not there.
+std::optional<uint64_t> MetricValue(uint16_t port, const std::string& name);
 
 // "127.0.0.1:8645" -> host and port.
 bool SplitAddress(const std::string& address, std::string* host, uint16_t* port);

@@ -169,7 +169,7 @@ Status Executor::CheckTxAgainstTip(const Tx& tx, const Hash256& id, uint64_t tim
   }
 }
 
-Result<BlockCommit> Executor::ExecuteBlock(Block block, std::optional<uint64_t> now_ms) const {
+Result<BlockCommit> Executor::ExecuteBlock(Block block, std::optional<uint64_t> now_ms, bool remember) const {
   const size_t n = block.txs.size();
   std::vector<Hash256> ids(n);
   std::vector<Status> statuses(n);
@@ -181,7 +181,7 @@ Result<BlockCommit> Executor::ExecuteBlock(Block block, std::optional<uint64_t> 
   // every transaction whose check is done: the sequential part overlaps the verification.
   const std::function<void(size_t)> check = [&](size_t i) {
     statuses[i] = cancel.load(std::memory_order_relaxed) ? Status::Rejected(Reject::kBadTx, "not checked")
-                                                         : CheckOne(block.txs[i], &ids[i], &bodies[i], false);
+                                                         : CheckOne(block.txs[i], &ids[i], &bodies[i], remember);
     checked[i].store(1, std::memory_order_release);
   };
   bool started = false;

@@ -105,7 +105,11 @@ class Executor {
   // Errors: Rejected with the reason (a transaction's own reason when one is invalid), or
   // Corruption when storage fails. The block ends up in the BlockCommit: pass an rvalue to move
   // it there instead of copying (5,000 transactions are many small allocations).
-  Result<BlockCommit> ExecuteBlock(Block block, std::optional<uint64_t> now_ms) const;
+  // `remember`: put the signatures it verifies in the SigCache. For a live proposal: its
+  // transactions often arrive again by gossip before the block commits (a cluster run verified 3%
+  // of its transactions twice without). Not for replayed or synced blocks, which would only push
+  // pending transactions out of the cache.
+  Result<BlockCommit> ExecuteBlock(Block block, std::optional<uint64_t> now_ms, bool remember = false) const;
 
   // Proposer side: executes candidates in order on the tip, leaves out invalid ones, stops at the
   // block limits, and returns a complete valid block (header with roots) ready to Commit.
@@ -132,8 +136,8 @@ class Executor {
   // Ids, stateless rules and signatures of txs, in parallel. statuses[i] is each tx's result.
   void CheckAll(const std::vector<Tx>& txs, std::vector<Hash256>& ids, std::vector<Status>& statuses,
                 std::vector<std::string>& bodies) const;
-  // `remember`: put a newly verified signature in the SigCache (admission and proposals; a block
-  // being validated is not seen again, so it does not fill the cache).
+  // `remember`: put a newly verified signature in the SigCache (admission, proposals built or
+  // received; see ExecuteBlock).
   // Fills *body_out (when given) with Encode(tx.body).
   Status CheckOne(const Tx& tx, Hash256* id_out, std::string* body_out, bool remember) const;
   Status CheckHeader(const BlockHeader& h, const ChainTip& tip, const Params& params, std::optional<uint64_t> now_ms) const;

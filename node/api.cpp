@@ -107,7 +107,8 @@ HttpResponse Api::Handle(const HttpRequest& req) {
   if (path == "/metrics") {
     if (req.method != "GET") return JsonError(405, "method-not-allowed", "use GET");
     return HttpResponse{200, "text/plain; version=0.0.4", node_.metrics().Render(node_.store().Tip().height,
-                                                                                 node_.mempool().Size())};
+                                                                                 node_.mempool().Size(),
+                                                                                 node_.signatures_verified())};
   }
   auto segs = Segments(path);
   if (!segs) return JsonError(400, "bad-path", "malformed percent-encoding in path");

@@ -82,7 +82,7 @@ bool LedgerApp::ValidateValue(uint64_t height, std::string_view value) {
   // The state machine asks at most once per distinct proposal: the decoded block can be moved.
   Block block = std::move(*d.block);
   d.block.reset();
-  Result<BlockCommit> executed = deps_.executor.ExecuteBlock(std::move(block), deps_.now_ms());
+  Result<BlockCommit> executed = deps_.executor.ExecuteBlock(std::move(block), deps_.now_ms(), /*remember=*/true);
   if (!executed.ok()) {
     d.invalid = true;
     if (executed.status().IsCorruption() || executed.status().IsIoError()) storage_error_ = executed.status();

@@ -13,7 +13,7 @@ void Metrics::BlockCommitted(uint64_t txs, uint64_t commit_us) {
   }
 }
 
-std::string Metrics::Render(uint64_t height, uint64_t mempool_size) const {
+std::string Metrics::Render(uint64_t height, uint64_t mempool_size, uint64_t signatures_verified) const {
   std::ostringstream o;
   o << "# HELP circuledger_height Height of the last committed block.\n"
     << "# TYPE circuledger_height gauge\ncirculedger_height " << height << "\n"
@@ -23,6 +23,9 @@ std::string Metrics::Render(uint64_t height, uint64_t mempool_size) const {
     << "# TYPE circuledger_tx_accepted_total counter\ncirculedger_tx_accepted_total " << tx_accepted_.load() << "\n"
     << "# HELP circuledger_tx_committed_total Transactions committed in blocks.\n"
     << "# TYPE circuledger_tx_committed_total counter\ncirculedger_tx_committed_total " << tx_committed_.load() << "\n"
+    << "# HELP circuledger_signatures_verified_total Transaction signatures verified (cache misses).\n"
+    << "# TYPE circuledger_signatures_verified_total counter\ncirculedger_signatures_verified_total "
+    << signatures_verified << "\n"
     << "# HELP circuledger_tx_rejected_total Transactions rejected, by reject string.\n"
     << "# TYPE circuledger_tx_rejected_total counter\n";
   for (uint8_t i = 1; i < ledger::RejectCount(); ++i) {

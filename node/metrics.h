@@ -21,7 +21,8 @@ class Metrics {
   void BlockCommitted(uint64_t txs, uint64_t commit_us);
 
   // Prometheus text exposition format, with the gauges given by the caller.
-  std::string Render(uint64_t height, uint64_t mempool_size) const;
+  // signatures_verified: the executor's count of Schnorr verifications (cache misses).
+  std::string Render(uint64_t height, uint64_t mempool_size, uint64_t signatures_verified) const;
 
  private:
   static constexpr size_t kBuckets = 8;

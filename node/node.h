@@ -63,6 +63,7 @@ class Node {
   ledger::Store& store() { return *store_; }
   const Mempool& mempool() const { return mempool_; }
   const Metrics& metrics() const { return metrics_; }
+  uint64_t signatures_verified() const { return executor_->signatures_verified(); }
   const ledger::PubKey& node_key() const { return node_pub_; }
   // True once storage failed: the node must stop (it never runs on with a state it cannot trust).
   bool Fatal() const { return fatal_.load(); }

@@ -220,6 +220,9 @@ TEST_CASE("api: metrics", "[node]") {
   network::HttpResponse r = f.Call("GET", "/metrics");
   CHECK(r.status == 200);
   CHECK(r.body.find("circuledger_height 1") != std::string::npos);
+  // Two signatures checked: the first transaction's at admission (its block then hit the cache),
+  // and the second's.
+  CHECK(r.body.find("circuledger_signatures_verified_total 2\n") != std::string::npos);
   CHECK(r.body.find("circuledger_tx_rejected_total{reason=\"id-exists\"} 1") != std::string::npos);
   CHECK(r.body.find("circuledger_block_commit_seconds_count 1") != std::string::npos);
 }

@@ -79,6 +79,21 @@ TEST_CASE("ledger app: another validator's valid block is accepted and kept for 
   CHECK_FALSE(f.app.TakeExecuted(f.app.ValueId(value)).has_value());
 }
 
+TEST_CASE("ledger app: a proposal's signatures are remembered, so its transactions' gossip is not verified again",
+          "[node][consensus]") {
+  AppFixture f;
+  TestChain other;  // another validator with the same genesis builds the block
+  const Tx tx = other.Sign("mine", CreateLot{"lot-1", Comp("Co:1000:0")}, 0);
+  Result<BuiltBlock> built = other.executor().BuildBlock({tx}, other.NextTime(), other.proposer());
+  REQUIRE(built.ok());
+  const uint64_t before = f.chain.executor().signatures_verified();
+  CHECK(f.app.ValidateValue(f.Next(), built->commit.block_bytes));
+  CHECK(f.chain.executor().signatures_verified() == before + 1);
+  // The same transaction arriving by gossip before the block commits: found in the cache.
+  CHECK(f.chain.executor().CheckTx(tx, nullptr).ok());
+  CHECK(f.chain.executor().signatures_verified() == before + 1);
+}
+
 TEST_CASE("ledger app: garbage, a block for another height and a block with a bad signature are invalid",
           "[node][consensus]") {
   AppFixture f;
