@@ -1,10 +1,12 @@
 // network/http_server.h: the HTTP/1.1 server plumbing under the node's JSON API (Boost.Beast).
 //
-// Owns its io_contexts (one per thread), acceptor and threads. Each connection reads one request
-// at a time with a deadline (timeout_ms for the whole request, then for the answer to be written),
-// refuses bodies over max_body_bytes with 413 before reading them, and keeps at most
-// max_connections connections (more are answered 503 and closed). The handler is called on the
-// server's threads, concurrently: it must be thread-safe. Start/Stop from one owning thread.
+// Owns its io_contexts (one per thread), acceptor and threads. Each connection parses requests in
+// order with a deadline (timeout_ms for each whole request, then for its answers to be written);
+// answers to pipelined requests that arrived together are written together, in order. It refuses
+// bodies over max_body_bytes with 413 before reading them and headers over 16 KiB with 400, and
+// keeps at most max_connections connections (more are answered 503 and closed). The handler is
+// called on the server's threads, concurrently: it must be thread-safe. Start/Stop from one owning
+// thread.
 #pragma once
 
 #include <atomic>
