@@ -172,6 +172,9 @@ class Session : public std::enable_shared_from_this<Session> {
 
   void Read() {
     const size_t room = std::min(kReadChunk, buffer_.max_size() - buffer_.size());
+    // Cannot happen (the parser refuses a header over kHeaderLimit and takes body bytes as they
+    // come), but a read into no room would complete at once, forever.
+    if (room == 0) return Finish(JsonError(400, "bad-request", "request does not fit the buffer"));
     stream_.expires_at(deadline_);
     stream_.async_read_some(buffer_.prepare(room), [self = shared_from_this()](beast::error_code ec, size_t n) {
       self->buffer_.commit(n);
