@@ -196,7 +196,7 @@ Status MaybeApply(const TxScope& s, Proposal& p) {
 }  // namespace
 
 Status ApplyPropose(const TxScope& s, const Propose& op) {
-  if (!IsAdmin(s.org)) return Status::Rejected(Reject::kRoleNotAllowed, "propose needs an admin org");
+  if (!s.IsAdmin()) return Status::Rejected(Reject::kRoleNotAllowed, "propose needs an admin org");
   if (Status r = std::visit(Change(s.state, s.ctx.height, /*apply=*/false), op.change); !r.ok()) return r;
   Proposal p;
   p.id = s.id;
@@ -211,7 +211,7 @@ Status ApplyPropose(const TxScope& s, const Propose& op) {
 }
 
 Status ApplyApprove(const TxScope& s, const Approve& op) {
-  if (!IsAdmin(s.org)) return Status::Rejected(Reject::kRoleNotAllowed, "approve needs an admin org");
+  if (!s.IsAdmin()) return Status::Rejected(Reject::kRoleNotAllowed, "approve needs an admin org");
   const Proposal* found = s.state.GetProposal(op.proposal);
   if (!found) return Status::Rejected(Reject::kUnknownProposal, op.proposal.ToHex());
   if (found->status != ProposalStatus::kPending) return Status::Rejected(Reject::kProposalClosed, "already applied");

@@ -415,7 +415,7 @@ Status ApplyTx(WorkingState& state, const Tx& tx, const Hash256& tx_id, const Bl
   const Org* org_ptr = state.GetOrg(account->org);
   if (!org_ptr) throw StorageError("account " + tx.body.signer.ToHex() + " names a missing org");
   if (org_ptr->status != OrgStatus::kActive) return Reject_(Reject::kOrgSuspended, org_ptr->id);
-  const Org org = *org_ptr;  // copy: governance may rewrite the org while the handler runs
+  const detail::SignerOrg org{org_ptr->id, org_ptr->roles};  // a copy: governance may rewrite the org
   Account next = *account;
 
   TxScope scope{state, tx, tx_id, ctx, org};

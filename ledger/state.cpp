@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cassert>
+#include <functional>
 
 #include "ledger/crypto.h"
 #include "ledger/encoding.h"
@@ -59,35 +60,66 @@ Hash256 NextStateRoot(const Hash256& prev_root, const WriteSet& writes) {
   return state_hasher.Hash2(prev_root.View(), ws.View());
 }
 
-template <class T>
-const T* WorkingState::Read(const std::string& key) {
-  auto it = slots_.find(key);
-  if (it == slots_.end()) {
-    Slot slot;
-    if (std::optional<std::string> raw = base_.Get(key)) {
-      Result<T> decoded = Decode<T>(*raw);
-      if (!decoded.ok()) {
-        throw StorageError("state object " + HexEncode(key) + " does not decode: " + decoded.status().ToString());
-      }
-      slot.value = std::move(decoded).value();
-    }
-    it = slots_.emplace(key, std::move(slot)).first;
+void WorkingState::Reserve(size_t objects) {
+  size_t size = 16;
+  while (size * 3 / 4 < objects) size *= 2;
+  if (size > index_.size()) Rehash(size);
+}
+
+void WorkingState::Rehash(size_t table_size) {
+  index_.assign(table_size, IndexSlot{});
+  const size_t mask = table_size - 1;
+  for (Entry& e : entries_) {
+    size_t i = e.hash & mask;
+    while (index_[i].entry != nullptr) i = (i + 1) & mask;
+    index_[i] = IndexSlot{e.hash, &e};
   }
-  return std::get_if<T>(&it->second.value);
+}
+
+WorkingState::Entry& WorkingState::Find(std::string&& key) {
+  const uint64_t hash = std::hash<std::string_view>{}(key);
+  if ((entries_.size() + 1) * 4 > index_.size() * 3) Rehash(std::max<size_t>(16, index_.size() * 2));
+  const size_t mask = index_.size() - 1;
+  size_t i = hash & mask;
+  for (; index_[i].entry != nullptr; i = (i + 1) & mask) {
+    if (index_[i].hash == hash && index_[i].entry->key == key) return *index_[i].entry;
+  }
+  Entry& e = entries_.emplace_back();
+  e.key = std::move(key);
+  e.hash = hash;
+  index_[i] = IndexSlot{hash, &e};
+  return e;
 }
 
 template <class T>
-void WorkingState::Write(const std::string& key, T value) {
-  auto [it, inserted] = slots_.try_emplace(key);
+const T* WorkingState::Read(std::string key) {
+  Entry& e = Find(std::move(key));
+  if (!e.loaded) {
+    e.slot = Slot{};
+    if (std::optional<std::string> raw = base_.Get(e.key)) {
+      Result<T> decoded = Decode<T>(*raw);
+      if (!decoded.ok()) {
+        throw StorageError("state object " + HexEncode(e.key) + " does not decode: " + decoded.status().ToString());
+      }
+      e.slot.value = std::move(decoded).value();
+    }
+    e.loaded = true;
+  }
+  return std::get_if<T>(&e.slot.value);
+}
+
+template <class T>
+void WorkingState::Write(std::string key, T value) {
+  Entry& e = Find(std::move(key));
   if (in_tx_) {
     // Remember what was there so RollbackTx can restore it. The old value is moved out: it is
-    // overwritten below anyway. A key not cached before is erased on rollback (reloads from base).
-    undo_.emplace_back(key, inserted ? Slot{} : std::move(it->second));
-    if (inserted) erase_on_undo_.push_back(undo_.size() - 1);
+    // overwritten below anyway. An entry not loaded before is unloaded on rollback (it reloads
+    // from the base when read again).
+    undo_.push_back(Undo{&e, e.loaded, e.loaded ? std::move(e.slot) : Slot{}});
   }
-  Slot& slot = it->second;
-  slot.value = std::move(value);
-  slot.dirty = true;
+  e.loaded = true;
+  e.slot.value = std::move(value);
+  e.slot.dirty = true;
 }
 
 const Params& WorkingState::GetParams() {
@@ -116,7 +148,6 @@ void WorkingState::BeginTx() {
   assert(!in_tx_);
   in_tx_ = true;
   undo_.clear();
-  erase_on_undo_.clear();
   edges_at_begin_ = edges_.size();
 }
 
@@ -124,37 +155,31 @@ void WorkingState::CommitTx() {
   assert(in_tx_);
   in_tx_ = false;
   undo_.clear();
-  erase_on_undo_.clear();
 }
 
 void WorkingState::RollbackTx() {
   assert(in_tx_);
-  size_t next_erase = erase_on_undo_.size();
   for (size_t i = undo_.size(); i-- > 0;) {
-    const bool erase = next_erase > 0 && erase_on_undo_[next_erase - 1] == i;
-    if (erase) {
-      --next_erase;
-      slots_.erase(undo_[i].first);
-    } else {
-      slots_[undo_[i].first] = std::move(undo_[i].second);
-    }
+    Undo& u = undo_[i];
+    Entry& e = *u.entry;
+    e.loaded = u.loaded;
+    e.slot = u.loaded ? std::move(u.prior) : Slot{};
   }
   edges_.resize(edges_at_begin_);
   in_tx_ = false;
   undo_.clear();
-  erase_on_undo_.clear();
 }
 
 WriteSet WorkingState::Writes(const ParallelFor& parallel) const {
   // Sorted by key: the state root and the store depend on this order, never on the hash map's.
-  std::vector<const std::pair<const std::string, Slot>*> dirty;
-  for (const auto& entry : slots_) {
-    if (entry.second.dirty) dirty.push_back(&entry);
+  std::vector<const Entry*> dirty;
+  for (const Entry& e : entries_) {
+    if (e.loaded && e.slot.dirty) dirty.push_back(&e);
   }
-  std::sort(dirty.begin(), dirty.end(), [](const auto* a, const auto* b) { return a->first < b->first; });
+  std::sort(dirty.begin(), dirty.end(), [](const Entry* a, const Entry* b) { return a->key < b->key; });
   WriteSet out(dirty.size());
   const std::function<void(size_t)> encode = [&](size_t i) {
-    out[i].first = dirty[i]->first;
+    out[i].first = dirty[i]->key;
     std::visit(
         [&](const auto& v) {
           using V = std::decay_t<decltype(v)>;
@@ -164,7 +189,7 @@ WriteSet WorkingState::Writes(const ParallelFor& parallel) const {
             out[i].second = Encode(v);
           }
         },
-        dirty[i]->second.value);
+        dirty[i]->slot.value);
   };
   if (parallel) {
     parallel(dirty.size(), encode);
@@ -176,8 +201,8 @@ WriteSet WorkingState::Writes(const ParallelFor& parallel) const {
 
 // The header's typed accessors use these instantiations.
 #define CIRCULEDGER_STATE_TYPE(T)                                  \
-  template const T* WorkingState::Read<T>(const std::string& key); \
-  template void WorkingState::Write<T>(const std::string& key, T value);
+  template const T* WorkingState::Read<T>(std::string key); \
+  template void WorkingState::Write<T>(std::string key, T value);
 CIRCULEDGER_STATE_TYPE(Account)
 CIRCULEDGER_STATE_TYPE(Org)
 CIRCULEDGER_STATE_TYPE(Lot)

@@ -8,6 +8,7 @@
 // state root commits to and what the Store writes. Not thread-safe; one per block execution.
 #pragma once
 
+#include <deque>
 #include <functional>
 #include <map>
 #include <optional>
@@ -88,20 +89,20 @@ class WorkingState {
 
   void PutAccount(const PubKey& key, Account v) { Write(statekey::Account(key), std::move(v)); }
   // (Each key is computed before the value is moved: argument evaluation order is unspecified.)
-  void PutOrg(Org v) { const std::string k = statekey::Org(v.id); Write(k, std::move(v)); }
-  void PutLot(Lot v) { const std::string k = statekey::Lot(v.id); Write(k, std::move(v)); }
-  void PutProduct(Product v) { const std::string k = statekey::Product(v.id); Write(k, std::move(v)); }
-  void PutProposal(Proposal v) { const std::string k = statekey::Proposal(v.id); Write(k, std::move(v)); }
-  void PutRecycling(RecyclingRecord v) { const std::string k = statekey::Recycling(v.tx); Write(k, std::move(v)); }
+  void PutOrg(Org v) { std::string k = statekey::Org(v.id); Write(std::move(k), std::move(v)); }
+  void PutLot(Lot v) { std::string k = statekey::Lot(v.id); Write(std::move(k), std::move(v)); }
+  void PutProduct(Product v) { std::string k = statekey::Product(v.id); Write(std::move(k), std::move(v)); }
+  void PutProposal(Proposal v) { std::string k = statekey::Proposal(v.id); Write(std::move(k), std::move(v)); }
+  void PutRecycling(RecyclingRecord v) { std::string k = statekey::Recycling(v.tx); Write(std::move(k), std::move(v)); }
   void PutParams(Params v) { Write(statekey::Params(), std::move(v)); }
   void PutValidators(ValidatorSet v) { Write(statekey::Validators(), std::move(v)); }
   void PutAdmins(AdminSet v) { Write(statekey::Admins(), std::move(v)); }
-  void PutRuleSet(RuleSetRecord v) { const std::string k = statekey::RuleSet(v.id, v.version); Write(k, std::move(v)); }
+  void PutRuleSet(RuleSetRecord v) { std::string k = statekey::RuleSet(v.id, v.version); Write(std::move(k), std::move(v)); }
   void PutRuleIndex(RuleIndex v) { Write(statekey::RuleIndex(), std::move(v)); }
   void AddEdge(std::string parent, std::string child);
 
   // Room for about `objects` cached objects without rehashing (a block's executor knows roughly).
-  void Reserve(size_t objects) { slots_.reserve(objects); }
+  void Reserve(size_t objects);
 
   void BeginTx();
   void CommitTx();
@@ -122,21 +123,44 @@ class WorkingState {
     Value value;  // monostate: absent
     bool dirty = false;
   };
+  // A key seen in this block. `loaded` is false after a rollback dropped a key the transaction
+  // had added: the next read loads it from the base again (entries are never removed).
+  struct Entry {
+    std::string key;
+    uint64_t hash = 0;
+    bool loaded = false;
+    Slot slot;
+  };
 
   template <class T>
-  const T* Read(const std::string& key);
+  const T* Read(std::string key);
   template <class T>
-  void Write(const std::string& key, T value);
+  void Write(std::string key, T value);
+  // The entry of `key`, added (not loaded) when new.
+  Entry& Find(std::string&& key);
+  void Rehash(size_t table_size);
 
   const StateReader& base_;
-  // Hashed, not ordered: a block touches tens of thousands of keys with long common prefixes, and
-  // ordered lookups were a quarter of ApplyTx's time. Writes() sorts the dirty keys once.
-  std::unordered_map<std::string, Slot> slots_;
+  // Entries in a deque (their addresses are stable: Read returns pointers into them) and an
+  // open-addressing index of them by key hash: a lookup is one probe in a flat array plus the
+  // entry found, where a node-based hash map chased three pointers. A block touches tens of
+  // thousands of keys.
+  std::deque<Entry> entries_;
+  struct IndexSlot {
+    uint64_t hash = 0;  // of the entry's key: most probes end here, without touching the entry
+    Entry* entry = nullptr;  // nullptr: free
+  };
+  std::vector<IndexSlot> index_;  // size a power of two, at most 3/4 full
   std::vector<Edge> edges_;
-  // Undo log of the open transaction: prior slots of the keys it wrote (moved out, not copied).
+  // Undo log of the open transaction: which entries it wrote and what they held before (moved
+  // out, not copied). `loaded` false: the entry was not loaded before, and is unloaded on undo.
+  struct Undo {
+    Entry* entry = nullptr;
+    bool loaded = false;
+    Slot prior;
+  };
   bool in_tx_ = false;
-  std::vector<std::pair<std::string, Slot>> undo_;
-  std::vector<size_t> erase_on_undo_;  // undo_ entries whose key was not cached before the write
+  std::vector<Undo> undo_;
   size_t edges_at_begin_ = 0;
 };
 

@@ -5,6 +5,14 @@
 
 namespace circuledger::ledger::detail {
 
+// The signer's org as it was when the transaction started (governance may rewrite the org while
+// the handler runs). Only what handlers need: copying a whole Org, with its member keys, for every
+// transaction was a measurable part of ApplyTx.
+struct SignerOrg {
+  std::string id;
+  uint32_t roles = 0;
+};
+
 // What every operation handler gets: the state, the transaction, its id, the block and the
 // signer's org (active, looked up by ApplyTx).
 struct TxScope {
@@ -12,9 +20,10 @@ struct TxScope {
   const Tx& tx;
   const Hash256& id;
   const BlockContext& ctx;
-  const Org& org;
+  const SignerOrg& org;
 
   bool Has(Role r) const { return HasRole(org.roles, r); }
+  bool IsAdmin() const { return Has(Role::kAdmin); }  // the org is active: ApplyTx checked
 };
 
 Status ApplyPropose(const TxScope& s, const Propose& op);
