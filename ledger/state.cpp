@@ -21,8 +21,7 @@ std::string Tagged(std::string_view tag, std::string_view id) {
 }  // namespace
 std::string Account(const PubKey& key) { return Tagged("sa", key.View()); }
 std::string Org(std::string_view id) { return Tagged("so", id); }
-std::string Lot(std::string_view id) { return Tagged("sl", id); }
-std::string Product(std::string_view id) { return Tagged("sp", id); }
+std::string Item(std::string_view id) { return Tagged("si", id); }
 std::string Proposal(const Hash256& id) { return Tagged("sg", id.View()); }
 std::string Recycling(const Hash256& tx) { return Tagged("sr", tx.View()); }
 std::string Params() { return "sm/params"; }
@@ -36,6 +35,40 @@ std::string RuleSet(std::string_view id, uint32_t version) {
   return k;
 }
 }  // namespace statekey
+
+namespace {
+constexpr char kItemLot = 0;
+constexpr char kItemProduct = 1;
+
+template <class T>
+std::string Tagged(char kind, const T& value) {
+  std::string out(1, kind);
+  out += Encode(value);
+  return out;
+}
+}  // namespace
+
+std::string EncodeItem(const Lot& lot) { return Tagged(kItemLot, lot); }
+std::string EncodeItem(const Product& product) { return Tagged(kItemProduct, product); }
+
+Result<std::variant<Lot, Product>> DecodeItem(std::string_view raw) {
+  if (raw.empty()) return Status::Corruption("empty item");
+  const std::string_view body = raw.substr(1);
+  switch (raw[0]) {
+    case kItemLot: {
+      Result<Lot> lot = Decode<Lot>(body);
+      if (!lot.ok()) return Status::Corruption("lot: " + lot.status().ToString());
+      return std::variant<Lot, Product>(std::move(lot).value());
+    }
+    case kItemProduct: {
+      Result<Product> product = Decode<Product>(body);
+      if (!product.ok()) return Status::Corruption("product: " + product.status().ToString());
+      return std::variant<Lot, Product>(std::move(product).value());
+    }
+    default:
+      return Status::Corruption("unknown item kind " + std::to_string(static_cast<uint8_t>(raw[0])));
+  }
+}
 
 namespace {
 void AppendLengthPrefixed(std::string& out, std::string_view s) {
@@ -97,11 +130,19 @@ const T* WorkingState::Read(std::string key) {
   if (!e.loaded) {
     e.slot = Slot{};
     if (std::optional<std::string> raw = base_.Get(e.key)) {
-      Result<T> decoded = Decode<T>(*raw);
-      if (!decoded.ok()) {
-        throw StorageError("state object " + HexEncode(e.key) + " does not decode: " + decoded.status().ToString());
+      auto fail = [&](const Status& s) {
+        throw StorageError("state object " + HexEncode(e.key) + " does not decode: " + s.ToString());
+      };
+      if constexpr (std::is_same_v<T, Lot> || std::is_same_v<T, Product>) {
+        // Under an item key either kind may be stored: load whichever it is.
+        Result<std::variant<Lot, Product>> item = DecodeItem(*raw);
+        if (!item.ok()) fail(item.status());
+        std::visit([&](auto& v) { e.slot.value = std::move(v); }, *item);
+      } else {
+        Result<T> decoded = Decode<T>(*raw);
+        if (!decoded.ok()) fail(decoded.status());
+        e.slot.value = std::move(decoded).value();
       }
-      e.slot.value = std::move(decoded).value();
     }
     e.loaded = true;
   }
@@ -185,6 +226,8 @@ WriteSet WorkingState::Writes(const ParallelFor& parallel) const {
           using V = std::decay_t<decltype(v)>;
           if constexpr (std::is_same_v<V, std::monostate>) {
             assert(false && "a dirty slot always holds an object: state objects are never deleted");
+          } else if constexpr (std::is_same_v<V, Lot> || std::is_same_v<V, Product>) {
+            out[i].second = EncodeItem(v);
           } else {
             out[i].second = Encode(v);
           }

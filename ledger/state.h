@@ -14,11 +14,11 @@
 #include <optional>
 #include <stdexcept>
 #include <string>
-#include <unordered_map>
 #include <variant>
 #include <vector>
 
 #include "ledger/ops.h"
+#include "ledger/status.h"
 
 namespace circuledger::ledger {
 
@@ -39,8 +39,9 @@ class StateReader {
 namespace statekey {
 std::string Account(const PubKey& key);
 std::string Org(std::string_view id);
-std::string Lot(std::string_view id);
-std::string Product(std::string_view id);
+// Lots and products share one id namespace and one key: an item's value is tagged with its kind
+// (EncodeItem). Creating an item then checks one key, not two.
+std::string Item(std::string_view id);
 std::string Proposal(const Hash256& id);
 std::string Recycling(const Hash256& tx);
 std::string Params();
@@ -57,6 +58,12 @@ struct Edge {
   auto operator<=>(const Edge&) const = default;
 };
 
+// The value under statekey::Item: one kind byte (0 lot, 1 product), then the object's canonical
+// encoding. DecodeItem fails (Corruption) on an unknown kind or a bad encoding.
+std::string EncodeItem(const Lot& lot);
+std::string EncodeItem(const Product& product);
+Result<std::variant<Lot, Product>> DecodeItem(std::string_view raw);
+
 using WriteSet = std::vector<std::pair<std::string, std::string>>;  // sorted by key
 
 // state_root(h) = tagged_hash("circuledger/state", state_root(h-1) || hash(write set of h)).
@@ -71,8 +78,8 @@ class WorkingState {
   // Reads: nullptr when absent. A pointer stays valid until the object is next written.
   const Account* GetAccount(const PubKey& key) { return Read<Account>(statekey::Account(key)); }
   const Org* GetOrg(std::string_view id) { return Read<Org>(statekey::Org(id)); }
-  const Lot* GetLot(std::string_view id) { return Read<Lot>(statekey::Lot(id)); }
-  const Product* GetProduct(std::string_view id) { return Read<Product>(statekey::Product(id)); }
+  const Lot* GetLot(std::string_view id) { return Read<Lot>(statekey::Item(id)); }
+  const Product* GetProduct(std::string_view id) { return Read<Product>(statekey::Item(id)); }
   const Proposal* GetProposal(const Hash256& id) { return Read<Proposal>(statekey::Proposal(id)); }
   const RecyclingRecord* GetRecycling(const Hash256& tx) { return Read<RecyclingRecord>(statekey::Recycling(tx)); }
   const RuleSetRecord* GetRuleSet(std::string_view id, uint32_t version) {
@@ -84,14 +91,14 @@ class WorkingState {
   const Params& GetParams();
   const ValidatorSet& GetValidators();
   const AdminSet& GetAdmins();
-  // True when a lot or a product has this id (they share one namespace).
+  // True when a lot or a product has this id (they share one namespace and one key).
   bool ItemExists(std::string_view id) { return GetLot(id) || GetProduct(id); }
 
   void PutAccount(const PubKey& key, Account v) { Write(statekey::Account(key), std::move(v)); }
   // (Each key is computed before the value is moved: argument evaluation order is unspecified.)
   void PutOrg(Org v) { std::string k = statekey::Org(v.id); Write(std::move(k), std::move(v)); }
-  void PutLot(Lot v) { std::string k = statekey::Lot(v.id); Write(std::move(k), std::move(v)); }
-  void PutProduct(Product v) { std::string k = statekey::Product(v.id); Write(std::move(k), std::move(v)); }
+  void PutLot(Lot v) { std::string k = statekey::Item(v.id); Write(std::move(k), std::move(v)); }
+  void PutProduct(Product v) { std::string k = statekey::Item(v.id); Write(std::move(k), std::move(v)); }
   void PutProposal(Proposal v) { std::string k = statekey::Proposal(v.id); Write(std::move(k), std::move(v)); }
   void PutRecycling(RecyclingRecord v) { std::string k = statekey::Recycling(v.tx); Write(std::move(k), std::move(v)); }
   void PutParams(Params v) { Write(statekey::Params(), std::move(v)); }

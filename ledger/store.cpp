@@ -283,16 +283,10 @@ std::vector<std::string> Store::Children(std::string_view id, size_t limit) cons
 std::vector<std::string> Store::Parents(std::string_view id, size_t limit) const {
   // Lots and products share one id namespace; their `parents` list is the child -> parents edge set.
   std::vector<std::string> parents;
-  if (std::optional<std::string> raw = Get(statekey::Lot(id))) {
-    Result<Lot> lot = Decode<Lot>(*raw);
-    if (!lot.ok()) throw StorageError("lot " + std::string(id) + " does not decode: " + lot.status().ToString());
-    parents = std::move(lot->parents);
-  } else if (std::optional<std::string> raw_product = Get(statekey::Product(id))) {
-    Result<Product> product = Decode<Product>(*raw_product);
-    if (!product.ok()) {
-      throw StorageError("product " + std::string(id) + " does not decode: " + product.status().ToString());
-    }
-    parents = std::move(product->parents);
+  if (std::optional<std::string> raw = Get(statekey::Item(id))) {
+    Result<std::variant<Lot, Product>> item = DecodeItem(*raw);
+    if (!item.ok()) throw StorageError("item " + std::string(id) + " does not decode: " + item.status().ToString());
+    parents = std::visit([](auto& v) { return std::move(v.parents); }, *item);
   }
   std::sort(parents.begin(), parents.end());  // the order the former index keys had
   if (parents.size() > limit) parents.resize(limit);
