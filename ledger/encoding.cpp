@@ -430,11 +430,24 @@ template <class T> constexpr size_t MaxBytes() {
 
 }  // namespace
 
+// This thread's buffer for Encode and the canonical check of Decode (no encoding nests another).
+std::string& Scratch() {
+  thread_local std::string scratch;
+  return scratch;
+}
+// A buffer that grew for a large value (a block) is not kept by every thread that once encoded one.
+void TrimScratch() {
+  constexpr size_t kKeepBytes = 64 << 10;
+  if (Scratch().capacity() > kKeepBytes) std::string().swap(Scratch());
+}
+
 template <class T>
 std::string Encode(const T& value) {
-  detail::Writer w;
+  detail::Writer w(Scratch());
   Visit(w, const_cast<T&>(value));  // Writer only reads; Visit is shared with decoding
-  return w.Finish();
+  std::string out = w.Finish();
+  TrimScratch();
+  return out;
 }
 
 template <class T>
@@ -451,13 +464,19 @@ Result<T> Decode(std::string_view bytes) {
     return Status::Rejected(Reject::kMalformed, e.what());
   }
   // Anything that decodes but would not be written this way (e.g. a big-endian archive) is refused.
-  if (Encode(value) != bytes) return Status::Rejected(Reject::kNonCanonical, "re-encoding differs");
+  detail::Writer w(Scratch());
+  Visit(w, value);
+  const bool canonical = w.View() == bytes;
+  TrimScratch();
+  if (!canonical) return Status::Rejected(Reject::kNonCanonical, "re-encoding differs");
   return value;
 }
 
 std::string EncodeBlockFromBodies(const Block& block, const std::vector<std::string>& encoded_bodies) {
   assert(encoded_bodies.size() == block.txs.size());
-  detail::Writer w;
+  size_t size = 256 + block.header.chain_id.size();  // the header and the count, with room to spare
+  for (const std::string& body : encoded_bodies) size += body.size() + Signature::kSize;
+  detail::Writer w(size);  // one allocation for a block of megabytes, not a doubling string
   Visit(w, const_cast<BlockHeader&>(block.header));
   uint32_t n = static_cast<uint32_t>(block.txs.size());
   w.U32(n);

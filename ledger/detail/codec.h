@@ -35,10 +35,18 @@ class Writer {
  public:
   static constexpr bool kReading = false;
   // `reserve_bytes`: capacity to start with (an estimate of the encoding's size).
-  explicit Writer(size_t reserve_bytes = 128) {
+  explicit Writer(size_t reserve_bytes = 128) : out_(own_) {
     out_.reserve(reserve_bytes);
     out_.push_back('\x01');  // cereal's header: little endian
   }
+  // Writes into `scratch` (cleared first; its capacity is reused): a thread's long-lived buffer
+  // saves the reallocations of growing a fresh string for every small encoding.
+  explicit Writer(std::string& scratch) : out_(scratch) {
+    out_.clear();
+    out_.push_back('\x01');
+  }
+  Writer(const Writer&) = delete;
+  Writer& operator=(const Writer&) = delete;
 
   void U8(uint8_t& v) { out_.push_back(static_cast<char>(v)); }
   void U32(uint32_t& v) { Le(v); }
@@ -63,7 +71,9 @@ class Writer {
   }
   // Bytes already in canonical form (a part encoded earlier), written as they are.
   void Raw(std::string_view bytes) { out_.append(bytes); }
-  std::string Finish() { return std::move(out_); }
+  // The encoding: moved out of the Writer's own string, or copied (exact size) out of a scratch.
+  std::string Finish() { return &out_ == &own_ ? std::move(own_) : std::string(out_); }
+  std::string_view View() const { return out_; }
 
  private:
   template <class U>
@@ -74,7 +84,8 @@ class Writer {
   }
   void Bytes(const void* p, size_t n) { out_.append(static_cast<const char*>(p), n); }
 
-  std::string out_;
+  std::string own_;
+  std::string& out_;
 };
 
 class Reader {
