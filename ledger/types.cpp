@@ -8,12 +8,18 @@ namespace circuledger::ledger {
 
 namespace {
 constexpr char kHexDigits[] = "0123456789abcdef";
-int HexValue(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
+// Digit values by byte, -1 for a non-digit: a table, as submitted transactions are kilobytes of hex.
+constexpr std::array<int8_t, 256> kHexValues = [] {
+  std::array<int8_t, 256> t{};
+  for (int c = 0; c < 256; ++c) {
+    t[static_cast<size_t>(c)] = c >= '0' && c <= '9'   ? static_cast<int8_t>(c - '0')
+                                : c >= 'a' && c <= 'f' ? static_cast<int8_t>(c - 'a' + 10)
+                                : c >= 'A' && c <= 'F' ? static_cast<int8_t>(c - 'A' + 10)
+                                                       : int8_t{-1};
+  }
+  return t;
+}();
+int HexValue(char c) { return kHexValues[static_cast<uint8_t>(c)]; }
 }  // namespace
 
 std::string HexEncode(std::string_view bytes) {
