@@ -151,6 +151,27 @@ TEST_CASE("node: a peer's transaction with a used nonce is dropped before its si
   CHECK(f.n->mempool().Size() == pending);
 }
 
+TEST_CASE("api: a submitted tx body is read the same with or without JSON whitespace, escapes or extra fields", "[node]") {
+  NodeFixture f;
+  auto hex = [&](const Tx& tx) { return HexEncode(Encode(tx)); };
+  // The plain form and its spaced-out twin take the fast path; the others the JSON parser.
+  CHECK(f.CallJson("POST", "/v1/tx", 200, "{\"tx\":\"" + hex(f.Sign("mine", CreateLot{"w1", Co(1)})) + "\"}")["status"] ==
+        "pending");
+  CHECK(f.CallJson("POST", "/v1/tx", 200, " {\r\n\t\"tx\" :  \"" + hex(f.Sign("mine", CreateLot{"w2", Co(1)})) + "\" } \n")
+            ["status"] == "pending");
+  std::string escaped = hex(f.Sign("mine", CreateLot{"w3", Co(1)}));
+  const std::string first(1, escaped[0]);
+  escaped = "\\u00" + HexEncode(first) + escaped.substr(1);  // the first digit as a \u escape
+  CHECK(f.CallJson("POST", "/v1/tx", 200, "{\"tx\":\"" + escaped + "\"}")["status"] == "pending");
+  CHECK(f.CallJson("POST", "/v1/tx", 200, "{\"tx\":\"" + hex(f.Sign("mine", CreateLot{"w4", Co(1)})) + "\",\"note\":1}")
+            ["status"] == "pending");
+  // Space inside the string is part of it: not hex, whichever path reads it.
+  CHECK(f.CallJson("POST", "/v1/tx", 400, "{\"tx\":\"" + hex(f.Sign("mine", CreateLot{"w5", Co(1)})) + " \"}")
+            ["error"]["code"] == "malformed");
+  CHECK(f.CallJson("POST", "/v1/tx", 400, "{\"tx\":\"00\"} x")["error"]["code"] == "bad-json");
+  CHECK(f.CallJson("POST", "/v1/tx", 400, "{\"tx\":\"00\"")["error"]["code"] == "bad-json");
+}
+
 TEST_CASE("api: bad input is a clear error and changes nothing", "[node]") {
   NodeFixture f;
   f.SubmitAndWait(f.Sign("mine", CreateLot{"a", Co(10)}));
