@@ -4,52 +4,80 @@
 #include <cassert>
 #include <cstring>
 #include <future>
+#include <random>
 #include <thread>
 
 #include "ledger/encoding.h"
 #include "ledger/limits.h"
+#include "ledger/mass.h"
 
 namespace circuledger::ledger {
 
 // ---- SigCache ----
 
-SigCache::SigCache(size_t capacity) : per_generation_(std::max<size_t>(1, capacity / kShards / 2)) {}
+SigCache::SigCache(size_t capacity)
+    : per_generation_(std::max<size_t>(1, capacity / kShards / 2)),
+      slots_(per_generation_ * 4 / 3 + 1),
+      key_((uint64_t{std::random_device{}()} << 32) ^ std::random_device{}()) {}
 
-size_t SigCache::EntryHash::operator()(const Entry& e) const {
-  // Tx ids are SHA-256 outputs: their first bytes are already uniform.
-  size_t h = 0;
-  std::memcpy(&h, e.id.bytes.data() + 1, sizeof(h));
-  size_t s = 0;
-  std::memcpy(&s, e.sig.bytes.data(), sizeof(s));
-  return h ^ s;
+size_t SigCache::SlotOf(const Hash256& id, size_t slots) const {
+  uint64_t x = 0;
+  std::memcpy(&x, id.bytes.data() + 8, sizeof(x));
+  x ^= key_;
+  // MurmurHash3's 64-bit finalizer, then a multiply-shift onto [0, slots).
+  x ^= x >> 33;
+  x *= 0xff51afd7ed558ccdULL;
+  x ^= x >> 33;
+  x *= 0xc4ceb9fe1a85ec53ULL;
+  x ^= x >> 33;
+  return static_cast<size_t>((static_cast<u128>(x) * slots) >> 64);
+}
+
+bool SigCache::Find(const Table& t, size_t start, const Hash256& id, const Signature& sig) {
+  const size_t n = t.slots.size();
+  if (n == 0) return false;  // not allocated yet
+  for (size_t i = start;; i = (i + 1 == n ? 0 : i + 1)) {
+    const Entry& e = t.slots[i];
+    if (e.id.IsZero()) return false;  // a free slot ends the chain (the table is never full)
+    if (e.id == id && e.sig == sig) return true;  // the same id may be cached with other signatures
+  }
 }
 
 bool SigCache::Contains(const Hash256& id, const Signature& sig) const {
+  if (id.IsZero()) return false;
   Shard& shard = ShardOf(id);
-  const Entry e{id, sig};
+  const size_t start = SlotOf(id, slots_);
   std::lock_guard<std::mutex> lock(shard.mu);
-  return shard.current.count(e) != 0 || shard.previous.count(e) != 0;
+  return Find(shard.tables[0], start, id, sig) || Find(shard.tables[1], start, id, sig);
 }
 
 void SigCache::Insert(const Hash256& id, const Signature& sig) {
+  if (id.IsZero()) return;
   Shard& shard = ShardOf(id);
-  const Entry e{id, sig};
+  const size_t start = SlotOf(id, slots_);
   std::lock_guard<std::mutex> lock(shard.mu);
-  if (shard.previous.count(e) != 0) return;
-  if (shard.current.size() >= per_generation_) {
-    // Bounded: the oldest generation goes. (Erasing one entry at a time would need an order:
-    // an unordered_set's begin() is often its newest entry.)
-    shard.previous.swap(shard.current);
-    shard.current.clear();
+  Table* t = &shard.tables[shard.current];
+  if (Find(*t, start, id, sig) || Find(shard.tables[1 - shard.current], start, id, sig)) return;
+  if (t->count >= per_generation_) {
+    // Bounded: the oldest generation goes, and its table takes the insertions from now on.
+    shard.current = 1 - shard.current;
+    t = &shard.tables[shard.current];
+    std::fill(t->slots.begin(), t->slots.end(), Entry{});
+    t->count = 0;
   }
-  shard.current.insert(e);
+  if (t->slots.empty()) t->slots.assign(slots_, Entry{});  // on first use: idle caches cost nothing
+  size_t i = start;
+  // Another signature of the same id may sit in the chain: each (id, sig) pair gets its own slot.
+  while (!t->slots[i].id.IsZero()) i = (i + 1 == slots_ ? 0 : i + 1);
+  t->slots[i] = Entry{id, sig};
+  ++t->count;
 }
 
 size_t SigCache::Size() const {
   size_t n = 0;
   for (const Shard& s : shards_) {
     std::lock_guard<std::mutex> lock(s.mu);
-    n += s.current.size() + s.previous.size();
+    n += s.tables[0].count + s.tables[1].count;
   }
   return n;
 }

@@ -47,3 +47,22 @@ TEST_CASE("sig cache: a pair is found only with the same signature", "[sigcache]
   cache.Insert(IdOf(1), SigOf(1));  // again: no duplicate
   CHECK(cache.Size() == 1);
 }
+
+TEST_CASE("sig cache: two valid signatures of one transaction are two entries", "[sigcache]") {
+  // BIP-340 signing with fresh randomness gives another valid signature for the same tx id.
+  SigCache cache(1024);
+  cache.Insert(IdOf(7), SigOf(1));
+  cache.Insert(IdOf(7), SigOf(2));
+  CHECK(cache.Contains(IdOf(7), SigOf(1)));
+  CHECK(cache.Contains(IdOf(7), SigOf(2)));
+  CHECK(!cache.Contains(IdOf(7), SigOf(3)));
+  CHECK(cache.Size() == 2);
+}
+
+TEST_CASE("sig cache: the all-zero id is never cached", "[sigcache]") {
+  SigCache cache(1024);
+  cache.Insert(Hash256{}, SigOf(1));
+  CHECK(!cache.Contains(Hash256{}, SigOf(1)));
+  CHECK(!cache.Contains(Hash256{}, Signature{}));
+  CHECK(cache.Size() == 0);
+}
