@@ -20,55 +20,58 @@ SigCache::SigCache(size_t capacity)
       slots_(per_generation_ * 4 / 3 + 1),
       key_((uint64_t{std::random_device{}()} << 32) ^ std::random_device{}()) {}
 
-size_t SigCache::SlotOf(const Hash256& id, size_t slots) const {
+SigCache::Probe SigCache::ProbeOf(const Hash256& id) const {
   uint64_t x = 0;
   std::memcpy(&x, id.bytes.data() + 8, sizeof(x));
   x ^= key_;
-  // MurmurHash3's 64-bit finalizer, then a multiply-shift onto [0, slots).
+  // MurmurHash3's 64-bit finalizer; the slot from a multiply-shift of it onto [0, slots), the tag
+  // from its low bits (never 0, which marks a free slot).
   x ^= x >> 33;
   x *= 0xff51afd7ed558ccdULL;
   x ^= x >> 33;
   x *= 0xc4ceb9fe1a85ec53ULL;
   x ^= x >> 33;
-  return static_cast<size_t>((static_cast<u128>(x) * slots) >> 64);
+  return Probe{static_cast<size_t>((static_cast<u128>(x) * slots_) >> 64), static_cast<uint16_t>(x | 1)};
 }
 
-bool SigCache::Find(const Table& t, size_t start, const Hash256& id, const Signature& sig) {
-  const size_t n = t.slots.size();
+bool SigCache::Find(const Table& t, const Probe& p, const Hash256& id, const Signature& sig) {
+  const size_t n = t.tags.size();
   if (n == 0) return false;  // not allocated yet
-  for (size_t i = start;; i = (i + 1 == n ? 0 : i + 1)) {
-    const Entry& e = t.slots[i];
-    if (e.id.IsZero()) return false;  // a free slot ends the chain (the table is never full)
-    if (e.id == id && e.sig == sig) return true;  // the same id may be cached with other signatures
+  for (size_t i = p.start;; i = (i + 1 == n ? 0 : i + 1)) {
+    const uint16_t tag = t.tags[i];
+    if (tag == 0) return false;  // a free slot ends the chain (the table is never full)
+    // The same id may be cached with other signatures (BIP-340 signing is randomized).
+    if (tag == p.tag && t.slots[i].id == id && t.slots[i].sig == sig) return true;
   }
 }
 
 bool SigCache::Contains(const Hash256& id, const Signature& sig) const {
-  if (id.IsZero()) return false;
   Shard& shard = ShardOf(id);
-  const size_t start = SlotOf(id, slots_);
+  const Probe p = ProbeOf(id);
   std::lock_guard<std::mutex> lock(shard.mu);
-  return Find(shard.tables[0], start, id, sig) || Find(shard.tables[1], start, id, sig);
+  return Find(shard.tables[shard.current], p, id, sig) || Find(shard.tables[1 - shard.current], p, id, sig);
 }
 
 void SigCache::Insert(const Hash256& id, const Signature& sig) {
-  if (id.IsZero()) return;
   Shard& shard = ShardOf(id);
-  const size_t start = SlotOf(id, slots_);
+  const Probe p = ProbeOf(id);
   std::lock_guard<std::mutex> lock(shard.mu);
   Table* t = &shard.tables[shard.current];
-  if (Find(*t, start, id, sig) || Find(shard.tables[1 - shard.current], start, id, sig)) return;
+  if (Find(*t, p, id, sig) || Find(shard.tables[1 - shard.current], p, id, sig)) return;
   if (t->count >= per_generation_) {
     // Bounded: the oldest generation goes, and its table takes the insertions from now on.
     shard.current = 1 - shard.current;
     t = &shard.tables[shard.current];
-    std::fill(t->slots.begin(), t->slots.end(), Entry{});
+    std::fill(t->tags.begin(), t->tags.end(), uint16_t{0});
     t->count = 0;
   }
-  if (t->slots.empty()) t->slots.assign(slots_, Entry{});  // on first use: idle caches cost nothing
-  size_t i = start;
-  // Another signature of the same id may sit in the chain: each (id, sig) pair gets its own slot.
-  while (!t->slots[i].id.IsZero()) i = (i + 1 == slots_ ? 0 : i + 1);
+  if (t->tags.empty()) {  // on first use: idle caches cost nothing
+    t->tags.assign(slots_, 0);
+    t->slots.resize(slots_);
+  }
+  size_t i = p.start;
+  while (t->tags[i] != 0) i = (i + 1 == slots_ ? 0 : i + 1);
+  t->tags[i] = p.tag;
   t->slots[i] = Entry{id, sig};
   ++t->count;
 }

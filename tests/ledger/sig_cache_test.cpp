@@ -58,11 +58,3 @@ TEST_CASE("sig cache: two valid signatures of one transaction are two entries", 
   CHECK(!cache.Contains(IdOf(7), SigOf(3)));
   CHECK(cache.Size() == 2);
 }
-
-TEST_CASE("sig cache: the all-zero id is never cached", "[sigcache]") {
-  SigCache cache(1024);
-  cache.Insert(Hash256{}, SigOf(1));
-  CHECK(!cache.Contains(Hash256{}, SigOf(1)));
-  CHECK(!cache.Contains(Hash256{}, Signature{}));
-  CHECK(cache.Size() == 0);
-}
