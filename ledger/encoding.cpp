@@ -451,6 +451,19 @@ std::string Encode(const T& value) {
 }
 
 template <class T>
+std::string EncodeAfter(std::string_view prefix, const T& value) {
+  detail::Writer w(Scratch());
+  Visit(w, const_cast<T&>(value));
+  std::string out;
+  out.reserve(prefix.size() + w.View().size());
+  out.append(prefix).append(w.View());
+  TrimScratch();
+  return out;
+}
+template std::string EncodeAfter<Lot>(std::string_view, const Lot&);
+template std::string EncodeAfter<Product>(std::string_view, const Product&);
+
+template <class T>
 Result<T> Decode(std::string_view bytes) {
   if (bytes.size() > MaxBytes<T>()) return Status::Rejected(Reject::kOversized, "input over size limit");
   T value{};

@@ -22,6 +22,11 @@ std::string Encode(const T& value);
 template <class T>
 Result<T> Decode(std::string_view bytes);
 
+// `prefix` followed by Encode(value), built in one allocation. Defined for Lot and Product (the
+// kind-tagged item values of the state).
+template <class T>
+std::string EncodeAfter(std::string_view prefix, const T& value);
+
 struct Block;
 // Encode(block) from its transactions' body encodings (Encode(tx.body) of each, in order), which
 // block validation computes anyway for the tx ids: the same bytes without encoding twice.

@@ -42,9 +42,7 @@ constexpr char kItemProduct = 1;
 
 template <class T>
 std::string Tagged(char kind, const T& value) {
-  std::string out(1, kind);
-  out += Encode(value);
-  return out;
+  return EncodeAfter(std::string_view(&kind, 1), value);
 }
 }  // namespace
 

@@ -139,8 +139,8 @@ uint64_t Node::CommittedNonce(const PubKey& key) const {
 
 SubmitResult Node::SubmitTx(const Tx& tx, bool from_peer) {
   SubmitResult r;
-  std::unique_ptr<StoreSnapshot> snapshot = store_->Snapshot();
-  WorkingState st(*snapshot);
+  // One key, read once: no snapshot needed (a LevelDB read of one key is atomic).
+  WorkingState st(*store_);
   const Account* acc = st.GetAccount(tx.body.signer);
   const uint64_t next = acc ? acc->next_nonce : 0;
   // A peer's copy of a transaction whose nonce is used here is dropped before its signature is
