@@ -2,9 +2,7 @@
 
 #include <algorithm>
 #include <cassert>
-#include <cstring>
 #include <future>
-#include <random>
 #include <thread>
 
 #include "ledger/encoding.h"
@@ -18,19 +16,12 @@ namespace circuledger::ledger {
 SigCache::SigCache(size_t capacity)
     : per_generation_(std::max<size_t>(1, capacity / kShards / 2)),
       slots_(per_generation_ * 4 / 3 + 1),
-      key_((uint64_t{std::random_device{}()} << 32) ^ std::random_device{}()) {}
+      key_(RandomHashKey()) {}
 
 SigCache::Probe SigCache::ProbeOf(const Hash256& id) const {
-  uint64_t x = 0;
-  std::memcpy(&x, id.bytes.data() + 8, sizeof(x));
-  x ^= key_;
-  // MurmurHash3's 64-bit finalizer; the slot from a multiply-shift of it onto [0, slots), the tag
-  // from its low bits (never 0, which marks a free slot).
-  x ^= x >> 33;
-  x *= 0xff51afd7ed558ccdULL;
-  x ^= x >> 33;
-  x *= 0xc4ceb9fe1a85ec53ULL;
-  x ^= x >> 33;
+  // The slot from a multiply-shift of the hash onto [0, slots), the tag from its low bits (never 0,
+  // which marks a free slot).
+  const uint64_t x = KeyedIdHash(id, key_);
   return Probe{static_cast<size_t>((static_cast<u128>(x) * slots_) >> 64), static_cast<uint16_t>(x | 1)};
 }
 

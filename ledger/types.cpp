@@ -1,6 +1,7 @@
 #include "ledger/types.h"
 
 #include <algorithm>
+#include <random>
 
 #include "ledger/ops.h"
 
@@ -61,6 +62,23 @@ std::optional<FixedBytes<N>> FixedBytes<N>::FromHex(std::string_view hex) {
 
 template struct FixedBytes<32>;
 template struct FixedBytes<64>;
+
+uint64_t KeyedIdHash(const Hash256& id, uint64_t key) {
+  uint64_t x = 0;
+  std::memcpy(&x, id.bytes.data() + 8, sizeof(x));
+  x ^= key;
+  x ^= x >> 33;
+  x *= 0xff51afd7ed558ccdULL;
+  x ^= x >> 33;
+  x *= 0xc4ceb9fe1a85ec53ULL;
+  x ^= x >> 33;
+  return x;
+}
+
+uint64_t RandomHashKey() {
+  std::random_device rd;
+  return (uint64_t{rd()} << 32) ^ rd();
+}
 
 namespace {
 constexpr std::pair<Role, std::string_view> kRoleNames[] = {

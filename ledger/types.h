@@ -46,6 +46,13 @@ using Hash256 = FixedBytes<32>;
 using PubKey = FixedBytes<32>;     // BIP-340 x-only public key: an account
 using Signature = FixedBytes<64>;  // BIP-340 Schnorr signature
 
+// A keyed hash of an id (a SHA-256 output) for the hash tables untrusted ids reach (mempool,
+// signature cache): 8 of its bytes xor `key`, through MurmurHash3's 64-bit finalizer, so every
+// output bit depends on every key and id bit and nobody can grind ids onto one bucket without the
+// key. RandomHashKey() draws a key per table.
+uint64_t KeyedIdHash(const Hash256& id, uint64_t key);
+uint64_t RandomHashKey();
+
 std::string HexEncode(std::string_view bytes);
 std::optional<std::string> HexDecode(std::string_view hex);
 

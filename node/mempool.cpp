@@ -1,8 +1,6 @@
 #include "node/mempool.h"
 
 #include <algorithm>
-#include <cstring>
-#include <random>
 
 namespace circuledger::node {
 
@@ -20,20 +18,9 @@ using ledger::Status;
 using ledger::Tx;
 
 Mempool::Mempool(const MempoolOptions& options)
-    : options_(options), ids_(0, IdHash{(uint64_t{std::random_device{}()} << 32) ^ std::random_device{}()}) {}
+    : options_(options), ids_(0, IdHash{ledger::RandomHashKey()}) {}
 
-size_t Mempool::IdHash::operator()(const Hash256& id) const {
-  uint64_t x = 0;
-  std::memcpy(&x, id.bytes.data(), sizeof(x));
-  x ^= key;
-  // MurmurHash3's 64-bit finalizer: every output bit depends on every bit of x.
-  x ^= x >> 33;
-  x *= 0xff51afd7ed558ccdULL;
-  x ^= x >> 33;
-  x *= 0xc4ceb9fe1a85ec53ULL;
-  x ^= x >> 33;
-  return static_cast<size_t>(x);
-}
+size_t Mempool::IdHash::operator()(const Hash256& id) const { return static_cast<size_t>(ledger::KeyedIdHash(id, key)); }
 
 ledger::Result<Mempool::AddResult> Mempool::Add(const Tx& tx, const Hash256& id, uint64_t next_nonce) {
   std::lock_guard<std::mutex> lock(mu_);
