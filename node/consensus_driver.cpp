@@ -481,7 +481,15 @@ void ConsensusDriver::Commit(const consensus::Decide& d) {
 
 void ConsensusDriver::AfterCommit(const BlockCommit& commit, bool synced) {
   WorkingState after(deps_.store);
-  deps_.mempool.Prune(NextNonces(after));
+  // A pending transaction whose nonce a committed one used (e.g. one a restarted node replayed
+  // from its WAL, proposed before the restart) can never commit: its sender is told so, instead
+  // of the transaction becoming unknown.
+  const std::vector<Hash256> pruned = deps_.mempool.Prune(NextNonces(after));
+  for (const Hash256& id : pruned) {
+    if (std::find(commit.tx_ids.begin(), commit.tx_ids.end(), id) != commit.tx_ids.end()) continue;
+    if (deps_.store.FindTx(id)) continue;
+    deps_.left_out(id, Status::Rejected(Reject::kBadNonce, "its nonce was used by another committed transaction"));
+  }
   const auto now = Clock::now();
   const auto us = std::chrono::duration_cast<std::chrono::microseconds>(now - height_started_at_).count();
   deps_.metrics.BlockCommitted(commit.block.txs.size(), static_cast<uint64_t>(std::max<int64_t>(0, us)));

@@ -33,6 +33,18 @@ TEST_CASE("cluster: transactions submitted to one validator are gossiped to ever
   options.config["block_min_interval_ms"] = 1000;
   options.config["create_empty_blocks"] = false;
   Cluster c(options);
+  // Gossip reaches only connected peers: wait for the full mesh (every node dials every other)
+  // before submitting, or the last node started may miss the first batches.
+  const auto deadline = std::chrono::steady_clock::now() + 20s;
+  for (size_t i = 0; i < c.size(); ++i) {
+    for (;;) {
+      const RawResponse r = c.Client(i).Get("/v1/status");
+      if (r.status == 200 && nlohmann::json::parse(r.body)["consensus"]["peers"] >= c.size() - 1) break;
+      INFO(c.Describe());
+      REQUIRE(std::chrono::steady_clock::now() < deadline);
+      std::this_thread::sleep_for(20ms);
+    }
+  }
   LedgerClient client = c.Client(0);
   constexpr uint64_t kTxs = 60;
   const uint64_t first = client.PendingNonce("mine");
