@@ -442,18 +442,9 @@ void TrimScratch() {
 }
 
 template <class T>
-std::string Encode(const T& value) {
-  detail::Writer w(Scratch());
-  Visit(w, const_cast<T&>(value));  // Writer only reads; Visit is shared with decoding
-  std::string out = w.Finish();
-  TrimScratch();
-  return out;
-}
-
-template <class T>
 std::string EncodeAfter(std::string_view prefix, const T& value) {
   detail::Writer w(Scratch());
-  Visit(w, const_cast<T&>(value));
+  Visit(w, const_cast<T&>(value));  // Writer only reads; Visit is shared with decoding
   std::string out;
   out.reserve(prefix.size() + w.View().size());
   out.append(prefix).append(w.View());
@@ -462,6 +453,11 @@ std::string EncodeAfter(std::string_view prefix, const T& value) {
 }
 template std::string EncodeAfter<Lot>(std::string_view, const Lot&);
 template std::string EncodeAfter<Product>(std::string_view, const Product&);
+
+template <class T>
+std::string Encode(const T& value) {
+  return EncodeAfter({}, value);
+}
 
 template <class T>
 Result<T> Decode(std::string_view bytes) {

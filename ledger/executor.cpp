@@ -36,19 +36,23 @@ bool SigCache::Find(const Table& t, const Probe& p, const Hash256& id, const Sig
   }
 }
 
+bool SigCache::FindInShard(const Shard& shard, const Probe& p, const Hash256& id, const Signature& sig) {
+  return Find(shard.tables[shard.current], p, id, sig) || Find(shard.tables[1 - shard.current], p, id, sig);
+}
+
 bool SigCache::Contains(const Hash256& id, const Signature& sig) const {
   Shard& shard = ShardOf(id);
   const Probe p = ProbeOf(id);
   std::lock_guard<std::mutex> lock(shard.mu);
-  return Find(shard.tables[shard.current], p, id, sig) || Find(shard.tables[1 - shard.current], p, id, sig);
+  return FindInShard(shard, p, id, sig);
 }
 
 void SigCache::Insert(const Hash256& id, const Signature& sig) {
   Shard& shard = ShardOf(id);
   const Probe p = ProbeOf(id);
   std::lock_guard<std::mutex> lock(shard.mu);
+  if (FindInShard(shard, p, id, sig)) return;
   Table* t = &shard.tables[shard.current];
-  if (Find(*t, p, id, sig) || Find(shard.tables[1 - shard.current], p, id, sig)) return;
   if (t->count >= per_generation_) {
     // Bounded: the oldest generation goes, and its table takes the insertions from now on.
     shard.current = 1 - shard.current;

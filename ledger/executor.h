@@ -62,6 +62,8 @@ class SigCache {
   Shard& ShardOf(const Hash256& id) const { return shards_[id.bytes[0] % kShards]; }
   Probe ProbeOf(const Hash256& id) const;
   static bool Find(const Table& t, const Probe& p, const Hash256& id, const Signature& sig);
+  // Both generations; the shard's mutex held.
+  static bool FindInShard(const Shard& shard, const Probe& p, const Hash256& id, const Signature& sig);
   size_t per_generation_ = 0;
   size_t slots_ = 0;  // per table
   uint64_t key_ = 0;

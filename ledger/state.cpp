@@ -39,15 +39,10 @@ std::string RuleSet(std::string_view id, uint32_t version) {
 namespace {
 constexpr char kItemLot = 0;
 constexpr char kItemProduct = 1;
-
-template <class T>
-std::string Tagged(char kind, const T& value) {
-  return EncodeAfter(std::string_view(&kind, 1), value);
-}
 }  // namespace
 
-std::string EncodeItem(const Lot& lot) { return Tagged(kItemLot, lot); }
-std::string EncodeItem(const Product& product) { return Tagged(kItemProduct, product); }
+std::string EncodeItem(const Lot& lot) { return EncodeAfter(std::string_view(&kItemLot, 1), lot); }
+std::string EncodeItem(const Product& product) { return EncodeAfter(std::string_view(&kItemProduct, 1), product); }
 
 Result<std::variant<Lot, Product>> DecodeItem(std::string_view raw) {
   if (raw.empty()) return Status::Corruption("empty item");
@@ -125,8 +120,7 @@ WorkingState::Entry& WorkingState::Find(std::string&& key) {
 template <class T>
 const T* WorkingState::Read(std::string key) {
   Entry& e = Find(std::move(key));
-  if (!e.loaded) {
-    e.slot = Slot{};
+  if (!e.loaded) {  // its slot is empty
     if (std::optional<std::string> raw = base_.Get(e.key)) {
       auto fail = [&](const Status& s) {
         throw StorageError("state object " + HexEncode(e.key) + " does not decode: " + s.ToString());
@@ -154,7 +148,7 @@ void WorkingState::Write(std::string key, T value) {
     // Remember what was there so RollbackTx can restore it. The old value is moved out: it is
     // overwritten below anyway. An entry not loaded before is unloaded on rollback (it reloads
     // from the base when read again).
-    undo_.push_back(Undo{&e, e.loaded, e.loaded ? std::move(e.slot) : Slot{}});
+    undo_.push_back(Undo{&e, e.loaded, std::move(e.slot)});  // an unloaded entry's slot is empty
   }
   e.loaded = true;
   e.slot.value = std::move(value);
@@ -202,7 +196,7 @@ void WorkingState::RollbackTx() {
     Undo& u = undo_[i];
     Entry& e = *u.entry;
     e.loaded = u.loaded;
-    e.slot = u.loaded ? std::move(u.prior) : Slot{};
+    e.slot = std::move(u.prior);
   }
   edges_.resize(edges_at_begin_);
   in_tx_ = false;
@@ -213,7 +207,7 @@ WriteSet WorkingState::Writes(const ParallelFor& parallel) const {
   // Sorted by key: the state root and the store depend on this order, never on the hash map's.
   std::vector<const Entry*> dirty;
   for (const Entry& e : entries_) {
-    if (e.loaded && e.slot.dirty) dirty.push_back(&e);
+    if (e.slot.dirty) dirty.push_back(&e);  // an unloaded entry's slot is empty, not dirty
   }
   std::sort(dirty.begin(), dirty.end(), [](const Entry* a, const Entry* b) { return a->key < b->key; });
   WriteSet out(dirty.size());

@@ -131,7 +131,8 @@ class WorkingState {
     bool dirty = false;
   };
   // A key seen in this block. `loaded` is false after a rollback dropped a key the transaction
-  // had added: the next read loads it from the base again (entries are never removed).
+  // had added: the next read loads it from the base again (entries are never removed). An entry
+  // not loaded has an empty slot.
   struct Entry {
     std::string key;
     uint64_t hash = 0;
@@ -160,7 +161,8 @@ class WorkingState {
   std::vector<IndexSlot> index_;  // size a power of two, at most 3/4 full
   std::vector<Edge> edges_;
   // Undo log of the open transaction: which entries it wrote and what they held before (moved
-  // out, not copied). `loaded` false: the entry was not loaded before, and is unloaded on undo.
+  // out, not copied). `loaded` false: the entry was not loaded before (`prior` is empty), and is
+  // unloaded on undo.
   struct Undo {
     Entry* entry = nullptr;
     bool loaded = false;

@@ -15,6 +15,7 @@
 // Only for cereal::Exception, which decoders still catch; the archives themselves are not used.
 #include <cereal/details/helpers.hpp>
 
+#include <cassert>
 #include <cstdint>
 #include <cstring>
 #include <string>
@@ -71,8 +72,12 @@ class Writer {
   }
   // Bytes already in canonical form (a part encoded earlier), written as they are.
   void Raw(std::string_view bytes) { out_.append(bytes); }
-  // The encoding: moved out of the Writer's own string, or copied (exact size) out of a scratch.
-  std::string Finish() { return &out_ == &own_ ? std::move(own_) : std::string(out_); }
+  // The encoding, moved out of the Writer's own string. A Writer on a scratch buffer is read
+  // through View() instead (the scratch stays the caller's).
+  std::string Finish() {
+    assert(&out_ == &own_);
+    return std::move(own_);
+  }
   std::string_view View() const { return out_; }
 
  private:
