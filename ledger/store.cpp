@@ -143,7 +143,11 @@ Status Store::InitGenesis(const Genesis& genesis) {
   leveldb::WriteOptions wo;
   wo.sync = options_.sync;
   leveldb::Status s = db_->Write(wo, &batch);
-  if (!s.ok()) return Status::IoError("writing genesis: " + s.ToString());
+  if (!s.ok()) {
+    records_.Clear();
+    return Status::IoError("writing genesis: " + s.ToString());
+  }
+  records_.Update(writes);
   std::lock_guard<std::mutex> lock(tip_mu_);
   tip_ = tip;
   has_genesis_ = true;
@@ -159,10 +163,16 @@ Result<Genesis> Store::ReadGenesis() const {
 }
 
 std::optional<std::string> Store::Get(const std::string& key) const {
+  const bool cached = RecordCache::Caches(key);
+  uint64_t generation = 0;
+  if (cached) {
+    if (std::optional<std::string> hit = records_.Find(key, &generation)) return hit;
+  }
   std::string value;
   leveldb::Status s = db_->Get(Reads(), key, &value);
   if (s.IsNotFound()) return std::nullopt;
   if (!s.ok()) throw StorageError("database read failed: " + s.ToString());
+  if (cached) records_.Fill(key, value, generation);
   return value;
 }
 
@@ -223,7 +233,11 @@ Status Store::CommitBlock(const BlockCommit& c) {
   leveldb::WriteOptions wo;
   wo.sync = options_.sync;
   leveldb::Status s = db_->Write(wo, &batch);
-  if (!s.ok()) return Status::IoError("committing block " + std::to_string(h) + ": " + s.ToString());
+  if (!s.ok()) {
+    records_.Clear();
+    return Status::IoError("committing block " + std::to_string(h) + ": " + s.ToString());
+  }
+  records_.Update(c.writes);
   std::lock_guard<std::mutex> lock(tip_mu_);
   tip_ = c.tip;
   return Status::Ok();

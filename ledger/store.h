@@ -13,6 +13,8 @@
 // A block, its state changes and all its index entries commit in one synced WriteBatch, so after a
 // crash the database holds a whole block or none of it. A read or write failure is fatal: Get()
 // throws StorageError, commits return Status::IoError/Corruption, and the node must stop.
+// Accounts and orgs, read by every transaction, are served from a RecordCache of committed values
+// (ledger/record_cache.h) that each commit updates; snapshots read LevelDB.
 // Thread-safe for concurrent reads; CommitBlock must not race with another CommitBlock.
 #pragma once
 
@@ -23,6 +25,7 @@
 
 #include "ledger/block.h"
 #include "ledger/genesis.h"
+#include "ledger/record_cache.h"
 #include "ledger/state.h"
 #include "ledger/status.h"
 
@@ -123,6 +126,8 @@ class Store final : public StateReader {
   // Reused by every CommitBlock (guarded by commit_mu_): Clear() keeps its buffer, so a block's
   // megabytes are not regrown by doubling, page-faulted and copied again for each block.
   std::unique_ptr<leveldb::WriteBatch> batch_;
+  // Committed accounts and orgs read or written since open (at most 65,536, then emptied).
+  mutable RecordCache records_{1 << 16};
 };
 
 // Trace index key (exposed for tests).
