@@ -44,12 +44,12 @@ std::vector<LoadAccount> MakeAccounts(cluster::Cluster& c, size_t keys_per_org) 
   for (size_t o = 0; o < std::size(kCreatorOrgs); ++o) {
     const std::string org = kCreatorOrgs[o];
     const std::string next = kCreatorOrgs[(o + 1) % std::size(kCreatorOrgs)];
-    accounts.push_back(LoadAccount{org, next, org + ".0", client.Key(org), {}, {}});
+    accounts.push_back(LoadAccount{org, next, org + ".0", client.Key(org), {}, {}, 0});
     for (size_t k = 1; k < keys_per_org; ++k) {
       const SecretKey key = SecretKey::Generate();
       proposals.push_back(
           client.Sign("admin-1", Propose{AddMemberKey{org, key.Public()}}, nonce++));
-      accounts.push_back(LoadAccount{org, next, org + "." + std::to_string(k), key, {}, {}});
+      accounts.push_back(LoadAccount{org, next, org + "." + std::to_string(k), key, {}, {}, 0});
     }
   }
   CommitAll(client, proposals);

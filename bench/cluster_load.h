@@ -28,6 +28,7 @@ struct LoadAccount {
   ledger::SecretKey key;
   std::vector<std::string> bodies;  // POST /v1/tx bodies {"tx": hex}, nonce order from 0
   std::vector<ledger::Hash256> ids;
+  size_t next = 0;  // the first not yet accepted: where the next round of load goes on
 };
 
 // `keys_per_org` signers (the dev key and keys_per_org - 1 new ones) for each org that may
