@@ -30,6 +30,7 @@
 #include "bench/cpu_time.h"
 #include "bench/flags.h"
 #include "bench/http_conn.h"
+#include "bench/rounds.h"
 #include "bench/verify_limit.h"
 
 namespace circuledger::bench {
@@ -80,9 +81,10 @@ struct Shared {
 
 // One client: its accounts' transactions in nonce order from each one's `next`, round robin over
 // the accounts, posted `pipeline` at a time (HTTP/1.1 pipelining: queued, written together,
-// answered in order) within its share `cap` of what may be in flight. An account whose post is refused (mempool full) is
-// rewound to it: its later posts of the same burst are sent again (those the node took answer
-// 200 again). A post answered "committed" (a repeat of one already in a block) is not in flight.
+// answered in order) within its share `cap` of what may be in flight. An account whose post is
+// refused (mempool full) is rewound to it: its later posts of the same burst are sent again (those
+// the node took answer 200 again). A post answered "committed" (a repeat of one already in a
+// block) is not in flight.
 void Client(size_t self, size_t clients, uint16_t port, uint64_t cap, size_t pipeline,
             std::vector<LoadAccount>& accounts, Shared& sh) {
   auto conn = std::make_unique<HttpConn>();
@@ -430,12 +432,11 @@ int Run(const Options& o) {
     std::fflush(stdout);
     rounds.push_back(std::move(round));
   }
-  // The round with the median ratio (the lower middle one for an even count) stands for the run.
-  std::vector<size_t> order(rounds.size());
-  for (size_t i = 0; i < order.size(); ++i) order[i] = i;
-  std::sort(order.begin(), order.end(), [&](size_t a, size_t b) { return rounds[a].ratio < rounds[b].ratio; });
-  const Round& median = rounds[order[(order.size() - 1) / 2]];
-  std::printf("the round with the median ratio, round %zu of %zu:\n", order[(order.size() - 1) / 2] + 1, rounds.size());
+  std::vector<double> ratios;
+  for (const Round& r : rounds) ratios.push_back(r.ratio);
+  const size_t m = MedianRound(ratios);
+  const Round& median = rounds[m];
+  std::printf("the round with the median ratio, round %zu of %zu:\n", m + 1, rounds.size());
   Report(c, o, *median.sh, median.summary, median.elapsed, median.limit, accounts.size());
   return 0;
 }

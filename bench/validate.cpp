@@ -12,6 +12,7 @@
 
 #include "bench/cpu_time.h"
 #include "bench/flags.h"
+#include "bench/rounds.h"
 #include "bench/temp_dir.h"
 #include "bench/verify_limit.h"
 #include "bench/workload.h"
@@ -257,12 +258,11 @@ int RunValidate(const std::vector<std::string>& args) {
     rounds.push_back(std::move(round));
     before = after;
   }
-  // The round with the median ratio (the lower middle one for an even count) stands for the run.
-  std::vector<size_t> order(rounds.size());
-  for (size_t i = 0; i < order.size(); ++i) order[i] = i;
-  std::sort(order.begin(), order.end(), [&](size_t a, size_t b) { return rounds[a].ratio < rounds[b].ratio; });
-  const Round& median = rounds[order[(order.size() - 1) / 2]];
-  std::printf("median round: %zu of %zu\n", static_cast<size_t>(&median - rounds.data()) + 1, rounds.size());
+  std::vector<double> ratios;
+  for (const Round& r : rounds) ratios.push_back(r.ratio);
+  const size_t m = MedianRound(ratios);
+  const Round& median = rounds[m];
+  std::printf("median round: %zu of %zu\n", m + 1, rounds.size());
   const VerifyLimit& limit = median.limit;
   std::printf(
       "limit (phase A): %u threads of secp256k1_schnorrsig_verify: %.0f/s before phase B, "
