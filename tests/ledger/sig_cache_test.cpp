@@ -58,3 +58,12 @@ TEST_CASE("sig cache: two valid signatures of one transaction are two entries", 
   CHECK(!cache.Contains(IdOf(7), SigOf(3)));
   CHECK(cache.Size() == 2);
 }
+
+TEST_CASE("sig cache: the all-zero id is an ordinary key (empty slots are marked by tags, not ids)", "[sigcache]") {
+  SigCache cache(1024);
+  CHECK(!cache.Contains(Hash256{}, SigOf(1)));
+  cache.Insert(Hash256{}, SigOf(1));
+  CHECK(cache.Contains(Hash256{}, SigOf(1)));
+  CHECK(!cache.Contains(Hash256{}, Signature{}));
+  CHECK(cache.Size() == 1);
+}
