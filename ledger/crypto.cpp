@@ -5,6 +5,7 @@
 #include <secp256k1_schnorrsig.h>
 
 #include <cassert>
+#include <cryptopp/crc.h>
 #include <cryptopp/osrng.h>
 #include <cryptopp/sha.h>
 #include <cstring>
@@ -40,6 +41,15 @@ Hash256 Sha256(std::string_view data) {
   Hash256 out;
   CryptoPP::SHA256().CalculateDigest(out.bytes.data(), U(data), data.size());
   return out;
+}
+
+uint32_t Crc32c(std::string_view data) {
+  CryptoPP::CRC32C crc;
+  crc.Update(U(data), data.size());
+  CryptoPP::byte digest[4];
+  crc.Final(digest);  // the CRC value, least significant byte first
+  return static_cast<uint32_t>(digest[0]) | static_cast<uint32_t>(digest[1]) << 8 |
+         static_cast<uint32_t>(digest[2]) << 16 | static_cast<uint32_t>(digest[3]) << 24;
 }
 
 Hash256 TaggedHash(std::string_view tag, std::string_view data) {

@@ -14,6 +14,10 @@ namespace circuledger::ledger {
 
 Hash256 Sha256(std::string_view data);
 
+// CRC-32C of `data` (Crypto++'s CRC32C; 0xE3069283 for "123456789"): the checksum of stored
+// records that hashes do not cover (block files, the consensus WAL). Not a commitment.
+uint32_t Crc32c(std::string_view data);
+
 // BIP-340 tagged hash: SHA256(SHA256(tag) || SHA256(tag) || data). Domain separation for every
 // hash the ledger commits to (transactions, blocks, Merkle leaves and nodes, state).
 Hash256 TaggedHash(std::string_view tag, std::string_view data);

@@ -15,6 +15,10 @@ namespace {
 
 const char kTipKey[] = "mtip";
 const char kGenesisKey[] = "mgenesis";
+// Format 2: block bytes in block files, `b` keys hold their locations (format 1, before the
+// marker, kept the bytes under `b`).
+const char kFormatKey[] = "mformat";
+const char kFormat[] = "2";
 
 std::string BigEndian64(uint64_t v) {
   std::string out(8, '\0');
@@ -75,6 +79,9 @@ Result<std::unique_ptr<Store>> Store::Open(const std::string& dir, const StoreOp
     return Status::IoError("cannot open database " + dir + ": " + s.ToString());
   }
   store->db_.reset(db);
+  Result<std::unique_ptr<BlockFiles>> blocks = BlockFiles::Open(dir + "/blocks", options.block_segment_bytes);
+  if (!blocks.ok()) return blocks.status();
+  store->blocks_ = std::move(blocks).value();
   if (Status st = store->Load(); !st.ok()) return st;
   return store;
 }
@@ -86,11 +93,24 @@ Status Store::Load() {
   leveldb::ReadOptions ro;
   ro.verify_checksums = true;
   leveldb::Status s = db_->Get(ro, kTipKey, &raw);
-  if (s.IsNotFound()) return Status::Ok();  // fresh database
+  if (s.IsNotFound()) return blocks_->Recover(std::nullopt);  // fresh database
   if (!s.ok()) return Status::Corruption("reading tip: " + s.ToString());
   Result<ChainTip> tip = Decode<ChainTip>(raw);
   if (!tip.ok()) return Status::Corruption("tip does not decode: " + tip.status().ToString());
   if (!db_->Get(ro, kGenesisKey, &raw).ok()) return Status::Corruption("tip present but genesis missing");
+  std::string format;
+  if (!db_->Get(ro, kFormatKey, &format).ok() || format != kFormat) {
+    return Status::Corruption("database format " + (format.empty() ? std::string("1") : format) +
+                              ", this build reads format " + kFormat +
+                              " (block bytes in block files): move the data directory away and sync again");
+  }
+  std::optional<BlockLocation> last;
+  if (tip->height > 0) {
+    if (!db_->Get(ro, BlockKey(tip->height), &raw).ok() || !(last = DecodeBlockLocation(raw))) {
+      return Status::Corruption("tip block " + std::to_string(tip->height) + " has no location");
+    }
+  }
+  if (Status st = blocks_->Recover(last); !st.ok()) return st;
   if (tip->height > 0) {
     Result<Block> block = ReadBlock(tip->height);
     if (!block.ok()) return Status::Corruption("tip block: " + block.status().ToString());
@@ -139,6 +159,7 @@ Status Store::InitGenesis(const Genesis& genesis) {
   leveldb::WriteBatch batch;
   for (const auto& [k, v] : writes) batch.Put(k, v);
   batch.Put(kGenesisKey, Encode(genesis));
+  batch.Put(kFormatKey, kFormat);
   batch.Put(kTipKey, Encode(tip));
   leveldb::WriteOptions wo;
   wo.sync = options_.sync;
@@ -212,7 +233,9 @@ Status Store::CommitBlock(const BlockCommit& c) {
   // into LevelDB's memtable skiplist then walk nearly the same path, which stays in cache. In
   // block order the tx ids and edges land at random places, a cache miss per level.
   const uint64_t h = c.block.header.height;
-  batch.Put(BlockKey(h), c.block_bytes);
+  Result<BlockLocation> loc = blocks_->Append(c.block_bytes, options_.sync);
+  if (!loc.ok()) return Status::IoError("committing block " + std::to_string(h) + ": " + loc.status().ToString());
+  batch.Put(BlockKey(h), EncodeBlockLocation(*loc));
   std::vector<std::string> edge_keys;
   edge_keys.reserve(c.edges.size());
   for (const Edge& e : c.edges) edge_keys.push_back(ChildIndexKey(e.parent, e.child));
@@ -224,10 +247,10 @@ Status Store::CommitBlock(const BlockCommit& c) {
   std::vector<uint32_t> by_id(c.tx_ids.size());
   for (size_t i = 0; i < by_id.size(); ++i) by_id[i] = static_cast<uint32_t>(i);
   std::sort(by_id.begin(), by_id.end(), [&](uint32_t a, uint32_t b) { return c.tx_ids[a] < c.tx_ids[b]; });
-  std::string loc = BigEndian64(h) + std::string(4, '\0');
+  std::string tx_loc = BigEndian64(h) + std::string(4, '\0');
   for (const uint32_t idx : by_id) {
-    for (int b = 3; b >= 0; --b) loc[static_cast<size_t>(11 - b)] = static_cast<char>((idx >> (8 * b)) & 0xff);
-    batch.Put(TxKey(c.tx_ids[idx]), loc);
+    for (int b = 3; b >= 0; --b) tx_loc[static_cast<size_t>(11 - b)] = static_cast<char>((idx >> (8 * b)) & 0xff);
+    batch.Put(TxKey(c.tx_ids[idx]), tx_loc);
   }
   if (!c.certificate.empty()) batch.Put(CertificateKey(h), c.certificate);
   leveldb::WriteOptions wo;
@@ -237,6 +260,7 @@ Status Store::CommitBlock(const BlockCommit& c) {
     records_.Clear();
     return Status::IoError("committing block " + std::to_string(h) + ": " + s.ToString());
   }
+  blocks_->Committed(*loc);
   records_.Update(c.writes);
   std::lock_guard<std::mutex> lock(tip_mu_);
   tip_ = c.tip;
@@ -252,7 +276,9 @@ Result<std::string> Store::ReadCertificate(uint64_t height) const {
 Result<std::string> Store::ReadBlockBytes(uint64_t height) const {
   std::optional<std::string> raw = Get(BlockKey(height));
   if (!raw) return Status::NotFound("no block at height " + std::to_string(height));
-  return *raw;
+  const std::optional<BlockLocation> loc = DecodeBlockLocation(*raw);
+  if (!loc) return Status::Corruption("bad location of block " + std::to_string(height));
+  return blocks_->Read(*loc);
 }
 
 Result<Block> Store::ReadBlock(uint64_t height) const {

@@ -1,17 +1,21 @@
 // ledger/store.h: the node's database on LevelDB (DESIGN.md section 8).
 //
-// One LevelDB per node, opened with paranoid_checks. Keys are prefixed by kind:
+// One LevelDB per node, opened with paranoid_checks, and the block files beside it in
+// `<dir>/blocks/` (ledger/block_files.h). Keys are prefixed by kind:
 //   s...            state objects (ledger/state.h statekey)
-//   b<be64 height>  block bytes            h<hash>  height of a block hash
+//   b<be64 height>  where the block's bytes are in the block files (BlockLocation, 20 bytes)
+//   h<hash>         height of a block hash
 //   t<tx id>        height and index of a committed transaction
 //   c<len8><parent><child>   trace index, parent -> children
 //   x<be64 height>  the block's commit certificate (consensus bytes; absent when none)
-//   m<name>         meta: tip, genesis
+//   m<name>         meta: tip, genesis, format
 // The other direction, child -> parents, is the `parents` list of the lot or product object: the
 // same WriteBatch writes it, so a separate key per edge would only repeat it (it was a quarter
 // of the keys a block wrote).
-// A block, its state changes and all its index entries commit in one synced WriteBatch, so after a
-// crash the database holds a whole block or none of it. A read or write failure is fatal: Get()
+// A block's location, its state changes and all its index entries commit in one synced WriteBatch,
+// after its bytes were appended to the block files and fdatasynced: after a crash the database
+// holds a whole block or none of it (bytes of a block whose batch did not commit are cut off at
+// the next open). A read or write failure is fatal: Get()
 // throws StorageError, commits return Status::IoError/Corruption, and the node must stop.
 // Accounts and orgs, read by every transaction, are served from a RecordCache of committed values
 // (ledger/record_cache.h) that each commit updates; snapshots read LevelDB.
@@ -24,6 +28,7 @@
 #include <string>
 
 #include "ledger/block.h"
+#include "ledger/block_files.h"
 #include "ledger/genesis.h"
 #include "ledger/record_cache.h"
 #include "ledger/state.h"
@@ -59,6 +64,7 @@ struct StoreOptions {
   size_t block_cache_bytes = 64 << 20;   // LevelDB block cache
   size_t write_buffer_bytes = 32 << 20;  // LevelDB memtable size
   bool sync = true;                      // fsync every committed block (off only in tests/benches that say so)
+  uint64_t block_segment_bytes = BlockFiles::kDefaultSegmentBytes;  // block file size (small in tests)
 };
 
 class Store;
@@ -119,6 +125,7 @@ class Store final : public StateReader {
   std::unique_ptr<leveldb::Cache> cache_;
   std::unique_ptr<const leveldb::FilterPolicy> filter_;
   StoreOptions options_;
+  std::unique_ptr<BlockFiles> blocks_;
   std::atomic<bool> has_genesis_{false};
   mutable std::mutex tip_mu_;
   ChainTip tip_;  // guarded by tip_mu_

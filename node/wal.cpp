@@ -5,7 +5,6 @@
 #include <unistd.h>
 
 #include <cerrno>
-#include <cryptopp/crc.h>
 #include <cstring>
 
 #include "consensus/encoding.h"
@@ -91,14 +90,6 @@ bool LengthBitFlipped(std::string_view tail, uint32_t crc, uint32_t length) {
 }
 
 }  // namespace
-
-uint32_t Crc32c(std::string_view data) {
-  CryptoPP::CRC32C crc;
-  crc.Update(reinterpret_cast<const CryptoPP::byte*>(data.data()), data.size());
-  CryptoPP::byte digest[4];
-  crc.Final(digest);  // the CRC value, least significant byte first
-  return GetU32(reinterpret_cast<const char*>(digest));
-}
 
 std::string EncodeWalRecord(uint8_t type, std::string_view payload) {
   std::string body;

@@ -25,6 +25,7 @@
 
 #include "consensus/limits.h"
 #include "consensus/messages.h"
+#include "ledger/crypto.h"
 #include "ledger/status.h"
 
 namespace circuledger::node {
@@ -47,8 +48,7 @@ struct WalReplay {
   uint64_t dropped_tail_bytes = 0;  // > 0: an incomplete last record was cut off
 };
 
-// CRC-32C of `data` (Crypto++'s CRC32C; 0xE3069283 for "123456789").
-uint32_t Crc32c(std::string_view data);
+using ledger::Crc32c;  // checksum of every record (ledger/crypto.h)
 
 // The bytes of one record (what Append writes).
 std::string EncodeWalRecord(uint8_t type, std::string_view payload);

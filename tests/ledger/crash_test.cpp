@@ -44,6 +44,8 @@ constexpr int kMinDelayMs = 3;
 constexpr int kMaxDelayMs = 150;
 constexpr int kEarlyKillMaxMs = 30;     // early-kill rounds: from fork, may land while the db opens
 constexpr int kReadyTimeoutMs = 20000;  // the child opens the db and says so within this
+// Small block files, so that kills also land while a commit starts a new one.
+constexpr uint64_t kSegmentBytes = 16 << 10;
 
 // Child exit codes (the parent expects SIGKILL; an exit means the workload itself failed).
 constexpr int kChildBuildFailed = 21;
@@ -176,6 +178,7 @@ PlannedBlock PlanBlock(TestChain& c, uint64_t seed, uint64_t h) {
     TestChainOptions o;
     o.dir = dir;
     o.sync = true;
+    o.block_segment_bytes = kSegmentBytes;
     TestChain c(o);
     const char ready = 'r';
     if (write(ready_fd, &ready, 1) != 1) _exit(kChildThrew);
@@ -218,6 +221,7 @@ std::unique_ptr<TestChain> Reopen(const std::string& dir) {
   TestChainOptions o;
   o.dir = dir;
   o.sync = true;
+  o.block_segment_bytes = kSegmentBytes;
   try {
     return std::make_unique<TestChain>(o);
   } catch (const std::exception& e) {

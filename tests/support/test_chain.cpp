@@ -80,6 +80,7 @@ TestChain::TestChain(const TestChainOptions& options) : options_(options), genes
   so.sync = options.sync;
   so.block_cache_bytes = 8 << 20;
   so.write_buffer_bytes = 4 << 20;
+  so.block_segment_bytes = options.block_segment_bytes;
   Result<std::unique_ptr<Store>> store = Store::Open(dir_, so);
   if (!store.ok()) throw std::runtime_error(store.status().ToString());
   store_ = std::move(store).value();

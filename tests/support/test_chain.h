@@ -44,6 +44,7 @@ struct TestChainOptions {
   bool sync = false;          // fsync each block (off: tests do not need durability across power loss)
   unsigned threads = 2;
   std::string dir;            // empty: a fresh temporary directory, deleted at the end
+  uint64_t block_segment_bytes = BlockFiles::kDefaultSegmentBytes;  // small: many block files
 };
 
 class TestChain {
