@@ -19,6 +19,20 @@ inline double ProcessCpuSeconds() {
   return s(u.ru_utime) + s(u.ru_stime);
 }
 
+// System (kernel) CPU time of this process: page faults, file writes, futexes.
+inline double ProcessSystemCpuSeconds() {
+  rusage u{};
+  getrusage(RUSAGE_SELF, &u);
+  return static_cast<double>(u.ru_stime.tv_sec) + static_cast<double>(u.ru_stime.tv_usec) * 1e-6;
+}
+
+// Minor page faults of this process so far: first touches of memory it was given.
+inline long ProcessMinorFaults() {
+  rusage u{};
+  getrusage(RUSAGE_SELF, &u);
+  return u.ru_minflt;
+}
+
 // CPU time used by the calling thread.
 inline double ThreadCpuSeconds() {
   timespec t{};

@@ -41,6 +41,8 @@ struct PhaseB {
   double seconds = 0;           // wall time of the whole loop
   double cpu_seconds = 0;       // process CPU time of the loop
   double main_cpu_seconds = 0;  // calling thread's: sequential work and its share of the checks
+  double system_cpu_seconds = 0;  // the kernel's share of cpu_seconds
+  long minor_faults = 0;
   size_t signatures_verified = 0;
   ChainTip tip;
 };
@@ -97,6 +99,8 @@ Result<PhaseB> ValidateBlocks(const Workload& w, unsigned threads) {
   PhaseB out;
   out.blocks.reserve(blocks.size());
   const double cpu_start = ProcessCpuSeconds();
+  const double system_cpu_start = ProcessSystemCpuSeconds();
+  const long faults_start = ProcessMinorFaults();
   const double main_cpu_start = ThreadCpuSeconds();
   const Clock::time_point start = Clock::now();
   for (Block& block : blocks) {
@@ -118,6 +122,8 @@ Result<PhaseB> ValidateBlocks(const Workload& w, unsigned threads) {
   out.seconds = Seconds(start, end);
   out.cpu_seconds = ProcessCpuSeconds() - cpu_start;
   out.main_cpu_seconds = ThreadCpuSeconds() - main_cpu_start;
+  out.system_cpu_seconds = ProcessSystemCpuSeconds() - system_cpu_start;
+  out.minor_faults = ProcessMinorFaults() - faults_start;
   // For profilers: steady_clock is CLOCK_MONOTONIC, so `perf record -k CLOCK_MONOTONIC` then
   // `perf report --time <from>,<to>` shows phase B alone.
   std::fprintf(stderr, "phase B ran from %.6f to %.6f (CLOCK_MONOTONIC seconds)\n",
@@ -173,6 +179,8 @@ void PrintPhaseB(const Workload& w, const PhaseB& b, const VerifyLimit& limit, u
   std::printf(
       "  CPU time: phase B %.1f us/tx (calling thread %.1f us/tx), phase A %.1f us/verify\n",
       b.cpu_seconds * 1e6 / txs, main_us, verify_us);
+  std::printf("  of which in the kernel %.1f us/tx; minor page faults %ld (%.2f per tx)\n",
+              b.system_cpu_seconds * 1e6 / txs, b.minor_faults, static_cast<double>(b.minor_faults) / txs);
   std::printf("  idle-core estimate from CPU time: %.0f tx/s vs %.0f verify/s, ratio %.3f\n",
               1e6 / main_us, threads * 1e6 / verify_us, verify_us / (threads * main_us));
   std::printf(
