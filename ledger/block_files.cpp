@@ -11,20 +11,15 @@
 #include <vector>
 
 #include "ledger/crypto.h"
+#include "ledger/detail/big_endian.h"
 #include "ledger/limits.h"
 
 namespace circuledger::ledger {
 
 namespace {
 
-void PutBig(std::string& out, uint64_t v, int bytes) {
-  for (int i = bytes - 1; i >= 0; --i) out.push_back(static_cast<char>((v >> (8 * i)) & 0xff));
-}
-uint64_t GetBig(std::string_view s, size_t pos, int bytes) {
-  uint64_t v = 0;
-  for (int i = 0; i < bytes; ++i) v = (v << 8) | static_cast<uint8_t>(s[pos + static_cast<size_t>(i)]);
-  return v;
-}
+using detail::GetBigEndian;
+using detail::PutBigEndian;
 
 Status Errno(const std::string& what) { return Status::IoError(what + ": " + std::strerror(errno)); }
 
@@ -52,20 +47,20 @@ Status SyncDir(const std::string& dir) {
 std::string EncodeBlockLocation(const BlockLocation& loc) {
   std::string out;
   out.reserve(20);
-  PutBig(out, loc.segment, 4);
-  PutBig(out, loc.offset, 8);
-  PutBig(out, loc.length, 4);
-  PutBig(out, loc.crc, 4);
+  PutBigEndian(out, loc.segment, 4);
+  PutBigEndian(out, loc.offset, 8);
+  PutBigEndian(out, loc.length, 4);
+  PutBigEndian(out, loc.crc, 4);
   return out;
 }
 
 std::optional<BlockLocation> DecodeBlockLocation(std::string_view raw) {
   if (raw.size() != 20) return std::nullopt;
   BlockLocation loc;
-  loc.segment = static_cast<uint32_t>(GetBig(raw, 0, 4));
-  loc.offset = GetBig(raw, 4, 8);
-  loc.length = static_cast<uint32_t>(GetBig(raw, 12, 4));
-  loc.crc = static_cast<uint32_t>(GetBig(raw, 16, 4));
+  loc.segment = static_cast<uint32_t>(GetBigEndian(raw, 0, 4));
+  loc.offset = GetBigEndian(raw, 4, 8);
+  loc.length = static_cast<uint32_t>(GetBigEndian(raw, 12, 4));
+  loc.crc = static_cast<uint32_t>(GetBigEndian(raw, 16, 4));
   return loc;
 }
 

@@ -7,6 +7,7 @@
 
 #include <algorithm>
 
+#include "ledger/detail/big_endian.h"
 #include "ledger/encoding.h"
 
 namespace circuledger::ledger {
@@ -21,15 +22,11 @@ const char kFormatKey[] = "mformat";
 const char kFormat[] = "2";
 
 std::string BigEndian64(uint64_t v) {
-  std::string out(8, '\0');
-  for (int i = 7; i >= 0; --i, v >>= 8) out[static_cast<size_t>(i)] = static_cast<char>(v & 0xff);
+  std::string out;
+  detail::PutBigEndian(out, v, 8);
   return out;
 }
-uint64_t ReadBigEndian64(std::string_view s) {
-  uint64_t v = 0;
-  for (size_t i = 0; i < 8; ++i) v = (v << 8) | static_cast<uint8_t>(s[i]);
-  return v;
-}
+uint64_t ReadBigEndian64(std::string_view s) { return detail::GetBigEndian(s, 0, 8); }
 std::string BlockKey(uint64_t height) { return "b" + BigEndian64(height); }
 std::string CertificateKey(uint64_t height) { return "x" + BigEndian64(height); }
 std::string HashKey(const Hash256& h) { return "h" + std::string(h.View()); }
@@ -247,9 +244,10 @@ Status Store::CommitBlock(const BlockCommit& c) {
   std::vector<uint32_t> by_id(c.tx_ids.size());
   for (size_t i = 0; i < by_id.size(); ++i) by_id[i] = static_cast<uint32_t>(i);
   std::sort(by_id.begin(), by_id.end(), [&](uint32_t a, uint32_t b) { return c.tx_ids[a] < c.tx_ids[b]; });
-  std::string tx_loc = BigEndian64(h) + std::string(4, '\0');
+  std::string tx_loc = BigEndian64(h);
   for (const uint32_t idx : by_id) {
-    for (int b = 3; b >= 0; --b) tx_loc[static_cast<size_t>(11 - b)] = static_cast<char>((idx >> (8 * b)) & 0xff);
+    tx_loc.resize(8);
+    detail::PutBigEndian(tx_loc, idx, 4);
     batch.Put(TxKey(c.tx_ids[idx]), tx_loc);
   }
   if (!c.certificate.empty()) batch.Put(CertificateKey(h), c.certificate);
@@ -302,7 +300,7 @@ std::optional<TxLocation> Store::FindTx(const Hash256& tx_id) const {
   if (raw->size() != 12) throw StorageError("bad tx index entry");
   TxLocation loc;
   loc.height = ReadBigEndian64(*raw);
-  for (size_t i = 8; i < 12; ++i) loc.index = (loc.index << 8) | static_cast<uint8_t>((*raw)[i]);
+  loc.index = static_cast<uint32_t>(detail::GetBigEndian(*raw, 8, 4));
   return loc;
 }
 
