@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include <chrono>
+#include <thread>
 
 namespace circuledger::bench {
 
@@ -38,6 +39,24 @@ inline double ThreadCpuSeconds() {
   timespec t{};
   clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
   return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_nsec) * 1e-9;
+}
+
+// Sleeps until the other threads of this process have stopped using the CPU (background work of
+// LevelDB: memtable flushes, compactions), so what runs next has the cores to itself: a window of
+// `window` in which the process used less than a tenth of one core. Gives up after `limit`.
+// Returns the seconds waited.
+inline double WaitUntilQuiet(std::chrono::microseconds window = std::chrono::microseconds(1000),
+                             std::chrono::seconds limit = std::chrono::seconds(10)) {
+  const auto start = std::chrono::steady_clock::now();
+  const double window_s = std::chrono::duration<double>(window).count();
+  for (;;) {
+    const double cpu = ProcessCpuSeconds();
+    std::this_thread::sleep_for(window);
+    const auto now = std::chrono::steady_clock::now();
+    if (ProcessCpuSeconds() - cpu < 0.1 * window_s || now - start > limit) {
+      return std::chrono::duration<double>(now - start).count();
+    }
+  }
 }
 
 // A steady_clock time point in CLOCK_MONOTONIC seconds, the clock of `perf record -k

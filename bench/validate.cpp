@@ -5,9 +5,11 @@
 #include <cinttypes>
 #include <cmath>
 #include <cstdio>
+#include <functional>
 #include <iostream>
 #include <iterator>
 #include <memory>
+#include <string>
 #include <thread>
 
 #include "bench/cpu_time.h"
@@ -26,9 +28,11 @@ using Clock = std::chrono::steady_clock;
 
 namespace {
 
-// Phase A runs this long before the first round of phase B and after every round, so a change in
-// machine load or clock speed during a round weighs on both of its numbers alike.
-constexpr double kLimitSliceSeconds = 0.75;
+// Phase A runs in slices of this length: before the first round of phase B, after every round,
+// and between its blocks (every --limit-every blocks). The load of the other tenants of a shared
+// machine changes within seconds; slices spread over the round see the same load as the blocks
+// around them, so a change weighs on both numbers of the ratio alike.
+constexpr double kLimitSliceSeconds = 0.3;
 
 struct BlockTiming {
   double execute_s = 0;
@@ -43,15 +47,17 @@ struct PhaseB {
   double main_cpu_seconds = 0;  // calling thread's: sequential work and its share of the checks
   double system_cpu_seconds = 0;  // the kernel's share of cpu_seconds
   long minor_faults = 0;
+  double background_cpu_seconds = 0;  // work left running at the pauses (FinishBackgroundWork)
   size_t signatures_verified = 0;
   ChainTip tip;
 };
 
-// One round: phase B on a fresh store between two slices of phase A.
+// One round: phase B on a fresh store, with slices of phase A before, between blocks and after.
 struct Round {
   VerifyLimit before;
   VerifyLimit after;
-  VerifyLimit limit;  // both slices together
+  std::vector<double> between_per_s;  // each slice between blocks
+  VerifyLimit limit;  // all its slices together
   PhaseB b;
   double validated_per_s = 0;
   double ratio = 0;
@@ -68,6 +74,13 @@ double Percentile(std::vector<double> values, double p) {
   return values[std::max<size_t>(rank, 1) - 1];
 }
 
+// The rates of a round's slices of phase A: "before / between blocks... / after", per second.
+std::string SliceList(const Round& r) {
+  std::string out = std::to_string(static_cast<long>(r.before.per_s));
+  for (double v : r.between_per_s) out += " " + std::to_string(static_cast<long>(v));
+  return out + " " + std::to_string(static_cast<long>(r.after.per_s)) + " /s";
+}
+
 std::vector<SigTriple> Triples(const Workload& w) {
   std::vector<SigTriple> out;
   out.reserve(w.txs);
@@ -80,8 +93,56 @@ std::vector<SigTriple> Triples(const Workload& w) {
   return out;
 }
 
-// Phase B: every block on a fresh synced Store through a fresh Executor, timed.
-Result<PhaseB> ValidateBlocks(const Workload& w, unsigned threads) {
+// Phase B's clocks, stopped while a slice of phase A runs between its blocks.
+class PhaseClock {
+ public:
+  void Start() {
+    wall_ = Clock::now();
+    cpu_ = ProcessCpuSeconds();
+    system_cpu_ = ProcessSystemCpuSeconds();
+    faults_ = ProcessMinorFaults();
+    main_cpu_ = ThreadCpuSeconds();
+  }
+  void Stop(PhaseB& out) const {
+    out.seconds += Seconds(wall_, Clock::now());
+    out.cpu_seconds += ProcessCpuSeconds() - cpu_;
+    out.main_cpu_seconds += ThreadCpuSeconds() - main_cpu_;
+    out.system_cpu_seconds += ProcessSystemCpuSeconds() - system_cpu_;
+    out.minor_faults += ProcessMinorFaults() - faults_;
+  }
+
+ private:
+  Clock::time_point wall_;
+  double cpu_ = 0;
+  double system_cpu_ = 0;
+  long faults_ = 0;
+  double main_cpu_ = 0;
+};
+
+// With phase B's clocks stopped, lets what it left running finish: the pending commit (the
+// executor's Flush) and LevelDB's background work (memtable flushes, compactions). Charges it to
+// phase B as its CPU time, and as wall time that CPU time spread over the cores: in a run without
+// pauses it would share the cores with the checks of the next blocks (phase B is CPU-bound: an
+// fsync takes milliseconds, a block's checks a hundred).
+Status FinishBackgroundWork(Executor& executor, PhaseB& out, unsigned threads) {
+  // The background thread can sleep in I/O for a few milliseconds before a flush gets going: a
+  // shorter window than this let flushes start inside the following slice of phase A.
+  constexpr std::chrono::microseconds kQuietWindow(20000);
+  const double cpu = ProcessCpuSeconds();
+  if (Status s = executor.Flush(); !s.ok()) return s;
+  WaitUntilQuiet(kQuietWindow);
+  const double background = ProcessCpuSeconds() - cpu;
+  out.background_cpu_seconds += background;
+  out.cpu_seconds += background;
+  out.seconds += background / threads;
+  return Status::Ok();
+}
+
+// Phase B: every block on a fresh synced Store through a fresh Executor, timed. After every
+// `pause_every` blocks but the last (0: never), `pause` runs with the clocks stopped, once the
+// work in flight is done (FinishBackgroundWork).
+Result<PhaseB> ValidateBlocks(const Workload& w, unsigned threads, uint64_t pause_every,
+                              const std::function<Status()>& pause) {
   TempDir dir("circuledger-bench-validate");
   StoreOptions so;
   so.sync = true;  // as in production: every block is fsynced
@@ -98,12 +159,11 @@ Result<PhaseB> ValidateBlocks(const Workload& w, unsigned threads) {
   std::vector<Block> blocks = w.blocks;
   PhaseB out;
   out.blocks.reserve(blocks.size());
-  const double cpu_start = ProcessCpuSeconds();
-  const double system_cpu_start = ProcessSystemCpuSeconds();
-  const long faults_start = ProcessMinorFaults();
-  const double main_cpu_start = ThreadCpuSeconds();
+  PhaseClock clock;
   const Clock::time_point start = Clock::now();
-  for (Block& block : blocks) {
+  clock.Start();
+  for (size_t i = 0; i < blocks.size(); ++i) {
+    Block& block = blocks[i];
     const uint64_t height = block.header.height;
     const Clock::time_point t0 = Clock::now();
     Result<BlockCommit> commit = executor.ExecuteBlock(std::move(block), std::nullopt);
@@ -116,16 +176,24 @@ Result<PhaseB> ValidateBlocks(const Workload& w, unsigned threads) {
     if (Status s = executor.CommitAsync(std::move(commit).value()); !s.ok()) return s;
     const Clock::time_point t2 = Clock::now();
     out.blocks.push_back(BlockTiming{Seconds(t0, t1), Seconds(t1, t2)});
+    if (pause_every != 0 && (i + 1) % pause_every == 0 && i + 1 < blocks.size()) {
+      // Nothing of phase B may run in the pause.
+      clock.Stop(out);
+      if (Status s = FinishBackgroundWork(executor, out, threads); !s.ok()) return s;
+      if (Status s = pause(); !s.ok()) return s;
+      clock.Start();
+    }
   }
-  if (Status s = executor.Flush(); !s.ok()) return s;  // the last block is on disk too
+  const Clock::time_point flush_start = Clock::now();
+  if (Status s = executor.Flush(); !s.ok()) return s;  // the last block is on disk too (timed)
+  if (!out.blocks.empty()) out.blocks.back().commit_s += Seconds(flush_start, Clock::now());
+  clock.Stop(out);
+  // And phase A, next, has the cores to itself.
+  if (Status s = FinishBackgroundWork(executor, out, threads); !s.ok()) return s;
   const Clock::time_point end = Clock::now();
-  out.seconds = Seconds(start, end);
-  out.cpu_seconds = ProcessCpuSeconds() - cpu_start;
-  out.main_cpu_seconds = ThreadCpuSeconds() - main_cpu_start;
-  out.system_cpu_seconds = ProcessSystemCpuSeconds() - system_cpu_start;
-  out.minor_faults = ProcessMinorFaults() - faults_start;
   // For profilers: steady_clock is CLOCK_MONOTONIC, so `perf record -k CLOCK_MONOTONIC` then
-  // `perf report --time <from>,<to>` shows phase B alone.
+  // `perf report --time <from>,<to>` shows phase B (and the slices of phase A between its
+  // blocks, unless --limit-every 0).
   std::fprintf(stderr, "phase B ran from %.6f to %.6f (CLOCK_MONOTONIC seconds)\n",
                MonotonicSeconds(start), MonotonicSeconds(end));
   out.signatures_verified = executor.signatures_verified();
@@ -162,9 +230,15 @@ void PrintPhaseB(const Workload& w, const PhaseB& b, const VerifyLimit& limit, u
   std::printf("validate (phase B): %zu blocks, %.0f txs in %.3f s on %u threads, sync=true\n",
               b.blocks.size(), txs, b.seconds, threads);
   std::printf(
-      "  per block: mean %.1f ms = ExecuteBlock %.1f + Commit %.1f; p50 %.1f, p99 %.1f ms\n",
-      b.seconds * 1e3 / n, execute_s * 1e3 / n, commit_s * 1e3 / n, Percentile(totals_ms, 0.50),
-      Percentile(totals_ms, 0.99));
+      "  of which %.1f ms charged for the %.1f ms of CPU that ran after its clock stopped for phase A "
+      "(commits in flight, LevelDB's background work), spread over the threads\n",
+      b.background_cpu_seconds * 1e3 / threads, b.background_cpu_seconds * 1e3);
+  const double charged_s = b.background_cpu_seconds / threads;
+  std::printf(
+      "  per block: mean %.1f ms = ExecuteBlock %.1f + Commit %.1f + charged at pauses %.1f; p50 %.1f, "
+      "p99 %.1f ms (without the charge)\n",
+      b.seconds * 1e3 / n, execute_s * 1e3 / n, commit_s * 1e3 / n, charged_s * 1e3 / n,
+      Percentile(totals_ms, 0.50), Percentile(totals_ms, 0.99));
   const double verify_s = txs / limit.per_s;
   std::printf(
       "  at the limit the %.0f verifications take %.3f s (%.1f%% of phase B); the rest "
@@ -202,8 +276,13 @@ int RunValidate(const std::vector<std::string>& args) {
                 "threads for signature checks and the limit; one per core by default");
   uint64_t nrounds = 3;
   flags.AddUint("rounds", &nrounds, 1, 100,
-                "rounds of phase B, each on a fresh store between two slices of phase A; the last "
-                "line is the round with the median ratio (one run of a shared machine moves by 10%)");
+                "rounds of phase B, each on a fresh store, with slices of phase A before, between its "
+                "blocks and after; the last line is the round with the median ratio (one run of a "
+                "shared machine moves by 10%)");
+  uint64_t limit_every = 2;
+  flags.AddUint("limit-every", &limit_every, 0, 1'000'000,
+                "blocks of phase B between two slices of phase A inside a round (0: slices only "
+                "before and after each round)");
   uint64_t battery_rules = 0;
   flags.AddUint("battery-rules", &battery_rules, 0, 1,
                 "1: register the EU Battery Regulation Art. 8 rule set first and run in Sep 2031, "
@@ -232,17 +311,31 @@ int RunValidate(const std::vector<std::string>& args) {
   PrintWorkload(*w, block_txs);
   std::fflush(stdout);
 
-  // Phase A around every round of phase B, on the same threads and the workload's own signatures.
-  const std::vector<SigTriple> triples = Triples(*w);
-  auto limit_slice = [&]() { return MeasureVerifyLimit(triples, nthreads, kLimitSliceSeconds); };
-  Result<VerifyLimit> before = limit_slice();
+  // Phase A in slices around and inside every round of phase B, on the same threads and the
+  // workload's own signatures.
+  Result<VerifyLimitMeter> meter = VerifyLimitMeter::Make(Triples(*w), nthreads);
+  if (!meter.ok()) {
+    std::cerr << "limit: " << meter.status().ToString() << "\n";
+    return 1;
+  }
+  Result<VerifyLimit> before = meter->Measure(kLimitSliceSeconds);
   if (!before.ok()) {
     std::cerr << "limit: " << before.status().ToString() << "\n";
     return 1;
   }
   std::vector<Round> rounds;
   for (uint64_t r = 0; r < nrounds; ++r) {
-    Result<PhaseB> b = ValidateBlocks(*w, nthreads);
+    Round round;
+    round.before = *before;
+    round.limit = *before;
+    auto between = [&]() -> Status {
+      Result<VerifyLimit> slice = meter->Measure(kLimitSliceSeconds);
+      if (!slice.ok()) return slice.status();
+      round.limit += *slice;
+      round.between_per_s.push_back(slice->per_s);
+      return Status::Ok();
+    };
+    Result<PhaseB> b = ValidateBlocks(*w, nthreads, limit_every, between);
     if (!b.ok()) {
       std::cerr << "validate: " << b.status().ToString() << "\n";
       return 1;
@@ -251,17 +344,18 @@ int RunValidate(const std::vector<std::string>& args) {
       std::cerr << "validate: the timed run did not reach the scratch chain's tip\n";
       return 1;
     }
-    Result<VerifyLimit> after = limit_slice();
+    Result<VerifyLimit> after = meter->Measure(kLimitSliceSeconds);
     if (!after.ok()) {
       std::cerr << "limit: " << after.status().ToString() << "\n";
       return 1;
     }
-    Round round{*before, *after, *before, std::move(b).value()};
+    round.after = *after;
     round.limit += *after;
+    round.b = std::move(b).value();
     round.validated_per_s = static_cast<double>(w->txs) / round.b.seconds;
     round.ratio = round.validated_per_s / round.limit.per_s;
-    std::printf("round %" PRIu64 ": validated %.0f tx/s, limit %.0f verify/s (%.0f before, %.0f after), ratio %.3f\n",
-                r + 1, round.validated_per_s, round.limit.per_s, before->per_s, after->per_s, round.ratio);
+    std::printf("round %" PRIu64 ": validated %.0f tx/s, limit %.0f verify/s (%s), ratio %.3f\n", r + 1,
+                round.validated_per_s, round.limit.per_s, SliceList(round).c_str(), round.ratio);
     std::fflush(stdout);
     rounds.push_back(std::move(round));
     before = after;
@@ -273,9 +367,12 @@ int RunValidate(const std::vector<std::string>& args) {
   std::printf("median round: %zu of %zu\n", m + 1, rounds.size());
   const VerifyLimit& limit = median.limit;
   std::printf(
-      "limit (phase A): %u threads of secp256k1_schnorrsig_verify: %.0f/s before phase B, "
-      "%.0f/s after; %" PRIu64 " in %.2f s = %.0f verify/s\n",
-      limit.threads, median.before.per_s, median.after.per_s, limit.verifications, limit.seconds, limit.per_s);
+      "limit (phase A): %u threads of secp256k1_schnorrsig_verify in %zu slices (%s); %" PRIu64
+      " in %.2f s = %.0f verify/s\n",
+      limit.threads, median.between_per_s.size() + 2, SliceList(median).c_str(), limit.verifications,
+      limit.seconds, limit.per_s);
+  std::printf("  other threads of this process ran %.1f ms of CPU during phase A\n",
+              (limit.cpu_seconds - limit.verifier_cpu_seconds) * 1e3);
   PrintPhaseB(*w, median.b, limit, nthreads);
   std::printf("validated_tx_per_s=%.0f limit_verify_per_s=%.0f ratio=%.3f\n", median.validated_per_s,
               limit.per_s, median.ratio);

@@ -20,12 +20,6 @@ using Clock = std::chrono::steady_clock;
 
 namespace {
 
-struct Parsed {
-  secp256k1_xonly_pubkey pubkey;
-  unsigned char msg[32];
-  unsigned char sig[64];
-};
-
 struct ContextDeleter {
   void operator()(secp256k1_context* c) const { secp256k1_context_destroy(c); }
 };
@@ -38,18 +32,18 @@ VerifyLimit& VerifyLimit::operator+=(const VerifyLimit& o) {
   verifications += o.verifications;
   seconds += o.seconds;
   cpu_seconds += o.cpu_seconds;
+  verifier_cpu_seconds += o.verifier_cpu_seconds;
   per_s = seconds > 0 ? static_cast<double>(verifications) / seconds : 0;
   threads = o.threads;
   return *this;
 }
 
-Result<VerifyLimit> MeasureVerifyLimit(const std::vector<SigTriple>& triples, unsigned threads,
-                                       double seconds) {
+using Parsed = VerifyLimitMeter::Parsed;
+
+Result<VerifyLimitMeter> VerifyLimitMeter::Make(const std::vector<SigTriple>& triples, unsigned threads) {
   if (triples.empty() || threads == 0) return Status::InvalidArgument("nothing to verify");
   std::unique_ptr<secp256k1_context, ContextDeleter> ctx(
       secp256k1_context_create(SECP256K1_CONTEXT_NONE));
-
-  // Untimed: parse every key, copy messages and signatures, and check each one verifies.
   std::vector<Parsed> parsed(triples.size());
   for (size_t i = 0; i < triples.size(); ++i) {
     Parsed& p = parsed[i];
@@ -59,10 +53,21 @@ Result<VerifyLimit> MeasureVerifyLimit(const std::vector<SigTriple>& triples, un
     std::copy(triples[i].msg.bytes.begin(), triples[i].msg.bytes.end(), p.msg);
     std::copy(triples[i].sig.bytes.begin(), triples[i].sig.bytes.end(), p.sig);
   }
+  return VerifyLimitMeter(std::move(parsed), threads);
+}
 
+VerifyLimitMeter::VerifyLimitMeter(std::vector<Parsed> parsed, unsigned threads)
+    : parsed_(std::move(parsed)), threads_(threads) {}
+
+Result<VerifyLimit> VerifyLimitMeter::Measure(double seconds) const {
+  std::unique_ptr<secp256k1_context, ContextDeleter> ctx(
+      secp256k1_context_create(SECP256K1_CONTEXT_NONE));
+  const std::vector<Parsed>& parsed = parsed_;
+  const unsigned threads = threads_;
   std::atomic<bool> go{false};
   std::atomic<bool> failed{false};
   std::vector<uint64_t> counts(threads, 0);
+  std::vector<double> thread_cpu(threads, 0);
   std::vector<Clock::time_point> ends(threads);
   Clock::time_point start;
   Clock::time_point deadline;
@@ -72,6 +77,7 @@ Result<VerifyLimit> MeasureVerifyLimit(const std::vector<SigTriple>& triples, un
       size_t i = parsed.size() * t / threads;  // each thread starts on its own share
       uint64_t n = 0;
       while (!go.load(std::memory_order_acquire)) std::this_thread::yield();
+      const double cpu0 = ThreadCpuSeconds();
       for (;;) {
         for (int k = 0; k < kBatch; ++k) {
           const Parsed& p = parsed[i];
@@ -84,6 +90,7 @@ Result<VerifyLimit> MeasureVerifyLimit(const std::vector<SigTriple>& triples, un
         if (Clock::now() >= deadline) break;
       }
       counts[t] = n;
+      thread_cpu[t] = ThreadCpuSeconds() - cpu0;
       ends[t] = Clock::now();
     });
   }
@@ -103,7 +110,15 @@ Result<VerifyLimit> MeasureVerifyLimit(const std::vector<SigTriple>& triples, un
       std::chrono::duration<double>(*std::max_element(ends.begin(), ends.end()) - start).count();
   out.per_s = static_cast<double>(out.verifications) / out.seconds;
   out.cpu_seconds = cpu_seconds;
+  for (double c : thread_cpu) out.verifier_cpu_seconds += c;
   return out;
+}
+
+Result<VerifyLimit> MeasureVerifyLimit(const std::vector<SigTriple>& triples, unsigned threads,
+                                       double seconds) {
+  Result<VerifyLimitMeter> meter = VerifyLimitMeter::Make(triples, threads);
+  if (!meter.ok()) return meter.status();
+  return meter->Measure(seconds);
 }
 
 }  // namespace circuledger::bench
