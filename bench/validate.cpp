@@ -67,18 +67,27 @@ double Seconds(Clock::time_point a, Clock::time_point b) {
   return std::chrono::duration<double>(b - a).count();
 }
 
-// The nearest-rank percentile (p in (0, 1]) of values.
+// The nearest-rank percentile (p in [0, 1]; 0 gives the smallest) of values.
 double Percentile(std::vector<double> values, double p) {
   std::sort(values.begin(), values.end());
   const size_t rank = static_cast<size_t>(std::ceil(p * static_cast<double>(values.size())));
   return values[std::max<size_t>(rank, 1) - 1];
 }
 
-// The rates of a round's slices of phase A: "before / between blocks... / after", per second.
+// The rates of a round's slices of phase A, per second: "before between... after", or with many
+// slices (a long workload) their count, min, median and max.
 std::string SliceList(const Round& r) {
-  std::string out = std::to_string(static_cast<long>(r.before.per_s));
-  for (double v : r.between_per_s) out += " " + std::to_string(static_cast<long>(v));
-  return out + " " + std::to_string(static_cast<long>(r.after.per_s)) + " /s";
+  std::vector<double> all{r.before.per_s};
+  all.insert(all.end(), r.between_per_s.begin(), r.between_per_s.end());
+  all.push_back(r.after.per_s);
+  auto str = [](double v) { return std::to_string(static_cast<long>(v)); };
+  if (all.size() > 12) {
+    return std::to_string(all.size()) + " slices: min " + str(Percentile(all, 0)) + ", median " +
+           str(Percentile(all, 0.5)) + ", max " + str(Percentile(all, 1)) + " /s";
+  }
+  std::string out;
+  for (double v : all) out += str(v) + " ";
+  return out + "/s";
 }
 
 std::vector<SigTriple> Triples(const Workload& w) {
@@ -367,9 +376,9 @@ int RunValidate(const std::vector<std::string>& args) {
   std::printf("median round: %zu of %zu\n", m + 1, rounds.size());
   const VerifyLimit& limit = median.limit;
   std::printf(
-      "limit (phase A): %u threads of secp256k1_schnorrsig_verify in %zu slices (%s); %" PRIu64
+      "limit (phase A): %u threads of secp256k1_schnorrsig_verify in slices (%s); %" PRIu64
       " in %.2f s = %.0f verify/s\n",
-      limit.threads, median.between_per_s.size() + 2, SliceList(median).c_str(), limit.verifications,
+      limit.threads, SliceList(median).c_str(), limit.verifications,
       limit.seconds, limit.per_s);
   std::printf("  other threads of this process ran %.1f ms of CPU during phase A\n",
               (limit.cpu_seconds - limit.verifier_cpu_seconds) * 1e3);
