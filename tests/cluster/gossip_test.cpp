@@ -28,9 +28,11 @@ uint64_t AcceptedTotal(const Cluster& c, size_t i) {
 TEST_CASE("cluster: transactions submitted to one validator are gossiped to every node's mempool",
           "[cluster][gossip]") {
   ClusterOptions options;  // 4 validators and a full node
-  // A block at most every second and none empty: the transactions wait in the mempools long
-  // enough for the gossip (sent within 5 ms) to arrive before their block.
-  options.config["block_min_interval_ms"] = 1000;
+  // A block at most every 3 s and none empty: the transactions wait in the mempools long enough
+  // for the gossip (sent within 5 ms) to arrive before their block. (With 1 s, the 60 submissions
+  // under ASan took the whole interval: the last few were proposed before their gossip reached a
+  // slow node, which then learned them from the block.)
+  options.config["block_min_interval_ms"] = 3000;
   options.config["create_empty_blocks"] = false;
   Cluster c(options);
   // Gossip reaches only connected peers: wait for the full mesh (every node dials every other)
