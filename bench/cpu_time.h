@@ -45,7 +45,7 @@ inline double ThreadCpuSeconds() {
 // LevelDB: memtable flushes, compactions), so what runs next has the cores to itself: a window of
 // `window` in which the process used less than a tenth of one core. Gives up after `limit`.
 // Returns the seconds waited.
-inline double WaitUntilQuiet(std::chrono::microseconds window = std::chrono::microseconds(1000),
+inline double WaitUntilQuiet(std::chrono::microseconds window,
                              std::chrono::seconds limit = std::chrono::seconds(10)) {
   const auto start = std::chrono::steady_clock::now();
   const double window_s = std::chrono::duration<double>(window).count();
