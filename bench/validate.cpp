@@ -54,10 +54,8 @@ struct PhaseB {
 
 // One round: phase B on a fresh store, with slices of phase A before, between blocks and after.
 struct Round {
-  VerifyLimit before;
-  VerifyLimit after;
-  std::vector<double> between_per_s;  // each slice between blocks
-  VerifyLimit limit;  // all its slices together
+  std::vector<double> slices_per_s;  // the rate of each slice: before, between blocks, after
+  VerifyLimit limit;                 // all its slices together
   PhaseB b;
   double validated_per_s = 0;
   double ratio = 0;
@@ -74,12 +72,10 @@ double Percentile(std::vector<double> values, double p) {
   return values[std::max<size_t>(rank, 1) - 1];
 }
 
-// The rates of a round's slices of phase A, per second: "before between... after", or with many
-// slices (a long workload) their count, min, median and max.
+// The rates of a round's slices of phase A, per second, in order; with many slices (a long
+// workload), their count, min, median and max.
 std::string SliceList(const Round& r) {
-  std::vector<double> all{r.before.per_s};
-  all.insert(all.end(), r.between_per_s.begin(), r.between_per_s.end());
-  all.push_back(r.after.per_s);
+  const std::vector<double>& all = r.slices_per_s;
   auto str = [](double v) { return std::to_string(static_cast<long>(v)); };
   if (all.size() > 12) {
     return std::to_string(all.size()) + " slices: min " + str(Percentile(all, 0)) + ", median " +
@@ -335,13 +331,13 @@ int RunValidate(const std::vector<std::string>& args) {
   std::vector<Round> rounds;
   for (uint64_t r = 0; r < nrounds; ++r) {
     Round round;
-    round.before = *before;
+    round.slices_per_s.push_back(before->per_s);
     round.limit = *before;
     auto between = [&]() -> Status {
       Result<VerifyLimit> slice = meter->Measure(kLimitSliceSeconds);
       if (!slice.ok()) return slice.status();
       round.limit += *slice;
-      round.between_per_s.push_back(slice->per_s);
+      round.slices_per_s.push_back(slice->per_s);
       return Status::Ok();
     };
     Result<PhaseB> b = ValidateBlocks(*w, nthreads, limit_every, between);
@@ -358,7 +354,7 @@ int RunValidate(const std::vector<std::string>& args) {
       std::cerr << "limit: " << after.status().ToString() << "\n";
       return 1;
     }
-    round.after = *after;
+    round.slices_per_s.push_back(after->per_s);
     round.limit += *after;
     round.b = std::move(b).value();
     round.validated_per_s = static_cast<double>(w->txs) / round.b.seconds;
@@ -378,8 +374,7 @@ int RunValidate(const std::vector<std::string>& args) {
   std::printf(
       "limit (phase A): %u threads of secp256k1_schnorrsig_verify in slices (%s); %" PRIu64
       " in %.2f s = %.0f verify/s\n",
-      limit.threads, SliceList(median).c_str(), limit.verifications,
-      limit.seconds, limit.per_s);
+      limit.threads, SliceList(median).c_str(), limit.verifications, limit.seconds, limit.per_s);
   std::printf("  other threads of this process ran %.1f ms of CPU during phase A\n",
               (limit.cpu_seconds - limit.verifier_cpu_seconds) * 1e3);
   PrintPhaseB(*w, median.b, limit, nthreads);
