@@ -123,7 +123,7 @@ void Connection::OnFrame() {
   body_ = std::string();
   const size_t frame_bytes = limits::kFrameHeaderBytes + payload.size();
   if (confirming_) {
-    Established();  // the responder's confirming ping opened under our session
+    Established(/*confirm=*/false);  // the responder's confirming ping opened under our session
     if (state_ == State::kActive) HandleActive(type_, std::move(payload));
   } else if (state_ == State::kHandshake) {
     HandleHandshake(type_, payload);
@@ -160,17 +160,22 @@ void Connection::HandleHandshake(MessageType type, const std::string& payload) {
     confirming_ = true;
     return;
   }
-  Established();
-  EnqueueLocal(MessageType::kPing, EncodePing(Ping{++ping_nonce_}));  // tells the initiator we accepted it
+  // The ping tells the initiator we accepted it; it must be our first sealed frame (the initiator
+  // refuses anything else before it), so it is queued before other threads may queue theirs.
+  Established(/*confirm=*/true);
 }
 
-void Connection::Established() {
+void Connection::Established(bool confirm) {
   confirming_ = false;
   authenticated_ = true;
   state_ = State::kActive;
   last_ping_ = Clock::now();
   {
     std::lock_guard<std::mutex> lock(queue_mu_);
+    if (confirm) {
+      PushLocked(std::make_shared<const std::string>(EncodeFrame(MessageType::kPing, EncodePing(Ping{++ping_nonce_}))),
+                 /*seal=*/true);
+    }
     accepting_frames_ = true;
   }
   owner_.OnAuthenticated(shared_from_this());
