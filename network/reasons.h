@@ -7,7 +7,9 @@
 // (`handshake-failed`) and a frame whose tag does not verify (`decrypt-failed`) never ban: the
 // bytes may come from anyone on the path (a relay), not from the key the session belongs to, and
 // an authenticated peer can only be blamed for what decrypted under its own session keys.
-// ("bad-auth-signature" belonged to protocol version 1 and is no longer produced.) Plain constants.
+// ("bad-auth-signature" belonged to protocol version 1 and is no longer produced.) The last
+// reasons are the application's (P2pNode::BanPeer): a block or proposal that does not execute, a
+// consensus message whose signature does not verify, a message nobody asked for. Plain constants.
 #pragma once
 
 #include <cstdint>
@@ -39,7 +41,10 @@ namespace circuledger::network {
   X(kOversizedFrame, "oversized-frame", true)           \
   X(kBadMessage, "bad-message", true)                   \
   X(kUnexpectedMessage, "unexpected-message", true)     \
-  X(kFlood, "flood", true)
+  X(kFlood, "flood", true)                             \
+  X(kInvalidBlock, "invalid-block", true)               \
+  X(kBadConsensusSignature, "bad-consensus-signature", true) \
+  X(kUnrequested, "unrequested-message", true)
 
 enum class DisconnectReason : uint8_t {
 #define CIRCULEDGER_P2P_REASON_ENUM(name, str, bans) name,
