@@ -1,6 +1,7 @@
 #include "network/detail/connection.h"
 
 #include <boost/asio/connect.hpp>
+#include <cassert>
 #include <boost/asio/post.hpp>
 #include <boost/asio/read.hpp>
 #include <boost/asio/write.hpp>
@@ -240,6 +241,7 @@ void Connection::StartWrite() {
   }
   // Header and payload each under the next nonce of this direction (a frame queued before the
   // session existed is not sealed: only our handshake messages are).
+  assert(send_.has_key());  // sealed frames are queued only once the session exists
   const std::string_view frame(*out.frame);
   sealed_.clear();
   sealed_.reserve(frame.size() + limits::kSealedFrameOverheadBytes);
