@@ -77,6 +77,38 @@ TEST_CASE("p2p: two nodes authenticate and exchange messages both ways", "[p2p]"
   }
 }
 
+TEST_CASE("p2p: messages an owner sends from on_peer_up arrive, on both ends of a new session", "[p2p]") {
+  // The responder is up before the initiator (which waits for the responder's first sealed frame):
+  // what the responder's owner sends at once must still be taken as that first frame.
+  struct Sender {
+    std::unique_ptr<P2pNode> node;
+    std::shared_ptr<Inbox> inbox = std::make_shared<Inbox>();
+  };
+  auto make = [](uint8_t seed, P2pOptions o, Sender& s) {
+    P2pCallbacks cb;
+    Sender* self = &s;
+    cb.on_message = [self](const ledger::PubKey& from, MessageType type, std::string payload) {
+      self->inbox->Add(Received{from, type, std::move(payload)});
+    };
+    cb.on_peer_up = [self](const ledger::PubKey& k) { REQUIRE(self->node->Send(k, MessageType::kConsensus, "up").ok()); };
+    s.node = std::make_unique<P2pNode>(std::move(o), KeyFromSeed(seed), std::move(cb));
+    REQUIRE(s.node->Start().ok());
+  };
+  Sender a, b;
+  make(1, TestOptions(Keys({1, 2})), a);
+  P2pOptions ob = TestOptions(Keys({1, 2}));
+  ob.listen = false;
+  ob.dial = {"127.0.0.1:" + std::to_string(a.node->port())};
+  make(2, ob, b);
+  REQUIRE(WaitUntil([&] {
+    return a.inbox->CountFrom(b.node->key(), "up") == 1 && b.inbox->CountFrom(a.node->key(), "up") == 1;
+  }));
+  for (const PeerEvent& e : a.node->RecentEvents()) CHECK(e.reason == DisconnectReason::kNone);
+  for (const PeerEvent& e : b.node->RecentEvents()) CHECK(e.reason == DisconnectReason::kNone);
+  b.node->Stop();
+  a.node->Stop();
+}
+
 TEST_CASE("p2p: three nodes dialing each other keep one connection per pair and broadcast reaches all",
           "[p2p]") {
   const auto allowed = Keys({1, 2, 3});
