@@ -427,4 +427,18 @@ bool P2pNode::IsKeyBanned(const PubKey& key) const {
   return impl_->bans.KeyBanned(key, Clock::now());
 }
 
+void P2pNode::BanPeer(const PubKey& peer, DisconnectReason reason) {
+  if (!ReasonBans(reason)) return;
+  Impl& m = *impl_;
+  std::shared_ptr<Connection> conn;
+  {
+    std::lock_guard<std::mutex> lock(m.mu);
+    // At once: a redial that authenticates before the close below runs is refused already.
+    m.bans.BanKey(peer, Clock::now() + Ms(m.options.ban_ms));
+    if (auto it = m.peers.find(peer); it != m.peers.end()) conn = it->second;
+  }
+  // Connections are closed on the I/O thread only; OnClosed then bans the address too.
+  if (conn && m.started) asio::post(m.ioc, [conn, reason] { conn->Close(reason); });
+}
+
 }  // namespace circuledger::network

@@ -14,7 +14,7 @@
 // Threads: the node owns one I/O thread. The callbacks run on it, one at a time, never while a
 // lock of the node is held: they may call Send, Broadcast, Peers and RecentEvents, but must not
 // block for long (they stall every peer) and must not call Stop. Send, Broadcast, Peers,
-// RecentEvents, AddPeer and IsAddressBanned/IsKeyBanned are thread-safe. Start and Stop are
+// RecentEvents, AddPeer, BanPeer and IsAddressBanned/IsKeyBanned are thread-safe. Start and Stop are
 // called by the owning thread; after Stop returns no callback runs. The P2pNode owns its sockets, timers, queues and a copy of
 // the node's secret key.
 #pragma once
@@ -123,6 +123,12 @@ class P2pNode {
   std::vector<PeerEvent> RecentEvents() const;
   bool IsAddressBanned(const std::string& ip) const;
   bool IsKeyBanned(const ledger::PubKey& key) const;
+
+  // The application found that `peer` misbehaved (e.g. it sent a block that does not execute, or
+  // a forged vote): bans its key for ban_ms at once, and closes its connection with `reason` (which
+  // also bans the connection's IP address and records the event). Nothing else happens when
+  // `reason` is not one that bans (ReasonBans). Thread-safe; safe from a callback.
+  void BanPeer(const ledger::PubKey& peer, DisconnectReason reason);
 
  private:
   struct Impl;

@@ -3,7 +3,9 @@
 // The strings are an API: logs, metrics and tests match on them, so never rename one. `bans`
 // says whether the offence bans the peer (by IP address, and by node key once it is proven):
 // protocol violations that an honest implementation never commits. Refusals that a
-// misconfiguration explains (wrong chain, unknown key) only disconnect. Plain constants.
+// misconfiguration explains (wrong chain, unknown key) only disconnect. The last reasons are the
+// application's (P2pNode::BanPeer): a block or proposal that does not execute, a consensus message
+// whose signature does not verify, a message nobody asked for. Plain constants.
 #pragma once
 
 #include <cstdint>
@@ -32,7 +34,10 @@ namespace circuledger::network {
   X(kOversizedFrame, "oversized-frame", true)           \
   X(kBadMessage, "bad-message", true)                   \
   X(kUnexpectedMessage, "unexpected-message", true)     \
-  X(kFlood, "flood", true)
+  X(kFlood, "flood", true)                             \
+  X(kInvalidBlock, "invalid-block", true)               \
+  X(kBadConsensusSignature, "bad-consensus-signature", true) \
+  X(kUnrequested, "unrequested-message", true)
 
 enum class DisconnectReason : uint8_t {
 #define CIRCULEDGER_P2P_REASON_ENUM(name, str, bans) name,

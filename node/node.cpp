@@ -101,8 +101,8 @@ void Node::Stop() {
 
 SubmitResult Node::Submit(std::string_view tx_hex) {
   SubmitResult r;
-  if (tx_hex.size() > 2 * limits::kMaxTxBytes) {
-    r.status = Status::Rejected(Reject::kOversized, "transaction over " + std::to_string(limits::kMaxTxBytes) + " bytes");
+  if (tx_hex.size() > 2 * ledger::limits::kMaxTxBytes) {
+    r.status = Status::Rejected(Reject::kOversized, "transaction over " + std::to_string(ledger::limits::kMaxTxBytes) + " bytes");
     return r;
   }
   std::optional<std::string> raw = HexDecode(tx_hex);

@@ -212,5 +212,40 @@ TEST_CASE("p2p: pings keep a quiet connection between two nodes up", "[p2p]") {
   CHECK(a->EventsWith(DisconnectReason::kIdleTimeout) == 0);
 }
 
+TEST_CASE("p2p: the application bans a peer key: it is disconnected, banned by key and address, and refused", "[p2p]") {
+  auto a = StartNode(1, TestOptions(AllowOneAndTwo()));
+  P2pOptions ob = TestOptions(AllowOneAndTwo());
+  ob.listen = false;
+  ob.dial = {a->Address()};
+  auto b = StartNode(2, ob);
+  REQUIRE(WaitUntil([&] { return a->HasPeer(b->pub()) && b->HasPeer(a->pub()); }));
+
+  SECTION("a reason that bans") {
+    a->node->BanPeer(b->pub(), DisconnectReason::kInvalidBlock);
+    CHECK(a->node->IsKeyBanned(b->pub()));  // at once, before the close runs
+    REQUIRE(WaitUntil([&] { return a->EventsWith(DisconnectReason::kInvalidBlock) == 1; }));
+    CHECK(a->node->IsAddressBanned("127.0.0.1"));
+    REQUIRE(WaitUntil([&] { return !a->HasPeer(b->pub()) && !b->HasPeer(a->pub()); }));
+    const auto events = a->node->RecentEvents();
+    REQUIRE_FALSE(events.empty());
+    CHECK(events.back().banned);
+    CHECK(events.back().key == b->pub());
+    // b redials with backoff and is refused while banned (by address right after accept).
+    REQUIRE(WaitUntil([&] { return a->EventsWith(DisconnectReason::kBanned) >= 1; }));
+    CHECK_FALSE(a->HasPeer(b->pub()));
+  }
+  SECTION("a key with no connection is banned too") {
+    const ledger::PubKey other = KeyFromSeed(3).Public();
+    a->node->BanPeer(other, DisconnectReason::kBadConsensusSignature);
+    CHECK(a->node->IsKeyBanned(other));
+    CHECK(a->HasPeer(b->pub()));
+  }
+  SECTION("a reason that does not ban does nothing") {
+    a->node->BanPeer(b->pub(), DisconnectReason::kIdleTimeout);
+    CHECK_FALSE(a->node->IsKeyBanned(b->pub()));
+    CHECK(a->HasPeer(b->pub()));
+  }
+}
+
 }  // namespace
 }  // namespace circuledger::network::test
