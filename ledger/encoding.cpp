@@ -493,6 +493,25 @@ Status CheckDecodable(const T& value) {
   return Status::Ok();
 }
 
+Result<BlockHeader> DecodeBlockHeaderPrefix(std::string_view block_bytes) {
+  if (block_bytes.size() > L::kMaxBlockBytes) return Status::Rejected(Reject::kOversized, "input over size limit");
+  BlockHeader header{};
+  try {
+    detail::Reader r(block_bytes);
+    Visit(r, header);
+  } catch (const DecodeError& e) {
+    return Status::Rejected(e.reason, e.what);
+  } catch (const cereal::Exception& e) {
+    return Status::Rejected(Reject::kMalformed, e.what());
+  }
+  detail::Writer w(Scratch());
+  Visit(w, header);
+  const bool canonical = block_bytes.starts_with(w.View());
+  TrimScratch();
+  if (!canonical) return Status::Rejected(Reject::kNonCanonical, "re-encoding differs");
+  return header;
+}
+
 std::string EncodeBlockFromBodies(const Block& block, const std::vector<std::string>& encoded_bodies) {
   assert(encoded_bodies.size() == block.txs.size());
   size_t size = 256 + block.header.chain_id.size();  // the header and the count, with room to spare

@@ -429,7 +429,8 @@ HttpResponse Api::GetStatus() {
   const ConsensusStatus c = node_.consensus_status();
   const json consensus = {{"height", c.height},         {"round", c.round},          {"step", c.step},
                           {"validator", c.validator},   {"validators", c.validators}, {"peers", c.peers},
-                          {"p2p_port", node_.p2p_port()}, {"synced_blocks", c.synced_blocks}};
+                          {"p2p_port", node_.p2p_port()}, {"synced_blocks", c.synced_blocks},
+                          {"banned_peers", c.banned_peers}};
   return Ok({{"chain_id", node_.genesis().chain_id},
              {"height", tip.height},
              {"block_hash", tip.block_hash.ToHex()},

@@ -352,6 +352,27 @@ TEST_CASE("Round trip: a block header and a block with 3 transactions", "[encodi
   CHECK(Encode(b) == expect);
 }
 
+TEST_CASE("A block's header is decoded from the front of its encoding, whatever follows", "[encoding]") {
+  const Block b = MakeBlock();
+  const std::string bytes = Encode(b);
+  Result<BlockHeader> h = DecodeBlockHeaderPrefix(bytes);
+  REQUIRE(h.ok());
+  CHECK(*h == b.header);
+  // The transactions are not looked at: a damaged body still gives the header (the whole block
+  // is decoded, and refused, later).
+  const std::string header = Encode(b.header);
+  REQUIRE(DecodeBlockHeaderPrefix(header + "garbage").ok());
+  CHECK(*DecodeBlockHeaderPrefix(header + "garbage") == b.header);
+  CHECK_FALSE(Decode<Block>(header + "garbage").ok());
+  // The header itself is checked as Decode checks it.
+  CHECK(DecodeBlockHeaderPrefix(header.substr(0, header.size() - 1)).status().IsRejected());
+  CHECK(DecodeBlockHeaderPrefix("").status().IsRejected());
+  std::string big_endian = header;
+  big_endian[0] = 0;
+  CHECK(DecodeBlockHeaderPrefix(big_endian).status().IsRejected());
+  CHECK(DecodeBlockHeaderPrefix(std::string(limits::kMaxBlockBytes + 1, '\x01')).status().reason() == Reject::kOversized);
+}
+
 TEST_CASE("Integers are little endian, lengths u32, enums one byte", "[encoding]") {
   CHECK(Hex(Encode(ChainTip{0x0102030405060708, H(0), H(0), 1})) ==
         "01" "0807060504030201" + std::string(128, '0') + "0100000000000000");
