@@ -4,6 +4,7 @@
 
 #include "ledger/encoding.h"
 #include "wallet/builder.h"
+#include "wallet/genesis_pins.h"
 
 namespace circuledger::wallet {
 
@@ -58,6 +59,9 @@ Result<uint64_t> Submitter::NextNonce(const ledger::PubKey& signer) const {
 Result<ledger::Tx> Submitter::Sign(const ledger::Op& op, const ledger::SecretKey& key) const {
   Result<ledger::Hash256> genesis = GenesisHash();
   if (!genesis.ok()) return genesis.status();
+  if (options_.genesis_hash && *options_.genesis_hash != *genesis) {
+    return Status::WrongChain(WrongChainMessage(client_.options().base_url, *genesis, *options_.genesis_hash));
+  }
   const ledger::PubKey signer = key.Public();
   Result<uint64_t> nonce = NextNonce(signer);
   if (!nonce.ok()) return nonce.status();
