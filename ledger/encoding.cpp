@@ -380,7 +380,7 @@ template <class A> void Visit(A& a, TxBody& x) {
   if constexpr (A::kReading) {
     if (x.version != kTxVersion) throw DecodeError{Reject::kUnknownVersion, "tx version"};
   }
-  a.Str(x.chain_id, L::kMaxChainIdLen);
+  a.Fixed(x.genesis_hash);
   a.Fixed(x.signer);
   a.U64(x.nonce);
   VisitVariant(a, x.op);
@@ -405,8 +405,8 @@ template <class A> void Visit(A& a, BlockHeader& x) {
 }
 template <class A> void Visit(A& a, Block& x) {
   Visit(a, x.header);
-  // Smallest transaction: version, chain id prefix, signer, nonce, op index, op, signature.
-  a.Vec(x.txs, L::kMaxBlockTxs, 1 + kStrMin + 32 + 8 + 1 + 64, [&](Tx& t) { Visit(a, t); });
+  // Smallest transaction: version, genesis hash, signer, nonce, op index, op, signature.
+  a.Vec(x.txs, L::kMaxBlockTxs, 1 + 32 + 32 + 8 + 1 + 64, [&](Tx& t) { Visit(a, t); });
 }
 template <class A> void Visit(A& a, Genesis& x) {
   a.Str(x.chain_id, L::kMaxChainIdLen);

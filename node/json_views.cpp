@@ -170,7 +170,7 @@ json OpJson(const Op& op) {
 
 json TxJson(const Tx& tx, const Hash256& id) {
   return {{"id", id.ToHex()},
-          {"chain_id", tx.body.chain_id},
+          {"genesis_hash", tx.body.genesis_hash.ToHex()},
           {"signer", tx.body.signer.ToHex()},
           {"nonce", tx.body.nonce},
           {"op", OpJson(tx.body.op)},

@@ -327,16 +327,16 @@ TEST_CASE("envelope: nonces, signatures, chain id, signer", "[ops]") {
   Tx changed = c.Sign("mine", CreateLot{"c", Comp("Co:1:0")});
   std::get<CreateLot>(changed.body.op).composition.entries[0].total_mg = 2;
   CHECK(c.Commit(changed).RejectString() == "bad-signature");
-  // Wrong chain id (signed correctly, for another chain).
+  // Wrong genesis hash (signed correctly, for another chain).
   TxBody body;
-  body.chain_id = "other-chain";
+  body.genesis_hash = TaggedHash("other", "chain");
   body.signer = c.member("mine").pub;
   body.nonce = c.member("mine").nonce;
   body.op = CreateLot{"c", Comp("Co:1:0")};
   CHECK(c.Commit(SignTx(body, c.member("mine").key)).RejectString() == "wrong-chain");
   // A key that belongs to no org.
   const SecretKey stranger = KeyFor("stranger");
-  body.chain_id = c.genesis().chain_id;
+  body.genesis_hash = c.genesis_hash();
   body.signer = stranger.Public();
   body.nonce = 0;
   CHECK(c.Commit(SignTx(body, stranger)).RejectString() == "unknown-signer");
