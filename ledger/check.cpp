@@ -136,6 +136,14 @@ struct StatelessChecker {
     if (!IsPrintable(op.reference, L::kMaxTextLen)) return BadId("bad attestation reference");
     return Status::Ok();
   }
+  Status operator()(const AuthorizeRepair& op) const {
+    if (!IsValidItemId(op.product)) return BadId("bad product id");
+    return CheckOrgRef(op.repairer);
+  }
+  Status operator()(const RevokeRepair& op) const {
+    if (!IsValidItemId(op.product)) return BadId("bad product id");
+    return CheckOrgRef(op.repairer);
+  }
   Status operator()(const Propose&) const { return Status::Ok(); }  // checked against state on apply
   Status operator()(const Approve&) const { return Status::Ok(); }
   Status operator()(const RegisterRules& op) const {

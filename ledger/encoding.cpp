@@ -60,6 +60,9 @@ template <class A> void Visit(A& a, Attest& x);
 template <class A> void Visit(A& a, Propose& x);
 template <class A> void Visit(A& a, Approve& x);
 template <class A> void Visit(A& a, RegisterRules& x);
+template <class A> void Visit(A& a, AuthorizeRepair& x);
+template <class A> void Visit(A& a, RevokeRepair& x);
+template <class A> void Visit(A& a, RepairGrant& x);
 template <class A> void Visit(A& a, contracts::RuleSet& x);
 template <class A> void Visit(A& a, TxBody& x);
 template <class A> void Visit(A& a, Tx& x);
@@ -374,6 +377,26 @@ template <class A> void Visit(A& a, Attest& x) {
 template <class A> void Visit(A& a, Propose& x) { VisitVariant(a, x.change); }
 template <class A> void Visit(A& a, Approve& x) { a.Fixed(x.proposal); }
 template <class A> void Visit(A& a, RegisterRules& x) { a.Str(x.source, CL::kMaxSourceBytes); }
+template <class A> void Visit(A& a, AuthorizeRepair& x) {
+  a.Str(x.product, L::kMaxIdLen);
+  a.Str(x.repairer, L::kMaxOrgIdLen);
+  a.U64(x.expiry_ms);
+}
+template <class A> void Visit(A& a, RevokeRepair& x) {
+  a.Str(x.product, L::kMaxIdLen);
+  a.Str(x.repairer, L::kMaxOrgIdLen);
+}
+template <class A> void Visit(A& a, RepairGrant& x) {
+  a.Str(x.product, L::kMaxIdLen);
+  a.Str(x.repairer, L::kMaxOrgIdLen);
+  a.Str(x.granted_by, L::kMaxOrgIdLen);
+  a.U64(x.expiry_ms);
+  a.U8(x.revoked);
+  if constexpr (A::kReading) {
+    if (x.revoked > 1) throw DecodeError{Reject::kMalformed, "revoked flag"};
+  }
+  a.Fixed(x.tx);
+}
 
 template <class A> void Visit(A& a, TxBody& x) {
   a.U8(x.version);
@@ -549,6 +572,7 @@ CIRCULEDGER_CODEC(ChainTip)
 CIRCULEDGER_CODEC(AdminSet)
 CIRCULEDGER_CODEC(RuleSetRecord)
 CIRCULEDGER_CODEC(RuleIndex)
+CIRCULEDGER_CODEC(RepairGrant)
 #undef CIRCULEDGER_CODEC
 
 }  // namespace circuledger::ledger

@@ -15,7 +15,8 @@
 namespace circuledger::ledger {
 
 // Defined for: Tx, TxBody, Block, BlockHeader, Composition, Org, Account, Lot, Product, Proposal,
-// RecyclingRecord, ValidatorSet, Params, Genesis, ChainTip, AdminSet, RuleSetRecord, RuleIndex.
+// RecyclingRecord, ValidatorSet, Params, Genesis, ChainTip, AdminSet, RuleSetRecord, RuleIndex,
+// RepairGrant.
 template <class T>
 std::string Encode(const T& value);
 

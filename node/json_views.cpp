@@ -58,6 +58,10 @@ struct OpToJson {
   json operator()(const Propose& o) const { return {{"change", GovJson(o.change)}}; }
   json operator()(const Approve& o) const { return {{"proposal", o.proposal.ToHex()}}; }
   json operator()(const RegisterRules& o) const { return {{"source", o.source}}; }
+  json operator()(const AuthorizeRepair& o) const {
+    return {{"product", o.product}, {"repairer", o.repairer}, {"expiry_ms", o.expiry_ms}};
+  }
+  json operator()(const RevokeRepair& o) const { return {{"product", o.product}, {"repairer", o.repairer}}; }
 
   static json GovJson(const GovChange& c) {
     return std::visit(

@@ -59,6 +59,12 @@ Result<ledger::Op> MakeDispose(std::string_view id);
 Result<ledger::Op> MakeAttest(std::string_view subject, std::string_view kind,
                               std::string_view reference, uint64_t expiry_ms);
 
+// The product's owner lets `repairer` (an org with the repairer role) repair it until
+// expiry_ms (unix time in milliseconds, required: an authorization always ends).
+Result<ledger::Op> MakeAuthorizeRepair(std::string_view product, std::string_view repairer,
+                                       uint64_t expiry_ms);
+Result<ledger::Op> MakeRevokeRepair(std::string_view product, std::string_view repairer);
+
 // ---- Governance ----------------------------------------------------------------------------
 
 Result<ledger::Op> MakeProposeAddOrg(std::string_view id, std::string_view name,

@@ -88,6 +88,20 @@ TEST_CASE("builder: recycled parts only where the transaction may declare them",
         ledger::MaterialAmount{"Co", 12'500'000, 2'000'000});
 }
 
+TEST_CASE("builder: repair authorizations name a product, a repairer and an end", "[wallet]") {
+  auto grant = wallet::MakeAuthorizeRepair("battery-1", "fixit", 1'780'000'000'000);
+  REQUIRE(grant.ok());
+  CHECK(std::get<ledger::AuthorizeRepair>(*grant) ==
+        ledger::AuthorizeRepair{"battery-1", "fixit", 1'780'000'000'000});
+  CHECK(wallet::MakeAuthorizeRepair("battery-1", "fixit", 0).status().IsInvalidArgument());
+  CHECK(wallet::MakeAuthorizeRepair("", "fixit", 1).status().IsInvalidArgument());
+  CHECK(wallet::MakeAuthorizeRepair("battery-1", "", 1).status().IsInvalidArgument());
+  auto revoke = wallet::MakeRevokeRepair("battery-1", "fixit");
+  REQUIRE(revoke.ok());
+  CHECK(std::get<ledger::RevokeRepair>(*revoke) == ledger::RevokeRepair{"battery-1", "fixit"});
+  CHECK(wallet::MakeRevokeRepair("battery-1", "").status().IsInvalidArgument());
+}
+
 TEST_CASE("builder: roles, keys and proposals", "[wallet]") {
   auto roles = wallet::ParseRoles("supplier,manufacturer");
   REQUIRE(roles.ok());
