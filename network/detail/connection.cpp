@@ -27,7 +27,7 @@ Connection::Connection(asio::io_context& ioc, const P2pOptions& options, const l
       options_(options),
       owner_(owner),
       outbound_(outbound),
-      handshake_(/*initiator=*/outbound, options.chain_id, key, options.allowed),
+      handshake_(/*initiator=*/outbound, ChainBinding(options.chain_id, options.genesis_hash), key, options.allowed),
       deadline_(Clock::now() + Ms(options.handshake_timeout_ms)),
       messages_(options.messages_per_s, options.message_burst, Clock::now()),
       bytes_(options.bytes_per_s, options.byte_burst, Clock::now()) {}
