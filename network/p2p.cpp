@@ -277,9 +277,13 @@ struct P2pNode::Impl final : detail::ConnectionOwner {
         }
       }
       if (ReasonBans(reason) && !stopping) {
-        // By address always; by key only once the key is proven (a claimed key could be anyone's).
-        if (!conn.ip().empty()) bans.BanAddress(conn.ip(), now + Ms(options.ban_ms));
-        if (conn.authenticated()) bans.BanKey(*peer, now + Ms(options.ban_ms));
+        // A proven key is banned, not its address: other nodes may share that address (one host,
+        // a NAT), and banning it would cut honest peers. Before the proof only the address is known.
+        if (conn.authenticated()) {
+          bans.BanKey(*peer, now + Ms(options.ban_ms));
+        } else if (!conn.ip().empty()) {
+          bans.BanAddress(conn.ip(), now + Ms(options.ban_ms));
+        }
         event.banned = true;
       }
       events.push_back(event);
@@ -465,7 +469,7 @@ void P2pNode::BanPeer(const PubKey& peer, DisconnectReason reason) {
     m.bans.BanKey(peer, Clock::now() + Ms(m.options.ban_ms));
     if (auto it = m.peers.find(peer); it != m.peers.end()) conn = it->second;
   }
-  // Connections are closed on the I/O thread only; OnClosed then bans the address too.
+  // Connections are closed on the I/O thread only.
   if (conn && m.started) asio::post(m.ioc, [conn, reason] { conn->Close(reason); });
 }
 

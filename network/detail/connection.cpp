@@ -124,7 +124,7 @@ void Connection::OnFrame() {
   body_ = std::string();
   const size_t frame_bytes = limits::kFrameHeaderBytes + payload.size();
   if (confirming_) {
-    Established();  // the responder's first frame opened under our session: it accepted us
+    Established(/*confirm=*/false);  // the responder's first frame opened under our session: it accepted us
     if (state_ == State::kActive) HandleActive(type_, std::move(payload));
   } else if (state_ == State::kHandshake) {
     HandleHandshake(type_, payload);
@@ -162,18 +162,22 @@ void Connection::HandleHandshake(MessageType type, const std::string& payload) {
     confirming_ = true;
     return;
   }
-  // Tells the initiator we accepted it; queued before anything our owner sends on peer-up.
-  EnqueueLocal(MessageType::kPing, EncodePing(Ping{++ping_nonce_}));
-  Established();
+  // The ping tells the initiator we accepted it; it must be our first sealed frame (the initiator
+  // refuses anything else before it), so it is queued before other threads may queue theirs.
+  Established(/*confirm=*/true);
 }
 
-void Connection::Established() {
+void Connection::Established(bool confirm) {
   confirming_ = false;
   authenticated_ = true;
   state_ = State::kActive;
   last_ping_ = Clock::now();
   {
     std::lock_guard<std::mutex> lock(queue_mu_);
+    if (confirm) {
+      PushLocked(std::make_shared<const std::string>(EncodeFrame(MessageType::kPing, EncodePing(Ping{++ping_nonce_}))),
+                 /*seal=*/true);
+    }
     accepting_frames_ = true;
   }
   owner_.OnAuthenticated(shared_from_this());

@@ -149,6 +149,29 @@ TEST_CASE("p2p: three nodes dialing each other keep one connection per pair and 
   for (auto& x : n) CHECK(x->inbox->UpPeers().size() == 2);
 }
 
+// The responder's confirming ping must be its first sealed frame: the initiator refuses anything
+// else before it (unexpected-message, a ban). Before the fix a message sent to the new peer as soon
+// as it was up (from on_peer_up, as the node's driver does with a sync request, or from another
+// thread's Broadcast) could be queued ahead of the ping, so nodes on one host banned each other at
+// random under load.
+TEST_CASE("p2p: a responder that sends to a new peer as soon as it is up still confirms it with its ping first", "[p2p]") {
+  P2pNode* a_node = nullptr;
+  P2pCallbacks cb;
+  cb.on_peer_up = [&a_node](const ledger::PubKey& k) { (void)a_node->Send(k, MessageType::kConsensus, "hello at once"); };
+  P2pNode a(TestOptions(Keys({1, 2})), KeyFromSeed(1), std::move(cb));
+  a_node = &a;
+  REQUIRE(a.Start().ok());
+  P2pOptions ob = TestOptions(Keys({1, 2}));
+  ob.listen = false;
+  ob.dial = {"127.0.0.1:" + std::to_string(a.port())};
+  auto b = StartNode(2, ob);
+  REQUIRE(WaitUntil([&] { return b->inbox->CountFrom(a.key(), "hello at once") == 1; }));
+  CHECK(b->HasPeer(a.key()));
+  CHECK(b->EventsWith(DisconnectReason::kUnexpectedMessage) == 0);
+  b->node->Stop();
+  a.Stop();
+}
+
 TEST_CASE("p2p: a node with an unregistered key is refused and cannot inject", "[p2p]") {
   auto a = StartNode(1, TestOptions(Keys({1, 2})));
   P2pOptions oc = TestOptions(Keys({1, 3}));  // the intruder would accept a
