@@ -162,8 +162,8 @@ void Connection::HandleHandshake(MessageType type, const std::string& payload) {
     confirming_ = true;
     return;
   }
-  // The ping tells the initiator we accepted it; it must be our first sealed frame (the initiator
-  // refuses anything else before it), so it is queued before other threads may queue theirs.
+  // The ping tells the initiator we accepted it. It is queued before other threads may queue
+  // theirs, so the initiator hears it first even when our owner has nothing to send.
   Established(/*confirm=*/true);
 }
 
