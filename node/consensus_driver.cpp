@@ -91,6 +91,7 @@ Result<std::unique_ptr<ConsensusDriver>> ConsensusDriver::Open(DriverDeps deps) 
   if (networked) {
     network::P2pOptions po;
     po.chain_id = d->chain_id_;
+    po.genesis_hash = d->deps_.genesis_hash;
     ConsensusDriver* self = d.get();
     po.allowed = [self](const PubKey& key) {
       std::shared_ptr<const std::set<PubKey>> allowed;

@@ -68,6 +68,7 @@ struct DriverDeps {
   std::function<void(const ledger::Hash256&, const ledger::Status&)> left_out;  // record + evict
   std::function<void(const ledger::Tx&)> admit_from_peer;  // Node::SubmitTx without relaying
   std::function<void(const ledger::Status&)> fatal;        // storage failed: the node must stop
+  ledger::Hash256 genesis_hash;  // ledger::GenesisHash of the chain: binds the p2p handshake to it
 };
 
 // What /v1/status shows of consensus.
