@@ -46,6 +46,8 @@ namespace circuledger::ledger {
   X(kRemovedExceedsContent, "removed-exceeds-content", true)     \
   X(kBadAttribute, "bad-attribute", true)                        \
   X(kLimitReached, "limit-reached", false)                       \
+  X(kTooManyMaterials, "too-many-materials", false)              \
+  X(kObjectTooLarge, "object-too-large", false)                  \
   X(kBadExpiry, "bad-expiry", true)                              \
   X(kRuleViolated, "rule-violated", false)                       \
   /* rule sets */                                                \
