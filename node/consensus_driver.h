@@ -51,6 +51,7 @@
 #include "node/mempool.h"
 #include "node/peer_budget.h"
 #include "node/metrics.h"
+#include "node/sign_guard.h"
 #include "node/wal.h"
 
 namespace circuledger::node {
@@ -69,6 +70,7 @@ struct DriverDeps {
   std::function<void(const ledger::Tx&)> admit_from_peer;  // Node::SubmitTx without relaying
   std::function<void(const ledger::Status&)> fatal;        // storage failed: the node must stop
   ledger::Hash256 genesis_hash;  // ledger::GenesisHash of the chain: binds the p2p handshake to it
+  bool allow_missing_wal = false;  // start although the sign record says it signed and the WAL is gone
 };
 
 // What /v1/status shows of consensus.
@@ -151,7 +153,8 @@ class ConsensusDriver {
 
   DriverDeps deps_;
   std::string chain_id_;
-  std::optional<consensus::KeySigner> signer_;
+  std::unique_ptr<SignGuard> guard_;       // never sign twice (node/sign_guard.h)
+  std::optional<GuardedSigner> signer_;
   consensus::RoundRobinProposer proposers_;
   consensus::TimeoutConfig timeouts_;
   std::unique_ptr<LedgerApp> app_;
