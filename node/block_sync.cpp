@@ -117,7 +117,7 @@ Status BlockSync::OnResponse(const PubKey& peer, network::SyncResponse response,
     }
     ++stats_.applied;
     progressed = true;
-    tip = height;
+    tip = std::max(height, target_.TipHeight());  // the target may have moved on by itself
   }
   if (progressed && current_ == peer && tip >= batch_until) {
     // The batch asked for is in: ask for the next one at once (an empty answer costs nothing).

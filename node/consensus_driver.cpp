@@ -657,7 +657,10 @@ void ConsensusDriver::HandleSyncResponse(const PubKey& peer, std::string_view pa
   const uint64_t unrequested = sync_->stats().unrequested;
   const Status s = sync_->OnResponse(peer, std::move(resp).value(), NowMs());
   if (sync_->stats().refused_blocks != refused) {
-    deps_.log.Warn("a block from peer ", peer.ToHex().substr(0, 12), " was refused; the peer is banned");
+    deps_.log.Warn("a synced block was refused; the peer that sent it is banned (invalid-block)");
+  }
+  if (sync_->stats().unrequested != unrequested) {
+    deps_.log.Warn("peer ", peer.ToHex().substr(0, 12), " banned: a sync answer for heights not asked of it");
   }
   if (sync_->stats().refused_blocks != refused || sync_->stats().unrequested != unrequested) {
     std::lock_guard<std::mutex> lock(mu_);
