@@ -73,7 +73,10 @@ namespace circuledger::ledger {
   X(kBadValidatorSet, "bad-validator-set", true)                 \
   X(kBadTx, "bad-tx", true)                                      \
   /* node admission */                                           \
-  X(kMempoolFull, "mempool-full", false)
+  X(kMempoolFull, "mempool-full", false)                         \
+  X(kMempoolAccountFull, "mempool-account-full", false)          \
+  X(kMempoolOrgFull, "mempool-org-full", false)                  \
+  X(kMempoolExpired, "mempool-expired", false)
 
 enum class Reject : uint8_t {
 #define CIRCULEDGER_REJECT_ENUM(name, str, fault) name,

@@ -1,15 +1,14 @@
 #include "node/ledger_app.h"
 
 #include "ledger/encoding.h"
+#include "node/limits.h"
 
 namespace circuledger::node {
 
 using namespace circuledger::ledger;
 
-namespace {
-constexpr size_t kRecentValues = 8;     // proposals of a few rounds
-constexpr size_t kExecutedBlocks = 16;  // bounded: a Byzantine proposer may send many blocks
-}  // namespace
+using limits::kExecutedBlocks;
+using limits::kRecentValues;
 
 std::string LedgerApp::ProposeValue(uint64_t height) {
   const ChainTip tip = deps_.executor.Tip();

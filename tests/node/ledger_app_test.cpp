@@ -25,7 +25,7 @@ struct AppFixture {
 
   void Admit(const Tx& tx) {
     const Hash256 id = TxId(tx.body);
-    REQUIRE(mempool.Add(tx, id, tx.body.nonce).ok());
+    REQUIRE(mempool.Add(tx, id, tx.body.nonce, "org", true).ok());
   }
   uint64_t Next() { return chain.store().Tip().height + 1; }
 };
