@@ -6,7 +6,8 @@
 // rising on the honest nodes. Attacks: garbage before the handshake; a relay that changes one
 // byte of the handshake or of a sealed frame; an authenticated peer (the testnet's full node key,
 // its process killed) sending an unrequested sync response with a real certified block whose
-// transaction signature has one bit flipped; replays of sealed frames and of an old transaction.
+// transaction signature has one bit flipped, or an oversized consensus frame (its key is banned,
+// not its address); replays of a sealed frame, of an old vote and of a committed transaction.
 //
 // The attacker connects from its own loopback address (127.0.0.66): a ban of its address must not
 // fall on the honest nodes, which all dial from 127.0.0.1. Each test stays well under 20 s.
@@ -272,20 +273,39 @@ void Authenticate(HostilePeer& peer, const HostileNet& net, size_t i, const ledg
   REQUIRE(peer.Connect(net.P2pPort(i), kAttackerIp));
   REQUIRE(peer.Handshake(key, Cluster::kChainId));
 }
-
-// Sends make(height being decided) until node i closes the connection (the height moves fast:
-// a message for a height just committed is ignored, not punished). True when it closed.
-template <typename Make>
-bool SendUntilClosed(HostilePeer& peer, const HostileNet& net, size_t i, Make make) {
-  for (int attempt = 0; attempt < 20; ++attempt) {
-    const uint64_t h = net.GetJson(i, "/v1/status")["consensus"]["height"].get<uint64_t>();
-    if (!peer.SendFrame(MessageType::kConsensus, consensus::EncodeMessage(make(h)))) return true;
-    if (peer.WaitClosed(250ms)) return true;
-  }
-  return false;
-}
-
 }  // namespace
+
+TEST_CASE("hostile peer: an authenticated peer's oversized consensus frame bans its key, not its address",
+          "[cluster][hostile]") {
+  HostileNet net;
+  const ledger::SecretKey attacker = net.NodeKey(kFullNode);
+  HostilePeer peer;
+  Authenticate(peer, net, 0, attacker);
+  // A sealed header announcing 2 GiB of consensus message: refused before a payload byte.
+  CHECK(peer.SendSealedHeader(std::string("\xff\xff\xff\x7f\x04", 5)));
+  CHECK(peer.WaitClosed(kRead));
+  CHECK(WaitPeers(net, 0, [&](const json& p) { return BansOfKey(p, attacker.Public().ToHex()) >= 1; }));
+  const json peers = net.Peers(0);
+  INFO("node0 /v1/peers: " << peers.dump());
+  CHECK(EventsWith(peers, "oversized-frame") == 1);
+  CHECK(BansOfAddress(peers, kAttackerIp) == 1);  // the event that banned the key
+  // Its address is not banned: another connection from it gets through the handshake, and a
+  // proven banned key is refused (the node closes instead of confirming).
+  {
+    HostilePeer again;
+    REQUIRE(again.Connect(net.P2pPort(0), kAttackerIp));
+    CHECK(!again.Handshake(attacker, Cluster::kChainId));
+  }
+  // A refusal on accept (a banned address) carries no key; this one names the proven key.
+  CHECK(WaitPeers(net, 0, [&](const json& p) {
+    for (const json& e : p["events"]) {
+      if (e["reason"] == "banned" && e["key"] == attacker.Public().ToHex()) return true;
+    }
+    return false;
+  }));
+  RequireNoHonestBanned(net);
+  net.RequireHeightsRise();
+}
 
 TEST_CASE("hostile peer: replayed sealed frames, an old vote and an old transaction change nothing",
           "[cluster][hostile]") {
