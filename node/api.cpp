@@ -156,7 +156,8 @@ HttpResponse Api::Handle(const HttpRequest& req) {
                        ((res == "lots" || res == "products") && (s.size() == 3 || (s.size() == 4 && s[3] == "trace"))) ||
                        (res == "products" && s.size() == 4 && s[3] == "compliance") ||
                        (res == "rules" && (s.size() == 2 || s.size() == 3)) ||
-                       (res == "recycling" && s.size() == 3) || (res == "status" && s.size() == 2);
+                       (res == "recycling" && s.size() == 3) || (res == "status" && s.size() == 2) ||
+                       (res == "peers" && s.size() == 2);
     if (!known) return NotFound("no route " + std::string(path));
     if (!get) return JsonError(405, "method-not-allowed", "use GET");
     if (res == "tx") return GetTx(s[2]);
@@ -165,6 +166,7 @@ HttpResponse Api::Handle(const HttpRequest& req) {
     if (res == "orgs") return GetOrg(s[2]);
     if (res == "recycling") return GetRecycling(s[2]);
     if (res == "status") return GetStatus();
+    if (res == "peers") return GetPeers();
     if (res == "rules") return GetRules(s.size() == 3 ? &s[2] : nullptr, query);
     if (s.size() == 4 && s[3] == "compliance") return GetCompliance(s[2], query);
     if (s.size() == 4) return GetTrace(res == "lots", s[2], query);
@@ -443,6 +445,29 @@ HttpResponse Api::GetStatus() {
              {"node_key", node_.node_key().ToHex()},
              {"genesis_hash", GenesisHash(node_.genesis()).ToHex()},
              {"consensus", consensus}});
+}
+
+// What an operator (or a test) needs to see who this node talks to and whom it shut out and why:
+// the reasons are network/reasons.h's stable strings.
+HttpResponse Api::GetPeers() {
+  json peers = json::array();
+  for (const network::PeerInfo& p : node_.peers()) {
+    peers.push_back({{"key", p.key.ToHex()},
+                     {"address", p.address},
+                     {"direction", p.outbound ? "outbound" : "inbound"},
+                     {"queued_frames", p.queued_frames},
+                     {"queued_bytes", p.queued_bytes},
+                     {"dropped_frames", p.dropped_frames}});
+  }
+  json events = json::array();
+  for (const network::PeerEvent& e : node_.peer_events()) {
+    events.push_back({{"address", e.address},
+                      {"key", e.key ? json(e.key->ToHex()) : json(nullptr)},
+                      {"authenticated", e.authenticated},
+                      {"reason", std::string(network::ReasonString(e.reason))},
+                      {"banned", e.banned}});
+  }
+  return Ok({{"peers", std::move(peers)}, {"events", std::move(events)}});
 }
 
 }  // namespace circuledger::node

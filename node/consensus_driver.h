@@ -105,6 +105,14 @@ class ConsensusDriver {
   ConsensusStatus Info() const;
   // The bound p2p port (0 without a transport).
   uint16_t p2p_port() const { return p2p_ ? p2p_->port() : 0; }
+  // The transport's authenticated peers and its latest disconnects, refusals and bans, oldest
+  // first (network::P2pNode::Peers, RecentEvents); empty without a transport. Thread-safe.
+  std::vector<network::PeerInfo> Peers() const {
+    return p2p_ ? p2p_->Peers() : std::vector<network::PeerInfo>{};
+  }
+  std::vector<network::PeerEvent> PeerEvents() const {
+    return p2p_ ? p2p_->RecentEvents() : std::vector<network::PeerEvent>{};
+  }
 
  private:
   using Clock = std::chrono::steady_clock;

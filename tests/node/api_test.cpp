@@ -1,5 +1,10 @@
 // The HTTP API's handler in process (no sockets): routes, errors, percent-encoded ids, and that
 // bad input changes nothing. Real processes over loopback are tested in tests/cluster/.
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <catch2/catch.hpp>
 
 #include <filesystem>
@@ -32,14 +37,17 @@ struct NodeFixture {
   std::unique_ptr<node::Node> n;
   std::unique_ptr<node::Api> api;
 
-  NodeFixture() {
+  // `extra` is merged over the test's config.json (e.g. a p2p_listen).
+  explicit NodeFixture(const json& extra = json::object()) {
     std::random_device rd;
     home = (std::filesystem::temp_directory_path() / ("circuledger-api-" + std::to_string(rd()))).string();
     node::DevInitOptions o;
     o.home = home;
     REQUIRE(node::InitDevHome(o).ok());
     // Fast blocks and no fsync: this test is about the API, not durability.
-    std::ofstream(home + "/config.json") << R"({"block_min_interval_ms": 10, "sync_writes": false, "log_level": "warn"})";
+    json config = {{"block_min_interval_ms", 10}, {"sync_writes", false}, {"log_level", "warn"}};
+    config.merge_patch(extra);
+    std::ofstream(home + "/config.json") << config.dump();
     auto opened = node::Node::Open(home, log);
     REQUIRE(opened.ok());
     n = std::move(opened).value();
@@ -290,4 +298,45 @@ TEST_CASE("api: metrics", "[node]") {
   CHECK(r.body.find("circuledger_signatures_verified_total 2\n") != std::string::npos);
   CHECK(r.body.find("circuledger_tx_rejected_total{reason=\"id-exists\"} 1") != std::string::npos);
   CHECK(r.body.find("circuledger_block_commit_seconds_count 1") != std::string::npos);
+}
+
+TEST_CASE("api: /v1/peers lists the p2p peers and the recent disconnects and bans with their reasons", "[node]") {
+  SECTION("without p2p both lists are empty") {
+    NodeFixture f;
+    const json j = f.CallJson("GET", "/v1/peers", 200);
+    CHECK(j["peers"] == json::array());
+    CHECK(j["events"] == json::array());
+    CHECK(f.Call("POST", "/v1/peers").status == 405);
+    CHECK(f.Call("GET", "/v1/peers/x").status == 404);
+  }
+  SECTION("a frame of an unknown type before the handshake bans the address, and the event shows why") {
+    NodeFixture f(json{{"p2p_listen", "127.0.0.1:0"}});
+    const uint16_t port = f.n->p2p_port();
+    REQUIRE(port != 0);
+    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    REQUIRE(fd >= 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons(port);
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    REQUIRE(::connect(fd, reinterpret_cast<const sockaddr*>(&addr), sizeof(addr)) == 0);
+    const char frame[5] = {8, 0, 0, 0, static_cast<char>(0xee)};  // 8 bytes of type 0xee: unknown
+    REQUIRE(::send(fd, frame, sizeof(frame), MSG_NOSIGNAL) == 5);
+    json event;
+    for (int i = 0; i < 500 && event.is_null(); ++i) {
+      const json peers = f.CallJson("GET", "/v1/peers", 200);
+      for (const json& e : peers["events"]) {
+        if (e["reason"] == "bad-frame") event = e;
+      }
+      if (event.is_null()) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    ::close(fd);
+    INFO(event.dump());
+    REQUIRE(!event.is_null());
+    CHECK(event["banned"] == true);
+    CHECK(event["authenticated"] == false);
+    CHECK(event["key"].is_null());
+    CHECK(event["address"].get<std::string>().rfind("127.0.0.1:", 0) == 0);
+    CHECK(f.CallJson("GET", "/v1/peers", 200)["peers"] == json::array());
+  }
 }
