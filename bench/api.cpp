@@ -161,7 +161,8 @@ int RunApi(const std::vector<std::string>& args) {
   }
   Result<std::unique_ptr<DevNode>> started = DevNode::Start(
       R"({"block_min_interval_ms": 50, "block_max_txs": 5000, "mempool_max_txs": 100000,
-          "mempool_max_per_account": 20000, "http_threads": 2, "log_level": "warn"})");
+          "mempool_max_per_account": 20000, "mempool_max_per_org": 100000, "mempool_nonce_window": 1024,
+          "http_threads": 2, "log_level": "warn"})");
   if (!started.ok()) {
     std::fprintf(stderr, "node: %s\n", started.status().ToString().c_str());
     return 1;

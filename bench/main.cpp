@@ -8,6 +8,7 @@
 
 #include "bench/api.h"
 #include "bench/cluster.h"
+#include "bench/p2p.h"
 #include "bench/rules.h"
 #include "bench/trace.h"
 #include "bench/validate.h"
@@ -27,6 +28,8 @@ constexpr Subcommand kSubcommands[] = {
      circuledger::bench::RunApi},
     {"cluster", "validator processes under HTTP load vs raw verify/s per validator; commit latency",
      circuledger::bench::RunCluster},
+    {"p2p", "encrypted frame throughput between two P2pNodes beside the raw AEAD rate on one core",
+     circuledger::bench::RunP2p},
     {"trace", "provenance trace latency (median, p99) on a graph of more than 10,000 lots",
      circuledger::bench::RunTrace},
     {"rules", "cost of one compliance rule evaluation and of an assemble's rule check, beside one verify",

@@ -28,14 +28,25 @@ struct EvalError {
   const char* what;
 };
 
+// -v, or an evaluation error for the one value whose negation does not fit (INT128_MIN): negating
+// it is undefined behaviour, and a rule can reach it (e.g. (0 - 2^124) * 8).
+i128 Neg(i128 v) {
+  i128 r = 0;
+  if (__builtin_sub_overflow(i128{0}, v, &r)) throw EvalError{"arithmetic overflow"};
+  return r;
+}
+
+// Greatest common divisor of |a| and |b| (b > 0). |a| is taken as unsigned, so INT128_MIN needs no
+// negation; the result is at most b, so it fits.
 i128 Gcd(i128 a, i128 b) {
-  if (a < 0) a = -a;
-  while (b != 0) {
-    const i128 t = a % b;
-    a = b;
-    b = t;
+  u128 x = a < 0 ? u128{0} - static_cast<u128>(a) : static_cast<u128>(a);
+  u128 y = static_cast<u128>(b);
+  while (y != 0) {
+    const u128 t = x % y;
+    x = y;
+    y = t;
   }
-  return a < 0 ? -a : a;
+  return static_cast<i128>(x);
 }
 
 i128 Mul(i128 a, i128 b) {
@@ -50,7 +61,7 @@ i128 AddI(i128 a, i128 b) {
 }
 
 Num Normalize(i128 num, i128 den, Unit unit) {
-  if (den < 0) num = -num, den = -den;
+  if (den < 0) num = Neg(num), den = Neg(den);
   const i128 g = Gcd(num, den);
   if (g > 1) num /= g, den /= g;
   return Num{num, den, unit};
@@ -201,7 +212,7 @@ class Machine {
     switch (op) {
       case OpCode::kAdd:
       case OpCode::kSub: {
-        const i128 rhs = Mul(op == OpCode::kAdd ? b.num : -b.num, a.den);
+        const i128 rhs = Mul(op == OpCode::kAdd ? b.num : Neg(b.num), a.den);
         PushNum(Normalize(AddI(Mul(a.num, b.den), rhs), Mul(a.den, b.den), AddUnit(a.unit, b.unit)));
         return;
       }
@@ -261,7 +272,7 @@ class Machine {
         case OpCode::kDiv: Arith(in.op); break;
         case OpCode::kNeg: {
           Num n = PopNum();
-          n.num = Mul(n.num, -1);
+          n.num = Neg(n.num);
           PushNum(n);
           break;
         }

@@ -175,6 +175,10 @@ class MaterialOps {
 
     Composition next = Add(Subtract(p.composition, removed_all), added_all);
     if (next.entries.empty()) return Reject_(Reject::kBadComposition, "repair would leave the product empty");
+    // Added parts may bring materials the product did not have.
+    if (next.entries.size() > L::kMaxMaterials) {
+      return Reject_(Reject::kTooManyMaterials, std::to_string(next.entries.size()) + " materials after the repair");
+    }
     for (const MaterialAmount& m : next.entries) {
       if (m.total_mg > L::kMaxMassMg) return Reject_(Reject::kBadComposition, "mass of " + m.material + " over limit");
     }
@@ -234,6 +238,10 @@ class MaterialOps {
     for (const OutputLot& o : op.outputs) AddTo(out, o.composition);
     if (Status r = CheckNoMassCreated(in, out); !r.ok()) return r;
     if (Status r = CheckUnused(op.outputs); !r.ok()) return r;
+    // The recovery figures list every input material: inputs of many materials each can hold more.
+    if (in.size() > L::kMaxMaterials) {
+      return Reject_(Reject::kTooManyMaterials, std::to_string(in.size()) + " input materials in one recycling");
+    }
 
     RecyclingRecord rec;
     rec.tx = s_.id;
@@ -421,6 +429,9 @@ Status ApplyTx(WorkingState& state, const Tx& tx, const Hash256& tx_id, const Bl
   TxScope scope{state, tx, tx_id, ctx, org};
   MaterialOps ops(scope);
   if (Status r = std::visit(ops, tx.body.op); !r.ok()) return r;
+  // Every object written must read back: a bound broken here would make the object unreadable
+  // for every later transaction (and stall block building on it).
+  if (Status r = state.CheckTxWrites(); !r.ok()) return r;
   next.next_nonce += 1;
   // Governance may have revoked the signer's own key in this transaction: keep that flag.
   if (const Account* now = state.GetAccount(tx.body.signer)) next.revoked = now->revoked;

@@ -481,6 +481,18 @@ Result<T> Decode(std::string_view bytes) {
   return value;
 }
 
+template <class T>
+Status CheckDecodable(const T& value) {
+  detail::Bounds b;
+  Visit(b, const_cast<T&>(value));  // Bounds only reads
+  if (b.over_limit()) return Status::Rejected(Reject::kObjectTooLarge, "a list or string over its limit");
+  if (b.bytes() > MaxBytes<T>()) {
+    return Status::Rejected(Reject::kObjectTooLarge, std::to_string(b.bytes()) + " bytes, limit " +
+                                                         std::to_string(MaxBytes<T>()));
+  }
+  return Status::Ok();
+}
+
 std::string EncodeBlockFromBodies(const Block& block, const std::vector<std::string>& encoded_bodies) {
   assert(encoded_bodies.size() == block.txs.size());
   size_t size = 256 + block.header.chain_id.size();  // the header and the count, with room to spare
@@ -498,7 +510,8 @@ std::string EncodeBlockFromBodies(const Block& block, const std::vector<std::str
 
 #define CIRCULEDGER_CODEC(T)                  \
   template std::string Encode<T>(const T&); \
-  template Result<T> Decode<T>(std::string_view);
+  template Result<T> Decode<T>(std::string_view); \
+  template Status CheckDecodable<T>(const T&);
 CIRCULEDGER_CODEC(Tx)
 CIRCULEDGER_CODEC(TxBody)
 CIRCULEDGER_CODEC(Block)

@@ -203,6 +203,28 @@ void WorkingState::RollbackTx() {
   undo_.clear();
 }
 
+Status WorkingState::CheckTxWrites() const {
+  for (const Undo& u : undo_) {
+    Status s = std::visit(
+        [](const auto& v) -> Status {
+          using V = std::decay_t<decltype(v)>;
+          if constexpr (std::is_same_v<V, std::monostate>) {
+            return Status::Ok();
+          } else {
+            return CheckDecodable(v);
+          }
+        },
+        u.entry->slot.value);
+    if (!s.ok()) {
+      // Keys are a kind tag and an id; ids are printable, hashes are shown in hex.
+      const std::string& k = u.entry->key;
+      const bool printable = std::all_of(k.begin(), k.end(), [](char c) { return c >= 0x20 && c < 0x7f; });
+      return Status::Rejected(s.reason(), (printable ? k.substr(2) : HexEncode(k)) + ": " + s.detail());
+    }
+  }
+  return Status::Ok();
+}
+
 WriteSet WorkingState::Writes(const ParallelFor& parallel) const {
   // Sorted by key: the state root and the store depend on this order, never on the hash map's.
   std::vector<const Entry*> dirty;

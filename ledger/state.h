@@ -114,6 +114,11 @@ class WorkingState {
   void BeginTx();
   void CommitTx();
   void RollbackTx();
+  // Ok when every object the open transaction wrote would decode again (CheckDecodable: lists and
+  // strings within their limits, the encoding within kMaxStateObjectBytes); otherwise the
+  // reject, and the caller rolls back. Validation calls it before accepting a transaction, so no
+  // bound is found broken only when a later transaction reads the object.
+  Status CheckTxWrites() const;
 
   // Runs fn(0..n-1), possibly in parallel; returns when all are done.
   using ParallelFor = std::function<void(size_t n, const std::function<void(size_t)>& fn)>;

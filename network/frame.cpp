@@ -8,17 +8,14 @@ namespace circuledger::network {
 
 namespace {
 
-constexpr size_t kHelloMinBytes = 1 + 4 + 32 + limits::kNonceBytes;
-constexpr size_t kHelloMaxBytes = kHelloMinBytes + limits::kMaxChainIdLen;
-
-bool Known(uint8_t t) { return t >= kMinMessageType && t <= kMaxMessageType; }
+// Type 2 was `auth` in protocol version 1; it is no longer a frame type.
+bool Known(uint8_t t) { return t >= kMinMessageType && t <= kMaxMessageType && t != 2; }
 
 }  // namespace
 
 std::string_view MessageTypeName(MessageType type) {
   switch (type) {
-    case MessageType::kHello: return "hello";
-    case MessageType::kAuth: return "auth";
+    case MessageType::kHandshake: return "handshake";
     case MessageType::kTx: return "tx";
     case MessageType::kConsensus: return "consensus";
     case MessageType::kSyncRequest: return "sync-request";
@@ -32,8 +29,7 @@ std::string_view MessageTypeName(MessageType type) {
 
 size_t MaxPayloadBytes(MessageType type) {
   switch (type) {
-    case MessageType::kHello: return kHelloMaxBytes;
-    case MessageType::kAuth: return 64;
+    case MessageType::kHandshake: return limits::kMaxHandshakeBytes;
     case MessageType::kTx: return ledger::limits::kMaxTxBytes;
     case MessageType::kConsensus: return limits::kMaxConsensusBytes;
     case MessageType::kSyncRequest: return 8 + 4;
@@ -47,8 +43,7 @@ size_t MaxPayloadBytes(MessageType type) {
 
 size_t MinPayloadBytes(MessageType type) {
   switch (type) {
-    case MessageType::kHello: return kHelloMinBytes;
-    case MessageType::kAuth: return 64;
+    case MessageType::kHandshake: return limits::kMinHandshakeBytes;
     case MessageType::kTx: return 1;
     case MessageType::kConsensus: return 1;
     case MessageType::kSyncRequest: return 8 + 4;

@@ -18,8 +18,8 @@
 namespace circuledger::network {
 
 enum class MessageType : uint8_t {
-  kHello = 1,         // handshake: version, chain id, node key, fresh nonce
-  kAuth = 2,          // handshake: signature over the transcript (network/handshake.h)
+  kHandshake = 1,     // one of the three Noise XX handshake messages (network/handshake.h)
+  // 2 was `auth` in protocol version 1: refused as an unknown type.
   kTx = 3,            // one signed ledger::Tx in its canonical bytes
   kConsensus = 4,     // opaque consensus message bytes, passed to consensus/ by the node
   kSyncRequest = 5,   // u64 from height, u32 count

@@ -4,53 +4,97 @@
 
 namespace circuledger::network {
 
-ledger::Hash256 AuthDigest(std::string_view chain_id, const Nonce& verifier_nonce,
-                           const ledger::PubKey& signer_key, const ledger::PubKey& verifier_key) {
-  static const ledger::TaggedHasher kHasher("circuledger/p2p-auth");
-  detail::WireWriter w(1 + 4 + chain_id.size() + 3 * 32);
+static_assert(Handshake::kMessage1Bytes == limits::kHandshakeMessage1Bytes);
+static_assert(Handshake::kMessage2Bytes == limits::kHandshakeMessage2Bytes);
+static_assert(Handshake::kMessage3Bytes == limits::kHandshakeMessage3Bytes);
+static_assert(noise::kTagBytes == limits::kAeadTagBytes);
+
+namespace {
+
+ledger::SecretKey FreshOr(std::optional<ledger::SecretKey> k) { return k ? *k : ledger::SecretKey::Generate(); }
+
+}  // namespace
+
+std::string HandshakePrologue(std::string_view chain_id) {
+  detail::WireWriter w(16 + 1 + 4 + chain_id.size());
+  w.Bytes("circuledger/p2p");
   w.U8(limits::kProtocolVersion);
   w.Bytes(chain_id);
-  w.Fixed(verifier_nonce);
-  w.Fixed(signer_key);
-  w.Fixed(verifier_key);
+  return w.Finish();
+}
+
+ledger::Hash256 ChainTag(std::string_view chain_id) {
+  static const ledger::TaggedHasher kHasher("circuledger/p2p-chain");
+  detail::WireWriter w(4 + chain_id.size());
+  w.Bytes(chain_id);
   return kHasher.Hash(w.Finish());
 }
 
-Handshake::Handshake(std::string chain_id, const ledger::SecretKey& key, KeyFilter allowed)
-    : key_(key), allowed_(std::move(allowed)) {
-  ours_.chain_id = std::move(chain_id);
-  ours_.node_key = key_.Public();
-  ledger::RandomBytes(ours_.nonce.bytes.data(), ours_.nonce.bytes.size());
+Handshake::Handshake(bool initiator, std::string_view chain_id, const ledger::SecretKey& key, KeyFilter allowed,
+                     std::optional<ledger::SecretKey> ephemeral)
+    : initiator_(initiator),
+      chain_id_(chain_id),
+      our_key_(key.Public()),
+      allowed_(std::move(allowed)),
+      hs_(initiator, HandshakePrologue(chain_id), key, FreshOr(std::move(ephemeral))) {}
+
+std::string Handshake::Start() {
+  std::string out(1, static_cast<char>(limits::kProtocolVersion));
+  out += hs_.WriteMessage1(ChainTag(chain_id_).View());
+  return out;
 }
 
-Handshake::Step Handshake::OnHello(const Hello& theirs) {
+Handshake::Step Handshake::OnMessage(std::string_view message) {
   Step step;
-  if (got_hello_) {
-    step.error = DisconnectReason::kUnexpectedMessage;
+  auto fail = [&](DisconnectReason why) {
+    failed_ = true;
+    step.error = why;
+    return step;
+  };
+  if (failed_) return fail(DisconnectReason::kUnexpectedMessage);
+  const int index = ++received_;
+  // The proven key, then the node's rules; a key only claimed never reaches them.
+  auto admit = [&]() -> bool {
+    const ledger::PubKey& peer = *hs_.remote_static();
+    if (peer == our_key_) {
+      fail(DisconnectReason::kSelfConnection);
+      return false;
+    }
+    if (!allowed_ || !allowed_(peer)) {
+      fail(DisconnectReason::kUnknownKey);
+      return false;
+    }
+    return true;
+  };
+  if (!initiator_ && index == 1) {
+    if (message.size() != kMessage1Bytes) return fail(DisconnectReason::kHandshakeFailed);
+    if (static_cast<uint8_t>(message[0]) != limits::kProtocolVersion) {
+      return fail(DisconnectReason::kIncompatibleVersion);
+    }
+    std::string payload;
+    if (!hs_.ReadMessage1(message.substr(1), payload)) return fail(DisconnectReason::kHandshakeFailed);
+    if (payload != ChainTag(chain_id_).View()) return fail(DisconnectReason::kWrongChain);
+    std::optional<std::string> reply = hs_.WriteMessage2();
+    if (!reply) return fail(DisconnectReason::kHandshakeFailed);
+    step.reply = std::move(*reply);
     return step;
   }
-  got_hello_ = true;
-  theirs_ = theirs;
-  if (theirs.version != ours_.version) {
-    step.error = DisconnectReason::kIncompatibleVersion;
-  } else if (theirs.chain_id != ours_.chain_id) {
-    step.error = DisconnectReason::kWrongChain;
-  } else if (theirs.node_key == ours_.node_key || theirs.nonce == ours_.nonce) {
-    step.error = DisconnectReason::kSelfConnection;
-  } else if (!allowed_ || !allowed_(theirs.node_key)) {
-    step.error = DisconnectReason::kUnknownKey;
-  } else {
-    const ledger::Hash256 digest = AuthDigest(ours_.chain_id, theirs.nonce, ours_.node_key, theirs.node_key);
-    step.auth.sig = key_.Sign(digest.View());
+  if (initiator_ && index == 1) {
+    if (!hs_.ReadMessage2(message)) return fail(DisconnectReason::kHandshakeFailed);
+    if (!admit()) return step;
+    std::optional<std::string> reply = hs_.WriteMessage3();
+    if (!reply) return fail(DisconnectReason::kHandshakeFailed);
+    step.reply = std::move(*reply);
+    step.done = true;
+    return step;
   }
-  return step;
-}
-
-DisconnectReason Handshake::OnAuth(const Auth& auth) const {
-  if (!got_hello_) return DisconnectReason::kUnexpectedMessage;
-  const ledger::Hash256 digest = AuthDigest(ours_.chain_id, ours_.nonce, theirs_.node_key, ours_.node_key);
-  return ledger::VerifySchnorr(theirs_.node_key, digest.View(), auth.sig) ? DisconnectReason::kNone
-                                                                           : DisconnectReason::kBadSignature;
+  if (!initiator_ && index == 2) {
+    if (!hs_.ReadMessage3(message)) return fail(DisconnectReason::kHandshakeFailed);
+    if (!admit()) return step;
+    step.done = true;
+    return step;
+  }
+  return fail(DisconnectReason::kUnexpectedMessage);
 }
 
 }  // namespace circuledger::network

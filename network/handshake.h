@@ -1,24 +1,29 @@
-// network/handshake.h: the mutual authentication of two nodes (network/P2P.md, "Handshake").
+// network/handshake.h: the mutual authentication and key agreement of two nodes
+// (network/P2P.md, "Handshake"): a Noise XX handshake (network/noise.h) over the node keys, with
+// the node's rules around it.
 //
-// Each side sends a Hello with a fresh 32-byte nonce, its node key and the chain id. On the
-// other's Hello each side checks the version, the chain id, that the key is not its own (a
-// connection to oneself) and that the owner allows the key (registered validators and configured
-// full nodes), then sends an Auth: its BIP-340 signature of
+// The node that dialed is the initiator. Three handshake frames:
 //
-//   AuthDigest = tagged_hash("circuledger/p2p-auth",
-//                  u8 version | u32 len | chain id | 32 verifier's nonce | 32 signer key | 32 verifier key)
+//   1  initiator -> responder: u8 version | 32 ephemeral key | 32 chain tag        (in clear)
+//   2  responder -> initiator: 32 ephemeral key | 48 encrypted static key | 16 tag
+//   3  initiator -> responder: 48 encrypted static key | 16 tag
 //
-// The verifier's fresh nonce makes a recorded Auth useless on any other connection; both keys and
-// the chain id bind it to this pair of nodes on this chain (a signature for A->B never verifies
-// as B->A, nor on another chain). A Handshake is one connection's state: not thread-safe. It
-// borrows the node's secret key, which must outlive it.
+// The prologue binds the protocol version and the chain id (HandshakePrologue); the chain tag in
+// message 1 only lets the responder name the mismatch (`wrong-chain`) instead of failing at
+// message 3. A peer's static key is accepted only once it is proven inside the transcript: a tag
+// keyed by DH(its static, our ephemeral) verified. Only then are the owner's rules applied (not
+// ourselves, allowed, not banned), so nothing is ever decided about a key that was only claimed.
+// A Handshake is one connection's state: not thread-safe. It copies the keys.
 #pragma once
 
 #include <functional>
+#include <optional>
 #include <string>
+#include <string_view>
 
 #include "ledger/crypto.h"
-#include "network/messages.h"
+#include "network/limits.h"
+#include "network/noise.h"
 #include "network/reasons.h"
 
 namespace circuledger::network {
@@ -26,38 +31,49 @@ namespace circuledger::network {
 // Whether a node key may connect (the owner's allow-list). Called on the transport's thread.
 using KeyFilter = std::function<bool(const ledger::PubKey&)>;
 
-// The 32 bytes the signer signs (see above). Canonical, length-prefixed, domain-tagged.
-ledger::Hash256 AuthDigest(std::string_view chain_id, const Nonce& verifier_nonce,
-                           const ledger::PubKey& signer_key, const ledger::PubKey& verifier_key);
+// "circuledger/p2p" | u8 version | u32 len + chain id: mixed into the transcript before message 1.
+std::string HandshakePrologue(std::string_view chain_id);
+// tagged_hash("circuledger/p2p-chain", u32 len + chain id): the chain tag of message 1.
+ledger::Hash256 ChainTag(std::string_view chain_id);
 
 class Handshake {
  public:
-  // Draws a fresh nonce from the operating system's random source.
-  Handshake(std::string chain_id, const ledger::SecretKey& key, KeyFilter allowed);
+  static constexpr size_t kMessage1Bytes = 1 + noise::XxHandshake::kMessage1Bytes + 32;
+  static constexpr size_t kMessage2Bytes = noise::XxHandshake::kMessage2Bytes;
+  static constexpr size_t kMessage3Bytes = noise::XxHandshake::kMessage3Bytes;
 
-  const Hello& our_hello() const { return ours_; }
+  // `ephemeral` is drawn from the operating system when not given (tests freeze it).
+  Handshake(bool initiator, std::string_view chain_id, const ledger::SecretKey& key, KeyFilter allowed,
+            std::optional<ledger::SecretKey> ephemeral = std::nullopt);
+
+  bool initiator() const { return initiator_; }
+  // The initiator's first message (call once, initiator only).
+  std::string Start();
 
   struct Step {
-    DisconnectReason error = DisconnectReason::kNone;  // kNone: send `auth`
-    Auth auth;
+    DisconnectReason error = DisconnectReason::kNone;
+    std::string reply;   // a handshake message to send ("" for none)
+    bool done = false;   // the peer is proven and allowed: the session is ready (Split)
   };
-  // Checks the peer's Hello (once). Errors: kIncompatibleVersion, kWrongChain, kSelfConnection,
-  // kUnknownKey, kUnexpectedMessage (a second Hello).
-  Step OnHello(const Hello& theirs);
-  // Verifies the peer's Auth after its Hello. kNone when the peer proved its key; otherwise
-  // kBadSignature, or kUnexpectedMessage when no Hello came first.
-  DisconnectReason OnAuth(const Auth& auth) const;
+  // The peer's next handshake message. Errors: kIncompatibleVersion, kWrongChain (message 1);
+  // kHandshakeFailed (wrong size, a key off the curve, a tag that does not verify: the peer did
+  // not prove a key); after the proof kSelfConnection, kUnknownKey; kUnexpectedMessage for a
+  // message after the last one. The owner checks bans on peer_key() when done.
+  Step OnMessage(std::string_view message);
 
-  bool got_hello() const { return got_hello_; }
-  // The peer's claimed key (proven only once OnAuth returned kNone).
-  const ledger::PubKey& peer_key() const { return theirs_.node_key; }
+  // The peer's static key, set only once proven.
+  const std::optional<ledger::PubKey>& peer_key() const { return hs_.remote_static(); }
+  // The session's cipher states; once, after a Step with done.
+  noise::Session Split() { return hs_.Split(); }
 
  private:
-  const ledger::SecretKey& key_;
+  bool initiator_ = false;
+  std::string chain_id_;
+  ledger::PubKey our_key_;
   KeyFilter allowed_;
-  Hello ours_;
-  Hello theirs_;
-  bool got_hello_ = false;
+  noise::XxHandshake hs_;
+  int received_ = 0;  // handshake messages read so far
+  bool failed_ = false;
 };
 
 }  // namespace circuledger::network

@@ -42,15 +42,32 @@ constexpr size_t kMaxFrameBytes = kFrameHeaderBytes + kMaxFramePayloadBytes;
 // large frame and then trickles bytes holds only what it actually sent.
 constexpr size_t kReadChunkBytes = 64 * 1024;
 
-// Handshake.
-constexpr uint8_t kProtocolVersion = 1;
-constexpr size_t kNonceBytes = 32;
+// Encryption after the handshake (network/noise.h): a frame is a sealed header (the 5 header
+// bytes and their 16-byte tag) then the sealed payload (its bytes and a 16-byte tag), each with
+// the next nonce of its direction.
+constexpr size_t kAeadTagBytes = 16;
+constexpr size_t kSealedHeaderBytes = kFrameHeaderBytes + kAeadTagBytes;
+constexpr size_t kSealedFrameOverheadBytes = 2 * kAeadTagBytes;
+
+// Handshake (Noise XX, network/handshake.h). Version 2: the encrypted transport.
+constexpr uint8_t kProtocolVersion = 2;
 constexpr size_t kMaxChainIdLen = ledger::limits::kMaxChainIdLen;
+// The three messages: 1 + 32 + 32 (version, ephemeral key, chain tag), 32 + 48 + 16, 48 + 16.
+constexpr size_t kHandshakeMessage1Bytes = 1 + 32 + 32;
+constexpr size_t kHandshakeMessage2Bytes = 32 + (32 + kAeadTagBytes) + kAeadTagBytes;
+constexpr size_t kHandshakeMessage3Bytes = (32 + kAeadTagBytes) + kAeadTagBytes;
+constexpr size_t kMinHandshakeBytes = kHandshakeMessage3Bytes;
+constexpr size_t kMaxHandshakeBytes = kHandshakeMessage2Bytes;
 constexpr uint32_t kHandshakeTimeoutMs = 5'000;  // from TCP connect to both sides authenticated
 
 // Peers and queues.
 constexpr size_t kMaxPeers = 64;               // authenticated connections
 constexpr size_t kMaxPendingHandshakes = 32;   // connections not yet authenticated
+constexpr size_t kMaxPendingPerAddress = 8;    // of those, from one IP address
+// An accept that fails for lack of resources (EMFILE, ENFILE, ENOBUFS, ENOMEM) is retried after
+// a pause that doubles from the first to the second value, instead of at once (a busy loop).
+constexpr uint32_t kAcceptBackoffMinMs = 10;
+constexpr uint32_t kAcceptBackoffMaxMs = 1'000;
 constexpr size_t kMaxSendQueueFrames = 4096;   // per peer
 constexpr size_t kMaxSendQueueBytes = 2 * kMaxFrameBytes;  // per peer: two full blocks
 constexpr uint32_t kWriteTimeoutMs = 30'000;   // one queued frame not written by then: drop peer
@@ -88,5 +105,17 @@ static_assert(kMaxSyncBlocksPerRequest >= 1);
 static_assert(kHandshakeTimeoutMs < kIdleTimeoutMs);
 static_assert(kPingIntervalMs * 2 < kIdleTimeoutMs, "two pings fit in the idle timeout");
 static_assert(kDialBackoffMinMs > 0 && kDialBackoffMinMs <= kDialBackoffMaxMs);
+static_assert(kBanDurationMs > kDialBackoffMaxMs, "a ban outlasts the longest redial pause");
+static_assert(kMaxBans >= kMaxPeers + kMaxPendingHandshakes, "every connected or pending peer can be banned at once");
+static_assert(kMaxRecentEvents >= kMaxPendingHandshakes, "one burst of refusals stays visible");
+static_assert(kSealedHeaderBytes == kFrameHeaderBytes + kAeadTagBytes);
+static_assert(kAcceptBackoffMinMs > 0 && kAcceptBackoffMinMs <= kAcceptBackoffMaxMs);
+static_assert(kAcceptBackoffMaxMs < kHandshakeTimeoutMs, "a backed-off listener still serves within a handshake");
+static_assert(kMaxPendingPerAddress >= 1 && kMaxPendingPerAddress <= kMaxPendingHandshakes,
+              "one address cannot take every pending slot");
+static_assert(kMaxPendingHandshakes <= kMaxPeers, "pending connections are bounded below the peers");
+static_assert(kMinHandshakeBytes <= kHandshakeMessage1Bytes && kHandshakeMessage1Bytes <= kMaxHandshakeBytes);
+static_assert(kMaxFrameBytes + kSealedFrameOverheadBytes < (size_t{1} << 32), "a sealed frame's length fits too");
+static_assert(kMaxSendQueueBytes >= kFrameHeaderBytes + kMaxHandshakeBytes, "a handshake message can be queued");
 
 }  // namespace circuledger::network::limits

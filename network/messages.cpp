@@ -24,21 +24,6 @@ ledger::Result<T> Finish(WireReader& r, T value, const char* what) {
 
 }  // namespace
 
-std::string EncodeHello(const Hello& m) {
-  WireWriter w;
-  w.U8(m.version);
-  w.Bytes(m.chain_id);
-  w.Fixed(m.node_key);
-  w.Fixed(m.nonce);
-  return w.Finish();
-}
-
-std::string EncodeAuth(const Auth& m) {
-  WireWriter w;
-  w.Fixed(m.sig);
-  return w.Finish();
-}
-
 std::string EncodeSyncRequest(const SyncRequest& m) {
   WireWriter w;
   w.U64(m.from_height);
@@ -73,24 +58,6 @@ std::string EncodeTxsPayload(const std::vector<std::string>& encoded_txs) {
   w.U32(static_cast<uint32_t>(encoded_txs.size()));
   for (const std::string& tx : encoded_txs) w.Bytes(tx);
   return w.Finish();
-}
-
-ledger::Result<Hello> DecodeHello(std::string_view payload) {
-  WireReader r(payload);
-  Hello m;
-  m.version = r.U8();
-  if (r.ok() && m.version != limits::kProtocolVersion) r.Fail(Reject::kUnknownVersion);
-  m.chain_id = std::string(r.Bytes(limits::kMaxChainIdLen));
-  m.node_key = r.Fixed<32>();
-  m.nonce = r.Fixed<limits::kNonceBytes>();
-  return Finish(r, std::move(m), "hello");
-}
-
-ledger::Result<Auth> DecodeAuth(std::string_view payload) {
-  WireReader r(payload);
-  Auth m;
-  m.sig = r.Fixed<64>();
-  return Finish(r, m, "auth");
 }
 
 ledger::Result<ledger::Tx> DecodeTxPayload(std::string_view payload) {
@@ -147,8 +114,10 @@ ledger::Result<Ping> DecodePing(std::string_view payload) {
 Status CheckPayload(MessageType type, std::string_view payload) {
   if (payload.size() > MaxPayloadBytes(type)) return Status::Rejected(Reject::kOversized, "payload over limit");
   switch (type) {
-    case MessageType::kHello: return DecodeHello(payload).status();
-    case MessageType::kAuth: return DecodeAuth(payload).status();
+    case MessageType::kHandshake:  // checked by the handshake (network/handshake.h)
+      return payload.size() >= limits::kMinHandshakeBytes && payload.size() <= limits::kMaxHandshakeBytes
+                 ? Status::Ok()
+                 : Status::Rejected(Reject::kMalformed, "bad handshake message size");
     case MessageType::kTx: return DecodeTxPayload(payload).status();
     case MessageType::kConsensus:
       return payload.empty() ? Status::Rejected(Reject::kMalformed, "empty consensus message") : Status::Ok();

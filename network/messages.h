@@ -20,23 +20,6 @@
 
 namespace circuledger::network {
 
-using Nonce = ledger::FixedBytes<limits::kNonceBytes>;
-
-// kHello: u8 version | u32 len + chain id | 32 node key | 32 nonce
-struct Hello {
-  uint8_t version = limits::kProtocolVersion;
-  std::string chain_id;
-  ledger::PubKey node_key;
-  Nonce nonce;
-  auto operator<=>(const Hello&) const = default;
-};
-
-// kAuth: 64 signature (network/handshake.h says what it signs)
-struct Auth {
-  ledger::Signature sig;
-  auto operator<=>(const Auth&) const = default;
-};
-
 // kSyncRequest: u64 from_height | u32 count (1..kMaxSyncBlocksPerRequest)
 struct SyncRequest {
   uint64_t from_height = 0;
@@ -60,8 +43,6 @@ struct Ping {
   auto operator<=>(const Ping&) const = default;
 };
 
-std::string EncodeHello(const Hello& m);
-std::string EncodeAuth(const Auth& m);
 std::string EncodeSyncRequest(const SyncRequest& m);
 // The block and certificate sizes must respect their limits (asserted: the caller's logic).
 std::string EncodeSyncResponse(const SyncResponse& m);
@@ -72,8 +53,6 @@ std::string EncodeTxsPayload(const std::vector<std::string>& encoded_txs);
 // The payload size of a kTxs frame holding these encodings.
 size_t TxsPayloadBytes(size_t count, size_t encoded_bytes);
 
-ledger::Result<Hello> DecodeHello(std::string_view payload);
-ledger::Result<Auth> DecodeAuth(std::string_view payload);
 // kTx payload: ledger::Decode<Tx> (canonical bytes only), within kMaxTxBytes.
 ledger::Result<ledger::Tx> DecodeTxPayload(std::string_view payload);
 // kTxs payload: every transaction as DecodeTxPayload; a bad one rejects the whole frame.

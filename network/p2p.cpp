@@ -4,6 +4,7 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <algorithm>
+#include <cerrno>
 #include <atomic>
 #include <deque>
 #include <map>
@@ -85,6 +86,8 @@ struct P2pNode::Impl final : detail::ConnectionOwner {
 
   asio::io_context ioc;
   tcp::acceptor acceptor{ioc};
+  asio::steady_timer accept_pause{ioc};
+  uint32_t accept_backoff_ms = 0;  // the listener's current pause after a resource error
   tcp::resolver resolver{ioc};
   asio::steady_timer tick{ioc};
   std::vector<std::unique_ptr<Dialer>> dialers;
@@ -113,10 +116,28 @@ struct P2pNode::Impl final : detail::ConnectionOwner {
     });
   }
 
+  // Out of descriptors, buffers or memory: retrying at once would spin on the same error.
+  static bool IsResourceError(const error_code& ec) {
+    if (ec.category() != boost::system::system_category()) return false;
+    const int v = ec.value();
+    return v == EMFILE || v == ENFILE || v == ENOBUFS || v == ENOMEM;
+  }
+
   void Accept() {
     acceptor.async_accept(ioc, [this](const error_code& ec, tcp::socket socket) {
       if (stopping || !acceptor.is_open()) return;
-      if (ec) return Accept();  // e.g. too many open files: keep serving the others
+      if (ec && IsResourceError(ec)) {
+        accept_backoff_ms = accept_backoff_ms == 0 ? limits::kAcceptBackoffMinMs
+                                                   : std::min(limits::kAcceptBackoffMaxMs, accept_backoff_ms * 2);
+        Record(PeerEvent{"", std::nullopt, false, DisconnectReason::kAcceptFailed, false});
+        accept_pause.expires_after(Ms(accept_backoff_ms));
+        accept_pause.async_wait([this](const error_code& wait_ec) {
+          if (!wait_ec && !stopping) Accept();
+        });
+        return;
+      }
+      if (ec) return Accept();  // e.g. the peer reset before accept: keep serving the others
+      accept_backoff_ms = 0;
       error_code ep_ec;
       const tcp::endpoint remote = socket.remote_endpoint(ep_ec);
       const std::string ip = ep_ec ? "" : remote.address().to_string();
@@ -126,9 +147,15 @@ struct P2pNode::Impl final : detail::ConnectionOwner {
         std::lock_guard<std::mutex> lock(mu);
         banned = bans.AddressBanned(ip, Clock::now());
       }
-      size_t pending = 0;
-      for (auto& entry : conns) pending += entry.second->authenticated() ? 0 : 1;
-      if (banned || pending >= options.max_pending) {
+      // Pending handshakes, in total and from this address: one address cannot take every slot.
+      size_t pending = 0, pending_here = 0;
+      for (auto& entry : conns) {
+        const Connection& c = *entry.second;
+        if (c.authenticated()) continue;
+        ++pending;
+        pending_here += !c.outbound() && c.ip() == ip ? 1 : 0;
+      }
+      if (banned || pending >= options.max_pending || pending_here >= options.max_pending_per_address) {
         Record(PeerEvent{address, std::nullopt, false,
                          banned ? DisconnectReason::kBanned : DisconnectReason::kTooManyPeers, false});
         socket.close(ep_ec);
@@ -191,7 +218,7 @@ struct P2pNode::Impl final : detail::ConnectionOwner {
   }
 
   // ConnectionOwner.
-  DisconnectReason CheckClaimedKey(const PubKey& k) override {
+  DisconnectReason CheckProvenKey(const PubKey& k) override {
     std::lock_guard<std::mutex> lock(mu);
     return bans.KeyBanned(k, Clock::now()) ? DisconnectReason::kBanned : DisconnectReason::kNone;
   }
@@ -250,9 +277,13 @@ struct P2pNode::Impl final : detail::ConnectionOwner {
         }
       }
       if (ReasonBans(reason) && !stopping) {
-        // By address always; by key only once the key is proven (a claimed key could be anyone's).
-        if (!conn.ip().empty()) bans.BanAddress(conn.ip(), now + Ms(options.ban_ms));
-        if (conn.authenticated()) bans.BanKey(*peer, now + Ms(options.ban_ms));
+        // A proven key is banned, not its address: other nodes may share that address (one host,
+        // a NAT), and banning it would cut honest peers. Before the proof only the address is known.
+        if (conn.authenticated()) {
+          bans.BanKey(*peer, now + Ms(options.ban_ms));
+        } else if (!conn.ip().empty()) {
+          bans.BanAddress(conn.ip(), now + Ms(options.ban_ms));
+        }
         event.banned = true;
       }
       events.push_back(event);
@@ -296,6 +327,7 @@ struct P2pNode::Impl final : detail::ConnectionOwner {
     stopping = true;
     error_code ec;
     acceptor.close(ec);
+    accept_pause.cancel();
     resolver.cancel();
     tick.cancel();
     for (auto& d : dialers) d->timer.cancel();
@@ -317,12 +349,12 @@ Status P2pNode::Start() {
   if (m.started) return Status::InvalidArgument("p2p node already started");
   if (o.chain_id.empty() || o.chain_id.size() > limits::kMaxChainIdLen) return Status::InvalidArgument("bad chain id");
   if (!o.allowed) return Status::InvalidArgument("no key filter (P2pOptions::allowed)");
-  if (o.max_peers == 0 || o.max_pending == 0 || o.send_queue_frames == 0 || o.messages_per_s == 0 ||
+  if (o.max_peers == 0 || o.max_pending == 0 || o.max_pending_per_address == 0 || o.send_queue_frames == 0 || o.messages_per_s == 0 ||
       o.message_burst == 0 || o.bytes_per_s == 0 || o.byte_burst == 0 || o.dial_backoff_min_ms == 0 ||
       o.dial_backoff_min_ms > o.dial_backoff_max_ms) {
     return Status::InvalidArgument("p2p limits must be positive (and backoff min <= max)");
   }
-  if (o.send_queue_bytes < limits::kFrameHeaderBytes + MaxPayloadBytes(MessageType::kHello)) {
+  if (o.send_queue_bytes < limits::kFrameHeaderBytes + MaxPayloadBytes(MessageType::kHandshake)) {
     return Status::InvalidArgument("send queue too small for a handshake");
   }
   for (const std::string& a : o.dial) {
@@ -425,6 +457,20 @@ bool P2pNode::IsAddressBanned(const std::string& ip) const {
 bool P2pNode::IsKeyBanned(const PubKey& key) const {
   std::lock_guard<std::mutex> lock(impl_->mu);
   return impl_->bans.KeyBanned(key, Clock::now());
+}
+
+void P2pNode::BanPeer(const PubKey& peer, DisconnectReason reason) {
+  if (!ReasonBans(reason)) return;
+  Impl& m = *impl_;
+  std::shared_ptr<Connection> conn;
+  {
+    std::lock_guard<std::mutex> lock(m.mu);
+    // At once: a redial that authenticates before the close below runs is refused already.
+    m.bans.BanKey(peer, Clock::now() + Ms(m.options.ban_ms));
+    if (auto it = m.peers.find(peer); it != m.peers.end()) conn = it->second;
+  }
+  // Connections are closed on the I/O thread only.
+  if (conn && m.started) asio::post(m.ioc, [conn, reason] { conn->Close(reason); });
 }
 
 }  // namespace circuledger::network

@@ -1,20 +1,22 @@
 // network/p2p.h: the authenticated peer-to-peer transport between nodes (network/P2P.md).
 //
 // A P2pNode listens on an address, dials the configured peer addresses (with exponential
-// backoff), authenticates every connection with the handshake of network/handshake.h and keeps
+// backoff), authenticates every connection with the Noise handshake of network/handshake.h,
+// encrypts every frame after it (network/noise.h), and keeps
 // one connection per node key: when two nodes dial each other at once, both keep the connection
 // dialed by the smaller key. Frames are read with their size limit checked before allocation;
 // every peer has a bounded send queue (a frame that does not fit is dropped and Send says so; a
 // peer whose socket does not take a frame within write_timeout_ms is disconnected), a message rate
 // limit (a flood bans it) and a byte rate limit (reading pauses). A peer that sends garbage (a bad
 // frame, an undecodable or unexpected message) is disconnected and banned for ban_ms, by IP
-// address and, once proven, by node key. Every disconnect is recorded with its reason
+// address and, when the frame opened under its session, by node key (bytes that fail to open,
+// or a failed handshake, ban nobody). Every disconnect is recorded with its reason
 // (RecentEvents). Pings keep idle connections alive and find dead ones.
 //
 // Threads: the node owns one I/O thread. The callbacks run on it, one at a time, never while a
 // lock of the node is held: they may call Send, Broadcast, Peers and RecentEvents, but must not
 // block for long (they stall every peer) and must not call Stop. Send, Broadcast, Peers,
-// RecentEvents, AddPeer and IsAddressBanned/IsKeyBanned are thread-safe. Start and Stop are
+// RecentEvents, AddPeer, BanPeer and IsAddressBanned/IsKeyBanned are thread-safe. Start and Stop are
 // called by the owning thread; after Stop returns no callback runs. The P2pNode owns its sockets, timers, queues and a copy of
 // the node's secret key.
 #pragma once
@@ -45,6 +47,7 @@ struct P2pOptions {
   std::vector<std::string> dial;        // "host:port" of peers to stay connected to (default none)
   size_t max_peers = limits::kMaxPeers;
   size_t max_pending = limits::kMaxPendingHandshakes;
+  size_t max_pending_per_address = limits::kMaxPendingPerAddress;  // inbound, from one IP
   size_t send_queue_frames = limits::kMaxSendQueueFrames;
   size_t send_queue_bytes = limits::kMaxSendQueueBytes;
   uint32_t handshake_timeout_ms = limits::kHandshakeTimeoutMs;
@@ -82,7 +85,7 @@ struct PeerInfo {
 // One closed or refused connection.
 struct PeerEvent {
   std::string address;                 // "ip:port" of the remote end
-  std::optional<ledger::PubKey> key;   // when the peer proved it (or claimed it in its hello)
+  std::optional<ledger::PubKey> key;   // when the peer proved it in the handshake
   bool authenticated = false;
   DisconnectReason reason = DisconnectReason::kNone;
   bool banned = false;                 // this event banned the peer
@@ -123,6 +126,12 @@ class P2pNode {
   std::vector<PeerEvent> RecentEvents() const;
   bool IsAddressBanned(const std::string& ip) const;
   bool IsKeyBanned(const ledger::PubKey& key) const;
+
+  // The application found that `peer` misbehaved (e.g. it sent a block that does not execute, or
+  // a forged vote): bans its key for ban_ms at once, and closes its connection with `reason` (which
+  // also bans the connection's IP address and records the event). Nothing else happens when
+  // `reason` is not one that bans (ReasonBans). Thread-safe; safe from a callback.
+  void BanPeer(const ledger::PubKey& peer, DisconnectReason reason);
 
  private:
   struct Impl;

@@ -3,7 +3,13 @@
 // The strings are an API: logs, metrics and tests match on them, so never rename one. `bans`
 // says whether the offence bans the peer (by IP address, and by node key once it is proven):
 // protocol violations that an honest implementation never commits. Refusals that a
-// misconfiguration explains (wrong chain, unknown key) only disconnect. Plain constants.
+// misconfiguration explains (wrong chain, unknown key) only disconnect. A failed handshake proof
+// (`handshake-failed`) and a frame whose tag does not verify (`decrypt-failed`) never ban: the
+// bytes may come from anyone on the path (a relay), not from the key the session belongs to, and
+// an authenticated peer can only be blamed for what decrypted under its own session keys.
+// ("bad-auth-signature" belonged to protocol version 1 and is no longer produced.) The last
+// reasons are the application's (P2pNode::BanPeer): a block or proposal that does not execute, a
+// consensus message whose signature does not verify, a message nobody asked for. Plain constants.
 #pragma once
 
 #include <cstdint>
@@ -27,12 +33,18 @@ namespace circuledger::network {
   X(kDuplicate, "duplicate-connection", false)          \
   X(kWriteTimeout, "write-timeout", false)              \
   X(kIdleTimeout, "idle-timeout", false)                \
-  X(kBadSignature, "bad-auth-signature", true)          \
+  X(kHandshakeFailed, "handshake-failed", false)        \
+  X(kDecryptFailed, "decrypt-failed", false)            \
+  X(kNonceExhausted, "nonce-exhausted", false)          \
+  X(kAcceptFailed, "accept-failed", false)              \
   X(kBadFrame, "bad-frame", true)                       \
   X(kOversizedFrame, "oversized-frame", true)           \
   X(kBadMessage, "bad-message", true)                   \
   X(kUnexpectedMessage, "unexpected-message", true)     \
-  X(kFlood, "flood", true)
+  X(kFlood, "flood", true)                             \
+  X(kInvalidBlock, "invalid-block", true)               \
+  X(kBadConsensusSignature, "bad-consensus-signature", true) \
+  X(kUnrequested, "unrequested-message", true)
 
 enum class DisconnectReason : uint8_t {
 #define CIRCULEDGER_P2P_REASON_ENUM(name, str, bans) name,

@@ -92,7 +92,9 @@ bool ParseU32(const std::string& s, uint32_t* out) {
 
 HttpResponse RejectResponse(const Status& s) {
   if (s.IsCorruption() || s.IsIoError()) return JsonError(500, "storage", s.detail());
-  const unsigned code = s.reason() == Reject::kMempoolFull ? 503 : 400;
+  const bool busy = s.reason() == Reject::kMempoolFull || s.reason() == Reject::kMempoolAccountFull ||
+                    s.reason() == Reject::kMempoolOrgFull;
+  const unsigned code = busy ? 503 : 400;
   return JsonError(code, s.RejectString(), s.detail().empty() ? s.RejectString() : s.detail());
 }
 
@@ -270,6 +272,7 @@ HttpResponse Api::GetAccount(const std::string& key_hex) {
              {"org", a->org},
              {"next_nonce", a->next_nonce},
              {"pending_nonce", std::max(a->next_nonce, node_.PendingNonce(*key))},
+             {"pending_txs", node_.mempool().PendingCount(*key)},
              {"revoked", a->revoked != 0}});
 }
 
@@ -363,6 +366,7 @@ HttpResponse Api::GetTrace(bool lot, const std::string& id, const std::string& q
       return JsonError(400, "bad-query", "unknown parameter " + k);
     }
   }
+  if (Status s = CheckTraceWindow(o); !s.ok()) return JsonError(400, "bad-query", s.detail());
   WorkingState st(node_.store());
   if (lot ? !st.GetLot(id) : !st.GetProduct(id)) return NotFound(std::string(lot ? "unknown lot " : "unknown product ") + id);
   const TraceResult r = Trace(node_.store(), id, o);

@@ -14,21 +14,35 @@ using network::MessageType;
 
 namespace {
 
-constexpr size_t kMaxInbox = 4096;           // consensus and sync messages waiting for the driver
-constexpr size_t kMaxTxInbox = 20000;        // transactions from peers waiting for admission
-// Local transactions are gossiped in kTxs batches: one frame per peer for all that arrived within
-// this delay (or as soon as a batch is full), instead of a frame per transaction.
-constexpr uint64_t kTxGossipDelayMs = 5;
-constexpr size_t kTxGossipBatch = 512;       // a batch this large is sent at once
-constexpr uint64_t kSyncIntervalMs = 1000;   // how often a stalled node asks a peer for blocks
-constexpr uint64_t kSyncTimeoutMs = 3000;    // an unanswered request is given up after this
-constexpr size_t kMaxSyncBuffer = 256;       // blocks received ahead of the next one
-constexpr size_t kMaxEarlyMessages = 1024;   // messages of a height not started yet
-constexpr uint64_t kWalRewriteBytes = 64 << 20;  // the WAL file is compacted beyond this
+using limits::kMaxEarlyMessages;
+using limits::kMaxInboxMessages;
+using limits::kMaxTxInbox;
+using limits::kSyncIntervalMs;
+using limits::kTxGossipBatch;
+using limits::kTxGossipDelayMs;
+using limits::kWalRewriteBytes;
 
 uint64_t HeightOf(const Message& m) {
   return std::visit([](const auto& x) { return x.height; }, m);
 }
+
+// Block sync's view of the transport.
+class P2pSyncPeers final : public SyncPeers {
+ public:
+  explicit P2pSyncPeers(network::P2pNode& p2p) : p2p_(p2p) {}
+  std::vector<PubKey> Peers() override {
+    std::vector<PubKey> keys;
+    for (const network::PeerInfo& p : p2p_.Peers()) keys.push_back(p.key);
+    return keys;
+  }
+  bool SendRequest(const PubKey& peer, const network::SyncRequest& request) override {
+    return p2p_.Send(peer, MessageType::kSyncRequest, network::EncodeSyncRequest(request)).ok();
+  }
+  void Ban(const PubKey& peer, network::DisconnectReason reason) override { p2p_.BanPeer(peer, reason); }
+
+ private:
+  network::P2pNode& p2p_;
+};
 
 }  // namespace
 
@@ -125,6 +139,12 @@ Result<std::unique_ptr<ConsensusDriver>> ConsensusDriver::Open(DriverDeps deps) 
     };
     cb.on_peer_up = [self](const PubKey& peer) { self->Enqueue({Inbound::Kind::kPeerUp, peer, {}}); };
     d->p2p_ = std::make_unique<network::P2pNode>(std::move(po), d->deps_.node_key, std::move(cb));
+    d->sync_peers_ = std::make_unique<P2pSyncPeers>(*d->p2p_);
+    d->sync_target_ = std::make_unique<LedgerSyncTarget>(d->deps_.executor, d->deps_.store, d->chain_id_,
+                                                         [self](const BlockCommit& c) { self->AfterCommit(c, true); });
+    SyncOptions so;
+    so.batch_blocks = config.sync_batch_blocks;
+    d->sync_ = std::make_unique<BlockSync>(so, *d->sync_peers_, *d->sync_target_);
   }
   return d;
 }
@@ -213,7 +233,7 @@ ConsensusStatus ConsensusDriver::Info() const {
 void ConsensusDriver::Enqueue(Inbound in) {
   {
     std::lock_guard<std::mutex> lock(mu_);
-    if (inbox_.size() >= kMaxInbox) return;  // overloaded: gossip repeats what matters
+    if (inbox_.size() >= kMaxInboxMessages) return;  // overloaded: gossip repeats what matters
     inbox_.push_back(std::move(in));
   }
   cv_.notify_one();
@@ -339,18 +359,6 @@ void ConsensusDriver::Fatal(const ledger::Status& s) {
 
 // ---- Heights ----
 
-std::optional<consensus::ValidatorSet> ConsensusDriver::ValidatorsFor(uint64_t height) const {
-  try {
-    WorkingState state(deps_.store);
-    ApplyScheduledValidatorChanges(state, height);
-    std::vector<PubKey> keys;
-    for (const Validator& v : state.GetValidators().active) keys.push_back(v.key);
-    return consensus::ValidatorSet::Make(std::move(keys));
-  } catch (const StorageError& e) {
-    return std::nullopt;
-  }
-}
-
 void ConsensusDriver::RefreshAllowedKeys() {
   auto allowed = std::make_shared<std::set<PubKey>>();
   WorkingState state(deps_.store);
@@ -379,7 +387,7 @@ void ConsensusDriver::RefreshAllowedKeys() {
 }
 
 void ConsensusDriver::StartHeight(uint64_t height) {
-  std::optional<consensus::ValidatorSet> validators = ValidatorsFor(height);
+  std::optional<consensus::ValidatorSet> validators = ValidatorsAt(deps_.store, height);
   if (!validators) return Fatal(Status::Corruption("cannot read the validator set of height " + std::to_string(height)));
   // The state machine needs only this height's records: earlier heights are committed. The file
   // is rewritten without them once it has grown (a rewrite costs two fsyncs; Start ignores
@@ -580,23 +588,12 @@ void ConsensusDriver::MaybeSyncAndGossip() {
   }
 }
 
+uint64_t ConsensusDriver::NowMs() {
+  return static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now().time_since_epoch()).count());
+}
+
 void ConsensusDriver::RequestSync(const std::optional<PubKey>& peer) {
-  if (!p2p_) return;
-  const auto now = Clock::now();
-  if (now < sync_deadline_) return;  // one request at a time
-  PubKey to;
-  if (peer) {
-    to = *peer;
-  } else {
-    std::vector<network::PeerInfo> peers = p2p_->Peers();
-    if (peers.empty()) return;
-    to = peers[sync_peer_rr_++ % peers.size()].key;
-  }
-  network::SyncRequest req{deps_.executor.Tip().height + 1, deps_.config.sync_batch_blocks};
-  if (p2p_->Send(to, MessageType::kSyncRequest, network::EncodeSyncRequest(req)).ok()) {
-    sync_deadline_ = now + std::chrono::milliseconds(kSyncTimeoutMs);
-    sync_requested_until_ = req.from_height + req.count - 1;
-  }
+  if (sync_) sync_->Request(peer, NowMs());
 }
 
 void ConsensusDriver::ServeSync(const PubKey& peer, std::string_view payload) {
@@ -615,72 +612,13 @@ void ConsensusDriver::ServeSync(const PubKey& peer, std::string_view payload) {
 
 void ConsensusDriver::HandleSyncResponse(const PubKey& peer, std::string_view payload) {
   Result<network::SyncResponse> resp = network::DecodeSyncResponse(payload);
-  if (!resp.ok()) return;
-  uint64_t tip = deps_.executor.Tip().height;
-  if (resp->height <= tip || resp->height > tip + kMaxSyncBuffer) return;
-  if (sync_buffer_.size() < kMaxSyncBuffer) {
-    sync_buffer_.try_emplace(resp->height, std::move(resp->block), std::move(resp->certificate));
+  if (!resp.ok() || !sync_) return;  // the transport checked it already
+  const uint64_t refused = sync_->stats().refused_blocks;
+  const Status s = sync_->OnResponse(peer, std::move(resp).value(), NowMs());
+  if (sync_->stats().refused_blocks != refused) {
+    deps_.log.Warn("a block from peer ", peer.ToHex().substr(0, 12), " was refused; the peer is banned");
   }
-  bool applied = false;
-  while (!sync_buffer_.empty()) {
-    auto it = sync_buffer_.begin();
-    if (it->first <= tip) {
-      sync_buffer_.erase(it);
-      continue;
-    }
-    if (it->first != tip + 1) break;
-    auto [block, cert] = std::move(it->second);
-    sync_buffer_.erase(it);
-    if (!ApplySynced(block, cert, tip + 1)) {
-      deps_.log.Warn("block ", tip + 1, " from peer ", peer.ToHex().substr(0, 12), " refused");
-      break;
-    }
-    applied = true;
-    tip += 1;
-  }
-  if (applied && tip >= sync_requested_until_) {
-    // The batch asked for is in: ask for the next one at once (an empty answer costs nothing).
-    sync_deadline_ = {};
-    RequestSync(peer);
-  }
-}
-
-bool ConsensusDriver::ApplySynced(const std::string& block_bytes, const std::string& cert_bytes, uint64_t height) {
-  Result<Block> block = Decode<Block>(block_bytes);
-  Result<consensus::CommitCertificate> cert = consensus::DecodeCertificate(cert_bytes);
-  if (!block.ok() || !cert.ok()) return false;
-  const Hash256 hash = BlockHash(block->header);
-  if (block->header.height != height || cert->height != height || cert->value_id != hash) return false;
-  std::optional<consensus::ValidatorSet> validators = ValidatorsFor(height);
-  if (!validators) {
-    Fatal(Status::Corruption("cannot read the validator set of height " + std::to_string(height)));
-    return false;
-  }
-  const consensus::CertCheck check = consensus::VerifyCommitCertificate(*cert, *validators, chain_id_);
-  if (check != consensus::CertCheck::kOk) {
-    deps_.log.Warn("synced block ", height, ": certificate ", consensus::CertCheckName(check));
-    return false;
-  }
-  Result<BlockCommit> executed = deps_.executor.ExecuteBlock(std::move(block).value(), std::nullopt);
-  if (!executed.ok()) {
-    if (executed.status().IsCorruption() || executed.status().IsIoError()) {
-      Fatal(executed.status());
-    } else {
-      // More than two thirds of the validators signed it, so at least one correct validator
-      // executed it: this node's state differs from the chain's and cannot be trusted.
-      Fatal(Status::Corruption("block " + std::to_string(height) +
-                               " has a valid commit certificate but does not execute here: " +
-                               executed.status().ToString()));
-    }
-    return false;
-  }
-  executed->certificate = cert_bytes;
-  if (Status s = deps_.executor.Commit(*executed); !s.ok()) {
-    Fatal(s);
-    return false;
-  }
-  AfterCommit(*executed, true);
-  return true;
+  if (!s.ok()) Fatal(s);
 }
 
 }  // namespace circuledger::node

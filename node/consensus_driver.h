@@ -9,9 +9,11 @@
 // Block cadence: after a commit the next height starts once block_min_interval_ms has passed and
 // a transaction is ready, or empty_block_interval_ms passed (create_empty_blocks), or a message
 // of the next height arrived from another validator (it started; this one must follow).
-// Block sync: a node that hears of a later height, or makes no progress, asks a peer for blocks
-// from its tip on; a block is taken only with a commit certificate that verifies against the
-// validator set of its height, and only if it executes validly on the node's tip.
+// Block sync (node/block_sync.h): a node that hears of a later height, or makes no progress, asks
+// a peer for blocks from its tip on; a block is taken only with a commit certificate that verifies
+// against the validator set of its height, and only if it executes validly on the node's tip
+// (node/ledger_sync.h). A block that does not is its sender's fault: the sender is banned and
+// another peer asked; the node stops only when its own storage fails.
 // Transactions: those admitted through the API are sent to every peer once; those from peers go
 // through a bounded queue to a second thread that admits them (Node::SubmitTx), not relayed.
 //
@@ -38,8 +40,10 @@
 #include "ledger/executor.h"
 #include "ledger/genesis.h"
 #include "network/p2p.h"
+#include "node/block_sync.h"
 #include "node/config.h"
 #include "node/ledger_app.h"
+#include "node/ledger_sync.h"
 #include "node/log.h"
 #include "node/mempool.h"
 #include "node/metrics.h"
@@ -126,7 +130,6 @@ class ConsensusDriver {
   void AfterCommit(const ledger::BlockCommit& commit, bool synced);
   void FireTimers();
   void HandleConsensus(const ledger::PubKey& peer, std::string_view payload);
-  std::optional<consensus::ValidatorSet> ValidatorsFor(uint64_t height) const;
   void RefreshAllowedKeys();
   void Fatal(const ledger::Status& s);
   void PublishStatus();  // status_ from the driver-thread state
@@ -135,7 +138,7 @@ class ConsensusDriver {
   void RequestSync(const std::optional<ledger::PubKey>& peer);
   void ServeSync(const ledger::PubKey& peer, std::string_view payload);
   void HandleSyncResponse(const ledger::PubKey& peer, std::string_view payload);
-  bool ApplySynced(const std::string& block_bytes, const std::string& cert_bytes, uint64_t height);
+  static uint64_t NowMs();  // the driver's steady clock, for block sync
   void MaybeSyncAndGossip();
 
   DriverDeps deps_;
@@ -158,11 +161,10 @@ class ConsensusDriver {
   Clock::time_point height_started_at_;
   Clock::time_point next_gossip_;
   Clock::time_point next_sync_;
-  Clock::time_point sync_deadline_;  // an outstanding sync request is answered by then
-  uint64_t sync_requested_until_ = 0;  // the last height of the latest request
   std::priority_queue<TimerEntry, std::vector<TimerEntry>, std::greater<TimerEntry>> timers_;
-  std::map<uint64_t, std::pair<std::string, std::string>> sync_buffer_;  // height -> block, certificate
-  size_t sync_peer_rr_ = 0;
+  std::unique_ptr<SyncPeers> sync_peers_;          // over p2p_
+  std::unique_ptr<LedgerSyncTarget> sync_target_;
+  std::unique_ptr<BlockSync> sync_;                 // with a transport only
   std::set<ledger::PubKey> initial_validators_;  // the validators when this node started
   std::set<ledger::PubKey> dialed_;              // validators added later, dialed at their address
 

@@ -1,6 +1,7 @@
 #include "network/detail/connection.h"
 
 #include <boost/asio/connect.hpp>
+#include <cassert>
 #include <boost/asio/post.hpp>
 #include <boost/asio/read.hpp>
 #include <boost/asio/write.hpp>
@@ -26,7 +27,7 @@ Connection::Connection(asio::io_context& ioc, const P2pOptions& options, const l
       options_(options),
       owner_(owner),
       outbound_(outbound),
-      handshake_(options.chain_id, key, options.allowed),
+      handshake_(/*initiator=*/outbound, options.chain_id, key, options.allowed),
       deadline_(Clock::now() + Ms(options.handshake_timeout_ms)),
       messages_(options.messages_per_s, options.message_burst, Clock::now()),
       bytes_(options.bytes_per_s, options.byte_burst, Clock::now()) {}
@@ -53,12 +54,13 @@ void Connection::Begin() {
   socket_.set_option(tcp::no_delay(true), ec);
   state_ = State::kHandshake;
   last_read_ = Clock::now();
-  EnqueueLocal(MessageType::kHello, EncodeHello(handshake_.our_hello()));
+  if (outbound_) EnqueueLocal(MessageType::kHandshake, handshake_.Start(), /*seal=*/false);
   ReadHeader();
 }
 
 void Connection::ReadHeader() {
-  asio::async_read(socket_, asio::buffer(header_),
+  const size_t n = recv_.has_key() ? limits::kSealedHeaderBytes : limits::kFrameHeaderBytes;
+  asio::async_read(socket_, asio::buffer(header_.data(), n),
                    [self = shared_from_this()](const error_code& ec, size_t) { self->OnHeader(ec); });
 }
 
@@ -67,20 +69,27 @@ void Connection::OnHeader(const error_code& ec) {
   if (ec) return Fail(ec);
   const Clock::time_point now = Clock::now();
   last_read_ = now;
+  std::string header(header_.data(), limits::kFrameHeaderBytes);
+  const bool sealed = recv_.has_key();
+  // A tag that does not verify: the bytes did not come from the peer's session (a relay or the
+  // path changed them). Closed, and nobody banned for it.
+  if (sealed && !recv_.Open({}, std::string_view(header_.data(), header_.size()), header)) {
+    return Close(recv_.nonce() == noise::kMaxNonce ? DisconnectReason::kNonceExhausted : DisconnectReason::kDecryptFailed);
+  }
   // The length is checked here, against the limit of its type, before any payload is allocated.
-  ledger::Result<FrameHeader> h = ParseFrameHeader(std::string_view(header_.data(), header_.size()));
+  ledger::Result<FrameHeader> h = ParseFrameHeader(header);
   if (!h.ok()) {
     return Close(h.status().reason() == ledger::Reject::kOversized ? DisconnectReason::kOversizedFrame
                                                                     : DisconnectReason::kBadFrame);
   }
   if (messages_.Take(1, now) < 0) return Close(DisconnectReason::kFlood);
-  // Before the proof only hello and auth (about a hundred bytes) are read: an unregistered peer
-  // must not make us buffer a block-sized frame, once per pending connection.
-  if (state_ == State::kHandshake && h->type != MessageType::kHello && h->type != MessageType::kAuth) {
+  // Before the proof only handshake messages (under a hundred bytes) are read: an unregistered
+  // peer must not make us buffer a block-sized frame, once per pending connection.
+  if (state_ == State::kHandshake && !confirming_ && h->type != MessageType::kHandshake) {
     return Close(DisconnectReason::kUnexpectedMessage);
   }
   type_ = h->type;
-  body_expected_ = h->payload_bytes;
+  body_expected_ = h->payload_bytes + (sealed ? limits::kAeadTagBytes : 0);
   body_.clear();
   if (body_expected_ == 0) return OnFrame();
   ReadBody();
@@ -103,10 +112,21 @@ void Connection::ReadBody() {
 }
 
 void Connection::OnFrame() {
-  std::string payload = std::move(body_);
+  std::string payload;
+  if (recv_.has_key()) {
+    if (!recv_.Open({}, body_, payload)) {
+      return Close(recv_.nonce() == noise::kMaxNonce ? DisconnectReason::kNonceExhausted
+                                                      : DisconnectReason::kDecryptFailed);
+    }
+  } else {
+    payload = std::move(body_);
+  }
   body_ = std::string();
   const size_t frame_bytes = limits::kFrameHeaderBytes + payload.size();
-  if (state_ == State::kHandshake) {
+  if (confirming_) {
+    Established(/*confirm=*/false);  // the responder's first frame opened under our session: it accepted us
+    if (state_ == State::kActive) HandleActive(type_, std::move(payload));
+  } else if (state_ == State::kHandshake) {
     HandleHandshake(type_, payload);
   } else {
     HandleActive(type_, std::move(payload));
@@ -122,40 +142,50 @@ void Connection::OnFrame() {
 }
 
 void Connection::HandleHandshake(MessageType type, const std::string& payload) {
-  if (type == MessageType::kHello) {
-    ledger::Result<Hello> hello = DecodeHello(payload);
-    if (!hello.ok()) {
-      return Close(hello.status().reason() == ledger::Reject::kUnknownVersion ? DisconnectReason::kIncompatibleVersion
-                                                                              : DisconnectReason::kBadMessage);
-    }
-    Handshake::Step step = handshake_.OnHello(*hello);
-    if (step.error != DisconnectReason::kNone) return Close(step.error);
-    const DisconnectReason refused = owner_.CheckClaimedKey(hello->node_key);
-    if (refused != DisconnectReason::kNone) return Close(refused);
-    return EnqueueLocal(MessageType::kAuth, EncodeAuth(step.auth));
+  // Anything but a handshake message before the proof (an unregistered peer trying to inject)
+  // was refused at its header.
+  (void)type;
+  Handshake::Step step = handshake_.OnMessage(payload);
+  if (step.error != DisconnectReason::kNone) return Close(step.error);
+  if (!step.reply.empty()) EnqueueLocal(MessageType::kHandshake, step.reply, /*seal=*/false);
+  if (!step.done) return;
+  // The key is proven: only now may it be refused for a ban, and only now is it ever banned.
+  const DisconnectReason refused = owner_.CheckProvenKey(*handshake_.peer_key());
+  if (refused != DisconnectReason::kNone) return Close(refused);
+  noise::Session session = handshake_.Split();
+  send_ = std::move(session.send);
+  recv_ = std::move(session.recv);
+  if (outbound_) {
+    // The responder has yet to accept our key (message 3): we are up only once its first sealed
+    // frame (the ping it sends on accepting, or anything its owner sent on peer-up) opens. Until
+    // then we send nothing more.
+    confirming_ = true;
+    return;
   }
-  if (type == MessageType::kAuth && handshake_.got_hello()) {
-    ledger::Result<Auth> auth = DecodeAuth(payload);
-    if (!auth.ok()) return Close(DisconnectReason::kBadMessage);
-    const DisconnectReason bad = handshake_.OnAuth(*auth);
-    if (bad != DisconnectReason::kNone) return Close(bad);
-    authenticated_ = true;
-    state_ = State::kActive;
-    last_ping_ = Clock::now();
-    {
-      std::lock_guard<std::mutex> lock(queue_mu_);
-      accepting_frames_ = true;
+  // The ping tells the initiator we accepted it; it must be our first sealed frame (the initiator
+  // refuses anything else before it), so it is queued before other threads may queue theirs.
+  Established(/*confirm=*/true);
+}
+
+void Connection::Established(bool confirm) {
+  confirming_ = false;
+  authenticated_ = true;
+  state_ = State::kActive;
+  last_ping_ = Clock::now();
+  {
+    std::lock_guard<std::mutex> lock(queue_mu_);
+    if (confirm) {
+      PushLocked(std::make_shared<const std::string>(EncodeFrame(MessageType::kPing, EncodePing(Ping{++ping_nonce_}))),
+                 /*seal=*/true);
     }
-    return owner_.OnAuthenticated(shared_from_this());
+    accepting_frames_ = true;
   }
-  // Anything else before the proof (an unregistered peer trying to inject) is a violation.
-  Close(DisconnectReason::kUnexpectedMessage);
+  owner_.OnAuthenticated(shared_from_this());
 }
 
 void Connection::HandleActive(MessageType type, std::string payload) {
   switch (type) {
-    case MessageType::kHello:
-    case MessageType::kAuth: return Close(DisconnectReason::kUnexpectedMessage);
+    case MessageType::kHandshake: return Close(DisconnectReason::kUnexpectedMessage);
     case MessageType::kPing:
     case MessageType::kPong:
       if (!DecodePing(payload).ok()) return Close(DisconnectReason::kBadMessage);
@@ -169,23 +199,23 @@ void Connection::HandleActive(MessageType type, std::string payload) {
 
 bool Connection::Enqueue(const FramePtr& frame) {
   std::lock_guard<std::mutex> lock(queue_mu_);
-  return accepting_frames_ && PushLocked(frame);
+  return accepting_frames_ && PushLocked(frame, /*seal=*/true);
 }
 
-void Connection::EnqueueLocal(MessageType type, const std::string& payload) {
+void Connection::EnqueueLocal(MessageType type, const std::string& payload, bool seal) {
   auto frame = std::make_shared<const std::string>(EncodeFrame(type, payload));
   std::lock_guard<std::mutex> lock(queue_mu_);
   // Our own handshake frames and pongs obey the queue bounds too: a peer that pings without
   // reading gets no pongs.
-  PushLocked(frame);
+  PushLocked(frame, seal);
 }
 
-bool Connection::PushLocked(const FramePtr& frame) {
+bool Connection::PushLocked(const FramePtr& frame, bool seal) {
   if (queue_.size() >= options_.send_queue_frames || queued_bytes_ + frame->size() > options_.send_queue_bytes) {
     ++dropped_;
     return false;
   }
-  queue_.push_back(frame);
+  queue_.push_back(Outgoing{frame, seal});
   queued_bytes_ += frame->size();
   if (!writing_) {
     writing_ = true;
@@ -197,7 +227,7 @@ bool Connection::PushLocked(const FramePtr& frame) {
 
 void Connection::StartWrite() {
   if (state_ == State::kClosed) return;
-  FramePtr frame;
+  Outgoing out;
   bool flushed = false;
   {
     std::lock_guard<std::mutex> lock(queue_mu_);
@@ -205,14 +235,28 @@ void Connection::StartWrite() {
       writing_ = false;
       flushed = state_ == State::kRetiring;
     } else {
-      frame = queue_.front();
+      out = queue_.front();
       write_started_ = Clock::now();
     }
   }
   if (flushed) return ShutdownSend();
-  if (!frame) return;
-  asio::async_write(socket_, asio::buffer(*frame),
-                    [self = shared_from_this(), frame](const error_code& ec, size_t) { self->OnWritten(ec); });
+  if (!out.frame) return;
+  if (!out.seal) {
+    return asio::async_write(socket_, asio::buffer(*out.frame), [self = shared_from_this(), frame = out.frame](
+                                                                    const error_code& ec, size_t) { self->OnWritten(ec); });
+  }
+  // Header and payload each under the next nonce of this direction (a frame queued before the
+  // session existed is not sealed: only our handshake messages are).
+  assert(send_.has_key());  // sealed frames are queued only once the session exists
+  const std::string_view frame(*out.frame);
+  sealed_.clear();
+  sealed_.reserve(frame.size() + limits::kSealedFrameOverheadBytes);
+  if (!send_.Seal({}, frame.substr(0, limits::kFrameHeaderBytes), sealed_) ||
+      !send_.Seal({}, frame.substr(limits::kFrameHeaderBytes), sealed_)) {
+    return Close(DisconnectReason::kNonceExhausted);  // 2^64 - 1 frames: never reuse a nonce
+  }
+  asio::async_write(socket_, asio::buffer(sealed_),
+                    [self = shared_from_this()](const error_code& ec, size_t) { self->OnWritten(ec); });
 }
 
 void Connection::OnWritten(const error_code& ec) {
@@ -220,7 +264,7 @@ void Connection::OnWritten(const error_code& ec) {
   if (ec) return Fail(ec);
   {
     std::lock_guard<std::mutex> lock(queue_mu_);
-    queued_bytes_ -= queue_.front()->size();
+    queued_bytes_ -= queue_.front().frame->size();
     queue_.pop_front();
   }
   StartWrite();
@@ -291,15 +335,10 @@ void Connection::OnTick(Clock::time_point now) {
   }
 }
 
-std::optional<ledger::PubKey> Connection::peer_key() const {
-  if (!handshake_.got_hello()) return std::nullopt;
-  return handshake_.peer_key();
-}
-
 PeerInfo Connection::Stats() const {
   std::lock_guard<std::mutex> lock(queue_mu_);
   PeerInfo info;
-  info.key = handshake_.peer_key();
+  info.key = handshake_.peer_key().value_or(ledger::PubKey{});
   info.address = address_;
   info.outbound = outbound_;
   info.queued_frames = queue_.size();

@@ -1,7 +1,9 @@
 // network/detail/connection.h: one TCP connection of a P2pNode, from connect/accept to close.
 //
-// A Connection runs the handshake, then the read loop (header, size check, body in chunks,
-// payload check, rate limits) and the write loop (its bounded send queue). It reports to its
+// A Connection runs the handshake (network/handshake.h; the dialer is the initiator), then the
+// read loop (sealed header, size check, sealed body in chunks, payload check, rate limits) and the
+// write loop (its bounded send queue of plaintext frames, sealed one by one as they are written,
+// so the nonces follow the order on the wire and a broadcast shares its plaintext). It reports to its
 // ConnectionOwner (the P2pNode) and never decides about other connections. Lifetime: shared_ptr,
 // held by its pending handlers and by the owner's table until it is closed.
 // Threads: everything runs on the owner's single I/O thread except Enqueue() and Stats(), which
@@ -31,8 +33,8 @@ using Clock = std::chrono::steady_clock;
 class ConnectionOwner {
  public:
   virtual ~ConnectionOwner() = default;
-  // The peer's hello named this key (before its proof): kNone, or why to refuse (kBanned).
-  virtual DisconnectReason CheckClaimedKey(const ledger::PubKey& key) = 0;
+  // The peer proved this key in the handshake: kNone, or why to refuse it (kBanned).
+  virtual DisconnectReason CheckProvenKey(const ledger::PubKey& key) = 0;
   virtual void OnAuthenticated(const std::shared_ptr<Connection>& conn) = 0;
   virtual void OnAppMessage(Connection& conn, MessageType type, std::string payload) = 0;
   // Called once, when the connection is closed for `reason`.
@@ -64,8 +66,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
   State state() const { return state_; }
   bool outbound() const { return outbound_; }
   bool authenticated() const { return authenticated_; }
-  // The peer's key: proven when authenticated(), claimed once its hello arrived.
-  std::optional<ledger::PubKey> peer_key() const;
+  // The peer's key, once proven in the handshake (nullopt before).
+  std::optional<ledger::PubKey> peer_key() const { return handshake_.peer_key(); }
   const std::string& address() const { return address_; }  // "ip:port" ("" before connect)
   const std::string& ip() const { return ip_; }
   PeerInfo Stats() const;  // any thread
@@ -77,10 +79,14 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void ReadBody();
   void OnFrame();
   void HandleHandshake(MessageType type, const std::string& payload);
+  // Active from now on; `confirm` (the responder) queues the confirming ping first, atomically
+  // with opening the queue to other threads.
+  void Established(bool confirm);
   void HandleActive(MessageType type, std::string payload);
   void Throttle();
-  void EnqueueLocal(MessageType type, const std::string& payload);
-  bool PushLocked(const FramePtr& frame);  // queue_mu_ held
+  // Queues one of our own frames: sealed, or (handshake messages) in clear.
+  void EnqueueLocal(MessageType type, const std::string& payload, bool seal = true);
+  bool PushLocked(const FramePtr& frame, bool seal);  // queue_mu_ held
   void StartWrite();
   void OnWritten(const boost::system::error_code& ec);
   void ShutdownSend();
@@ -94,7 +100,11 @@ class Connection : public std::enable_shared_from_this<Connection> {
   Handshake handshake_;
   State state_ = State::kConnecting;
   bool authenticated_ = false;
-  bool sent_auth_ = false;
+  bool confirming_ = false;  // initiator: keys ready, waiting for the responder's first frame
+  // The session's ciphers, keyed when the handshake is done (I/O thread only). Frames read after
+  // that are sealed; frames queued after it are sealed when written.
+  noise::CipherState send_;
+  noise::CipherState recv_;
   std::string address_;
   std::string ip_;
   Clock::time_point deadline_ = Clock::now();  // handshake or retirement deadline
@@ -105,14 +115,19 @@ class Connection : public std::enable_shared_from_this<Connection> {
   uint64_t ping_nonce_ = 0;
 
   // Read state (I/O thread).
-  std::array<char, limits::kFrameHeaderBytes> header_{};
+  std::array<char, limits::kSealedHeaderBytes> header_{};  // the first 5 in clear before the session
   MessageType type_ = MessageType::kPing;
   size_t body_expected_ = 0;
   std::string body_;
 
   // Send queue: Enqueue may run on any thread.
   mutable std::mutex queue_mu_;
-  std::deque<FramePtr> queue_;       // front() is being written while writing_
+  struct Outgoing {
+    FramePtr frame;     // header | payload in clear
+    bool seal = false;  // false only for our handshake messages
+  };
+  std::deque<Outgoing> queue_;       // front() is being written while writing_
+  std::string sealed_;               // the front frame sealed, while it is written (I/O thread)
   size_t queued_bytes_ = 0;
   uint64_t dropped_ = 0;
   bool writing_ = false;

@@ -88,6 +88,24 @@ TEST_CASE("evaluator: arithmetic is exact and errors are outcomes, not crashes",
   CHECK(err == "arithmetic overflow");
 }
 
+TEST_CASE("evaluator: the one 128-bit value without a negation is an error, not undefined behaviour",
+          "[contracts]") {
+  // (0 - 2^59 * 2^59) * 2^9 is exactly -2^127 (INT128_MIN): representable, so it compares...
+  const std::string min = "((0 - 576460752303423488 * 576460752303423488) * 512)";
+  FakeFacts f;
+  CHECK(Eval(min + " < 0", f) == Outcome::kPass);
+  CHECK(Eval(min + " == " + min, f) == Outcome::kPass);
+  // ...but nothing that negates it: subtracting it (the subtrahend is negated), dividing by it (a
+  // negative denominator is negated) and unary minus are arithmetic overflow.
+  for (const std::string& expr : {"1 - " + min + " > 0", "1 / " + min + " < 0", "-" + min + " > 0"}) {
+    const Compiled c = CompileRule(expr);
+    std::string err;
+    INFO(expr);
+    CHECK(Evaluate(c.set.rules[0], f, &err) == Outcome::kError);
+    CHECK(err == "arithmetic overflow");
+  }
+}
+
 TEST_CASE("evaluator: categories, attestations, repairs and time", "[contracts]") {
   FakeFacts f;
   f.category = "battery.ev";

@@ -47,12 +47,6 @@ TEST_CASE("frame: header is u32 little-endian payload length then the type byte"
 }
 
 TEST_CASE("frame: every message type round-trips", "[p2p]") {
-  Hello hello;
-  hello.chain_id = "circuledger-test";
-  hello.node_key.bytes.fill(0x11);
-  hello.nonce.bytes.fill(0x22);
-  Auth auth;
-  auth.sig.bytes.fill(0x33);
   const SyncRequest req{42, 16};
   const SyncResponse resp{42, std::string(1000, 'b'), std::string(200, 'c')};
   const ledger::Tx tx = SampleTx();
@@ -64,8 +58,7 @@ TEST_CASE("frame: every message type round-trips", "[p2p]") {
     CHECK(f->payload == payload);
     CHECK(CheckPayload(type, payload).ok());
   };
-  check(MessageType::kHello, EncodeHello(hello));
-  check(MessageType::kAuth, EncodeAuth(auth));
+  check(MessageType::kHandshake, std::string(limits::kHandshakeMessage1Bytes, 'h'));
   check(MessageType::kTx, ledger::Encode(tx));
   check(MessageType::kConsensus, "opaque consensus bytes");
   check(MessageType::kSyncRequest, EncodeSyncRequest(req));
@@ -74,8 +67,6 @@ TEST_CASE("frame: every message type round-trips", "[p2p]") {
   check(MessageType::kPong, EncodePing(Ping{9}));
   check(MessageType::kTxs, EncodeTxsPayload({ledger::Encode(tx), ledger::Encode(tx)}));
 
-  CHECK(*DecodeHello(EncodeHello(hello)) == hello);
-  CHECK(*DecodeAuth(EncodeAuth(auth)) == auth);
   CHECK(*DecodeSyncRequest(EncodeSyncRequest(req)) == req);
   CHECK(*DecodeSyncResponse(EncodeSyncResponse(resp)) == resp);
   CHECK(*DecodeTxPayload(ledger::Encode(tx)) == tx);
@@ -87,11 +78,13 @@ TEST_CASE("frame: every message type round-trips", "[p2p]") {
 
 TEST_CASE("frame: unknown types and out-of-range lengths are refused from the header alone", "[p2p]") {
   CHECK(ParseFrameHeader(Header(8, 0)).status().reason() == Reject::kMalformed);
+  CHECK(ParseFrameHeader(Header(64, 2)).status().reason() == Reject::kMalformed);  // protocol 1's auth
   CHECK(ParseFrameHeader(Header(8, 10)).status().reason() == Reject::kMalformed);
   CHECK(ParseFrameHeader(Header(8, 0xff)).status().reason() == Reject::kMalformed);
   // A 4 GiB announcement, and one byte over each type's own limit.
   CHECK(ParseFrameHeader(Header(0xffffffffu, 4)).status().reason() == Reject::kOversized);
   for (uint8_t t = kMinMessageType; t <= kMaxMessageType; ++t) {
+    if (t == 2) continue;
     const auto type = static_cast<MessageType>(t);
     const auto max = static_cast<uint32_t>(MaxPayloadBytes(type));
     CHECK(ParseFrameHeader(Header(max, t)).ok());
@@ -116,16 +109,8 @@ TEST_CASE("frame: truncated and trailing frames are refused", "[p2p]") {
 }
 
 TEST_CASE("messages: truncated, trailing and out-of-range payloads are refused", "[p2p]") {
-  Hello hello;
-  hello.chain_id = "c";
-  const std::string h = EncodeHello(hello);
-  for (size_t n = 0; n < h.size(); ++n) CHECK_FALSE(DecodeHello(h.substr(0, n)).ok());
-  CHECK(DecodeHello(h + "x").status().reason() == Reject::kTrailingBytes);
-  std::string v2 = h;
-  v2[0] = 2;
-  CHECK(DecodeHello(v2).status().reason() == Reject::kUnknownVersion);
-  hello.chain_id = std::string(limits::kMaxChainIdLen + 1, 'c');
-  CHECK(DecodeHello(EncodeHello(hello)).status().reason() == Reject::kOversized);
+  CHECK_FALSE(CheckPayload(MessageType::kHandshake, std::string(limits::kMinHandshakeBytes - 1, 'h')).ok());
+  CHECK_FALSE(CheckPayload(MessageType::kHandshake, std::string(limits::kMaxHandshakeBytes + 1, 'h')).ok());
 
   CHECK(DecodeSyncRequest(EncodeSyncRequest({1, 0})).status().reason() == Reject::kOversized);
   CHECK(DecodeSyncRequest(EncodeSyncRequest({1, limits::kMaxSyncBlocksPerRequest + 1})).status().reason() ==
@@ -143,7 +128,6 @@ TEST_CASE("messages: truncated, trailing and out-of-range payloads are refused",
   CHECK(DecodeSyncResponse(big_cert).status().reason() == Reject::kOversized);
   CHECK(DecodeSyncResponse(resp + "x").status().reason() == Reject::kTrailingBytes);
 
-  CHECK_FALSE(DecodeAuth(std::string(63, 's')).ok());
   CHECK_FALSE(DecodePing(std::string(9, 'p')).ok());
   CHECK_FALSE(CheckPayload(MessageType::kConsensus, "").ok());
   // A tx payload must be a canonical ledger transaction.

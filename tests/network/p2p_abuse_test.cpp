@@ -1,6 +1,14 @@
 // Misbehaving peers against a P2pNode: garbage, oversized frames, floods and slow readers
 // (tag [p2p]). Each test has its own node: a ban of 127.0.0.1 would refuse every local peer.
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
+#include <unistd.h>
+
 #include <catch2/catch.hpp>
+#include <thread>
 
 #include "network/messages.h"
 #include "tests/network/p2p_fixture.h"
@@ -22,7 +30,6 @@ TEST_CASE("p2p: a raw client sending garbage is disconnected and banned, and ref
   {
     RawPeer raw;
     REQUIRE(raw.Connect(a->node->port()));
-    REQUIRE(raw.ReadFrame());  // the node speaks first: its hello
     raw.SendAll(Header(8, 0xee) + "garbage!");
     CHECK(raw.WaitClosed());
   }
@@ -30,10 +37,9 @@ TEST_CASE("p2p: a raw client sending garbage is disconnected and banned, and ref
   CHECK(a->node->RecentEvents().back().banned);
   CHECK(a->node->IsAddressBanned("127.0.0.1"));
 
-  // While banned: closed at once, before any hello.
+  // While banned: closed at once, before any handshake message is read.
   RawPeer again;
   REQUIRE(again.Connect(a->node->port()));
-  CHECK_FALSE(again.ReadFrame(3000ms));
   CHECK(again.WaitClosed());
   REQUIRE(WaitUntil([&] { return a->EventsWith(DisconnectReason::kBanned) >= 1; }));
 
@@ -58,7 +64,7 @@ TEST_CASE("p2p: a ban expires", "[p2p]") {
   REQUIRE(WaitUntil([&] { return !a->node->IsAddressBanned("127.0.0.1"); }));
   RawPeer again;
   REQUIRE(again.Connect(a->node->port()));
-  CHECK(again.ReadFrame());  // served again: the node's hello
+  CHECK(again.Handshake(KeyFromSeed(2)));  // served again
 }
 
 TEST_CASE("p2p: an oversized frame header is refused before its payload is read", "[p2p]") {
@@ -69,20 +75,22 @@ TEST_CASE("p2p: an oversized frame header is refused before its payload is read"
     // Only the header: the node must not wait for (or allocate) 4 GiB that never come.
     REQUIRE(raw.SendAll(Header(0xfffffff0u, static_cast<uint8_t>(MessageType::kConsensus))));
     CHECK(raw.WaitClosed());
+    REQUIRE(WaitUntil([&] { return a->node->IsAddressBanned("127.0.0.1"); }));  // nothing else is known
   }
   SECTION("from an authenticated peer: a tx one byte over its limit") {
     RawPeer raw;
     REQUIRE(raw.Connect(a->node->port()));
     REQUIRE(raw.Handshake(KeyFromSeed(2)));
     REQUIRE(WaitUntil([&] { return a->inbox->UpPeers().size() == 1; }));
-    REQUIRE(raw.SendAll(Header(static_cast<uint32_t>(ledger::limits::kMaxTxBytes) + 1,
-                               static_cast<uint8_t>(MessageType::kTx))));
+    REQUIRE(raw.SendSealed(Header(static_cast<uint32_t>(ledger::limits::kMaxTxBytes) + 1,
+                                  static_cast<uint8_t>(MessageType::kTx)),
+                           ""));
     CHECK(raw.WaitClosed());
     REQUIRE(WaitUntil([&] { return a->inbox->UpPeers().empty(); }));
     CHECK(a->node->IsKeyBanned(KeyFromSeed(2).Public()));
+    CHECK_FALSE(a->node->IsAddressBanned("127.0.0.1"));  // a proven key: the key, not the address
   }
   REQUIRE(WaitUntil([&] { return a->EventsWith(DisconnectReason::kOversizedFrame) == 1; }));
-  CHECK(a->node->IsAddressBanned("127.0.0.1"));
 }
 
 TEST_CASE("p2p: before the handshake only hello and auth frames are read", "[p2p]") {
@@ -97,17 +105,22 @@ TEST_CASE("p2p: before the handshake only hello and auth frames are read", "[p2p
   CHECK(a->node->IsAddressBanned("127.0.0.1"));
 }
 
-TEST_CASE("p2p: an authenticated peer sending an undecodable message is banned by key and address", "[p2p]") {
-  auto a = StartNode(1, TestOptions(AllowOneAndTwo()));
+TEST_CASE("p2p: an authenticated peer sending an undecodable message is banned by key, not by address", "[p2p]") {
+  auto a = StartNode(1, TestOptions({KeyFromSeed(1).Public(), KeyFromSeed(2).Public(), KeyFromSeed(3).Public()}));
   RawPeer raw;
   REQUIRE(raw.Connect(a->node->port()));
   REQUIRE(raw.Handshake(KeyFromSeed(2)));
-  REQUIRE(raw.SendAll(EncodeFrame(MessageType::kConsensus, "fine")));
+  REQUIRE(raw.SendFrame(MessageType::kConsensus, "fine"));
   REQUIRE(WaitUntil([&] { return a->inbox->Messages().size() == 1; }));
-  REQUIRE(raw.SendAll(Header(4, static_cast<uint8_t>(MessageType::kTx)) + "junk"));
+  REQUIRE(raw.SendSealed(Header(4, static_cast<uint8_t>(MessageType::kTx)), "junk"));
   CHECK(raw.WaitClosed());
   REQUIRE(WaitUntil([&] { return a->EventsWith(DisconnectReason::kBadMessage) == 1; }));
   CHECK(a->node->IsKeyBanned(KeyFromSeed(2).Public()));
+  // Another node on the same address (one host) is not cut off by that peer's offence.
+  CHECK_FALSE(a->node->IsAddressBanned("127.0.0.1"));
+  RawPeer other;
+  REQUIRE(other.Connect(a->node->port()));
+  CHECK(other.Handshake(KeyFromSeed(3)));
   CHECK(a->inbox->Messages().size() == 1);
 }
 
@@ -119,8 +132,8 @@ TEST_CASE("p2p: a peer flooding messages is disconnected and banned", "[p2p]") {
   RawPeer raw;
   REQUIRE(raw.Connect(a->node->port()));
   REQUIRE(raw.Handshake(KeyFromSeed(2)));
-  std::string burst;
-  for (int i = 0; i < 500; ++i) burst += EncodeFrame(MessageType::kConsensus, "spam");
+  std::string burst;  // in one write, as before encryption: the bucket has no time to refill
+  for (int i = 0; i < 500; ++i) burst += raw.SealFrame(MessageType::kConsensus, "spam");
   raw.SendAll(burst);
   CHECK(raw.WaitClosed());
   REQUIRE(WaitUntil([&] { return a->EventsWith(DisconnectReason::kFlood) == 1; }));
@@ -210,6 +223,124 @@ TEST_CASE("p2p: pings keep a quiet connection between two nodes up", "[p2p]") {
   CHECK(b->HasPeer(a->pub()));
   CHECK(a->inbox->downs() == 0);
   CHECK(a->EventsWith(DisconnectReason::kIdleTimeout) == 0);
+}
+
+TEST_CASE("p2p: the application bans a peer key: it is disconnected, banned by key (not address), and refused", "[p2p]") {
+  auto a = StartNode(1, TestOptions(AllowOneAndTwo()));
+  P2pOptions ob = TestOptions(AllowOneAndTwo());
+  ob.listen = false;
+  ob.dial = {a->Address()};
+  auto b = StartNode(2, ob);
+  REQUIRE(WaitUntil([&] { return a->HasPeer(b->pub()) && b->HasPeer(a->pub()); }));
+
+  SECTION("a reason that bans") {
+    a->node->BanPeer(b->pub(), DisconnectReason::kInvalidBlock);
+    CHECK(a->node->IsKeyBanned(b->pub()));  // at once, before the close runs
+    REQUIRE(WaitUntil([&] { return a->EventsWith(DisconnectReason::kInvalidBlock) == 1; }));
+    CHECK_FALSE(a->node->IsAddressBanned("127.0.0.1"));  // the key is proven: not its address
+    REQUIRE(WaitUntil([&] { return !a->HasPeer(b->pub()) && !b->HasPeer(a->pub()); }));
+    const auto events = a->node->RecentEvents();
+    REQUIRE_FALSE(events.empty());
+    CHECK(events.back().banned);
+    CHECK(events.back().key == b->pub());
+    // b redials with backoff and is refused while banned (by key, once it proved it).
+    REQUIRE(WaitUntil([&] { return a->EventsWith(DisconnectReason::kBanned) >= 1; }));
+    CHECK_FALSE(a->HasPeer(b->pub()));
+  }
+  SECTION("a key with no connection is banned too") {
+    const ledger::PubKey other = KeyFromSeed(3).Public();
+    a->node->BanPeer(other, DisconnectReason::kBadConsensusSignature);
+    CHECK(a->node->IsKeyBanned(other));
+    CHECK(a->HasPeer(b->pub()));
+  }
+  SECTION("a reason that does not ban does nothing") {
+    a->node->BanPeer(b->pub(), DisconnectReason::kIdleTimeout);
+    CHECK_FALSE(a->node->IsKeyBanned(b->pub()));
+    CHECK(a->HasPeer(b->pub()));
+  }
+}
+
+TEST_CASE("p2p: pending handshakes are limited per address as well as in total", "[p2p]") {
+  P2pOptions o = TestOptions(AllowOneAndTwo());
+  o.max_pending_per_address = 2;
+  auto a = StartNode(1, o);
+  RawPeer first, second, third;
+  REQUIRE(first.Connect(a->node->port()));
+  REQUIRE(second.Connect(a->node->port()));
+  REQUIRE(third.Connect(a->node->port()));
+  CHECK(third.WaitClosed());  // two handshakes from 127.0.0.1 are already pending
+  REQUIRE(WaitUntil([&] { return a->EventsWith(DisconnectReason::kTooManyPeers) == 1; }));
+  CHECK_FALSE(a->node->IsAddressBanned("127.0.0.1"));
+  // The two pending ones are still served, and once one is authenticated its slot is free again.
+  REQUIRE(first.Handshake(KeyFromSeed(2)));
+  REQUIRE(WaitUntil([&] { return a->HasPeer(KeyFromSeed(2).Public()); }));
+  RawPeer fourth;
+  REQUIRE(fourth.Connect(a->node->port()));
+  CHECK(fourth.Handshake(KeyFromSeed(2)));
+}
+
+// Runs in a child process (its descriptor limit is lowered): 0 when the listener backed off
+// while accept failed with EMFILE and served again once descriptors were free.
+int ListenerOutOfDescriptors() {
+  P2pNode node(TestOptions(AllowOneAndTwo()), KeyFromSeed(1), P2pCallbacks{});
+  if (!node.Start().ok()) return 10;
+  rlimit lim{};
+  if (::getrlimit(RLIMIT_NOFILE, &lim) != 0) return 11;
+  lim.rlim_cur = 96;
+  if (::setrlimit(RLIMIT_NOFILE, &lim) != 0) return 12;
+  // Connect until no descriptor is left: the kernel completes the connections into the backlog,
+  // the node accepts some, and then its accepts fail with EMFILE.
+  std::vector<int> clients;
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(node.port());
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  for (;;) {
+    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    if (fd < 0) break;
+    clients.push_back(fd);
+    if (::connect(fd, reinterpret_cast<const sockaddr*>(&addr), sizeof(addr)) != 0) break;
+    if (clients.size() > 1000) return 13;
+  }
+  const auto failures = [&] {
+    size_t n = 0;
+    for (const PeerEvent& e : node.RecentEvents()) n += e.reason == DisconnectReason::kAcceptFailed ? 1 : 0;
+    return n;
+  };
+  if (!WaitUntil([&] { return failures() >= 1; })) return 14;
+  // However fast this machine is, a backed-off listener fails at most once per
+  // kAcceptBackoffMinMs (a spinning one, hundreds of thousands of times in this window).
+  const auto start = std::chrono::steady_clock::now();
+  const size_t before = failures();
+  std::this_thread::sleep_for(300ms);
+  const auto elapsed_ms =
+      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start).count();
+  if (failures() - before > static_cast<size_t>(elapsed_ms) / limits::kAcceptBackoffMinMs + 2) return 15;
+  for (int fd : clients) ::close(fd);
+  // Descriptors are free again: the listener serves a registered peer.
+  RawPeer peer;
+  bool served = false;
+  for (int attempt = 0; attempt < 50 && !served; ++attempt) {
+    served = peer.Connect(node.port()) && peer.Handshake(KeyFromSeed(2));
+  }
+  return served ? 0 : 16;
+}
+
+TEST_CASE("p2p: the listener backs off while accept fails for lack of descriptors", "[p2p]") {
+  const pid_t pid = ::fork();
+  REQUIRE(pid >= 0);
+  if (pid == 0) {
+    int code = 20;
+    try {
+      code = ListenerOutOfDescriptors();
+    } catch (...) {
+    }
+    ::_exit(code);
+  }
+  int status = 0;
+  REQUIRE(::waitpid(pid, &status, 0) == pid);
+  REQUIRE(WIFEXITED(status));
+  CHECK(WEXITSTATUS(status) == 0);
 }
 
 }  // namespace

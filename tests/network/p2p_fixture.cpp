@@ -144,13 +144,39 @@ std::optional<std::string> RawPeer::ReadExact(size_t n, std::chrono::millisecond
 }
 
 std::optional<Frame> RawPeer::ReadFrame(std::chrono::milliseconds timeout) {
-  auto header = ReadExact(limits::kFrameHeaderBytes, timeout);
+  const size_t header_bytes = session_ ? limits::kSealedHeaderBytes : limits::kFrameHeaderBytes;
+  auto header = ReadExact(header_bytes, timeout);
   if (!header) return std::nullopt;
+  if (session_ && !session_->recv.Open({}, *header, *header)) return std::nullopt;
   auto h = ParseFrameHeader(*header);
   if (!h.ok()) return std::nullopt;
-  auto payload = ReadExact(h->payload_bytes, timeout);
+  auto payload = ReadExact(h->payload_bytes + (session_ ? limits::kAeadTagBytes : 0), timeout);
   if (!payload) return std::nullopt;
+  if (session_ && !session_->recv.Open({}, *payload, *payload)) return std::nullopt;
   return Frame{h->type, *payload};
+}
+
+bool RawPeer::SendFrame(MessageType type, std::string_view payload) {
+  const std::string frame = EncodeFrame(type, payload);
+  if (!session_) return SendAll(frame);
+  return SendSealed(std::string_view(frame).substr(0, limits::kFrameHeaderBytes),
+                    std::string_view(frame).substr(limits::kFrameHeaderBytes));
+}
+
+std::string RawPeer::SealFrame(MessageType type, std::string_view payload) {
+  const std::string frame = EncodeFrame(type, payload);
+  std::string out;
+  if (!session_ || !session_->send.Seal({}, std::string_view(frame).substr(0, limits::kFrameHeaderBytes), out) ||
+      !session_->send.Seal({}, std::string_view(frame).substr(limits::kFrameHeaderBytes), out)) {
+    return {};
+  }
+  return out;
+}
+
+bool RawPeer::SendSealed(std::string_view header, std::string_view payload) {
+  std::string out;
+  if (!session_ || !session_->send.Seal({}, header, out) || !session_->send.Seal({}, payload, out)) return false;
+  return SendAll(out);
 }
 
 bool RawPeer::WaitClosed(std::chrono::milliseconds timeout) {
@@ -167,15 +193,15 @@ bool RawPeer::WaitClosed(std::chrono::milliseconds timeout) {
 }
 
 bool RawPeer::Handshake(const ledger::SecretKey& key, const std::string& chain) {
+  network::Handshake hs(/*initiator=*/true, chain, key, [](const ledger::PubKey&) { return true; });
+  if (!SendAll(EncodeFrame(MessageType::kHandshake, hs.Start()))) return false;
   auto theirs = ReadFrame();
-  if (!theirs || theirs->type != MessageType::kHello) return false;
-  auto hello = DecodeHello(theirs->payload);
-  if (!hello.ok()) return false;
-  network::Handshake hs(chain, key, [](const ledger::PubKey&) { return true; });
-  if (!SendAll(EncodeFrame(MessageType::kHello, EncodeHello(hs.our_hello())))) return false;
-  auto step = hs.OnHello(*hello);
-  if (step.error != DisconnectReason::kNone) return false;
-  return SendAll(EncodeFrame(MessageType::kAuth, EncodeAuth(step.auth)));
+  if (!theirs || theirs->type != MessageType::kHandshake) return false;
+  auto step = hs.OnMessage(theirs->payload);
+  if (step.error != DisconnectReason::kNone || !step.done) return false;
+  if (!SendAll(EncodeFrame(MessageType::kHandshake, step.reply))) return false;
+  session_ = hs.Split();
+  return true;
 }
 
 }  // namespace circuledger::network::test

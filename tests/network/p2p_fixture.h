@@ -1,8 +1,8 @@
 // tests/network/p2p_fixture.h: helpers for P2pNode tests on 127.0.0.1 ephemeral ports.
 //
 // TestNode wraps a P2pNode with an Inbox that records what its callbacks saw (thread-safe).
-// RawPeer is a blocking POSIX TCP client with timeouts that speaks raw frames, for tests that
-// play a misbehaving or slow peer. WaitUntil polls a condition with a deadline: tests never sleep
+// RawPeer is a blocking POSIX TCP client with timeouts that speaks raw frames (and, after its
+// Handshake, sealed ones), for tests that play a misbehaving or slow peer. WaitUntil polls a condition with a deadline: tests never sleep
 // a fixed time to synchronize.
 #pragma once
 
@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "network/frame.h"
+#include "network/noise.h"
 #include "network/p2p.h"
 
 namespace circuledger::network::test {
@@ -83,18 +84,27 @@ class RawPeer {
   // receive_buffer_bytes > 0: SO_RCVBUF, set before connecting (a slow reader's small window).
   bool Connect(uint16_t port, int receive_buffer_bytes = 0);
   bool SendAll(std::string_view bytes);
+  // One frame: in clear before the handshake, sealed with the session's keys after it.
+  bool SendFrame(MessageType type, std::string_view payload);
+  // The bytes of one sealed frame, to send later (after Handshake; each call takes two nonces).
+  std::string SealFrame(MessageType type, std::string_view payload);
+  // A sealed frame from a raw 5-byte header (any length and type) and payload (after Handshake).
+  bool SendSealed(std::string_view header, std::string_view payload);
   // Exactly n bytes, or nullopt on timeout, close or error.
   std::optional<std::string> ReadExact(size_t n, std::chrono::milliseconds timeout = 5000ms);
+  // One frame, opened with the session's keys after the handshake (nullopt if its tag fails).
   std::optional<Frame> ReadFrame(std::chrono::milliseconds timeout = 5000ms);
   // True when the peer closes the connection within `timeout` (whatever it sends before is read
   // and discarded).
   bool WaitClosed(std::chrono::milliseconds timeout = 5000ms);
-  // Runs our side of the handshake with `key`: reads the node's hello, sends ours, then the auth.
-  // False if the node's hello does not come. `chain` defaults to kChain.
+  // Runs the initiator's side of the handshake with `key`: sends message 1, reads and checks the
+  // node's message 2, sends message 3; later frames are sealed. False if the node's message 2
+  // does not come or does not verify. `chain` defaults to kChain.
   bool Handshake(const ledger::SecretKey& key, const std::string& chain = kChain);
 
  private:
   int fd_ = -1;
+  std::optional<noise::Session> session_;
 };
 
 }  // namespace circuledger::network::test

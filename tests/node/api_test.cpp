@@ -240,6 +240,44 @@ TEST_CASE("api: trace backward and forward, paged", "[node]") {
   CHECK(shallow["nodes"].size() == 3);
 }
 
+TEST_CASE("api: a trace request walks at most 10000 nodes: offset + limit beyond is 400", "[node]") {
+  NodeFixture f;
+  f.SubmitAndWait(f.Sign("mine", CreateLot{"ore", Co(1000)}));
+  // The largest page from the start and the last page that ends at the bound are fine.
+  f.CallJson("GET", "/v1/lots/ore/trace?limit=10000", 200);
+  json last = f.CallJson("GET", "/v1/lots/ore/trace?offset=9000&limit=1000", 200);
+  CHECK(last["nodes"].empty());
+  // Before: offset up to 2^32 - 1 walked offset + limit nodes of a large graph for one request.
+  for (const char* q : {"offset=9001&limit=1000", "offset=4294967295", "offset=10000&limit=1"}) {
+    INFO(q);
+    json e = f.CallJson("GET", std::string("/v1/lots/ore/trace?") + q, 400);
+    CHECK(e["error"]["code"] == "bad-query");
+    CHECK(e["error"]["message"].get<std::string>().find("offset + limit must be at most 10000") != std::string::npos);
+  }
+}
+
+TEST_CASE("api: a nonce beyond the mempool window is bad-nonce; pending_txs counts what waits", "[node]") {
+  NodeFixture f;
+  const SecretKey k = f.Key("mine");
+  auto signed_at = [&](uint64_t nonce, const std::string& lot) {
+    TxBody b;
+    b.genesis_hash = GenesisHash(f.n->genesis());
+    b.signer = k.Public();
+    b.nonce = nonce;
+    b.op = CreateLot{lot, Co(10)};
+    return SignTx(std::move(b), k);
+  };
+  // Committed next nonce 0; the window (64) holds nonces 0..63.
+  json beyond = f.CallJson("POST", "/v1/tx", 400, f.Body(signed_at(64, "beyond")));
+  CHECK(beyond["error"]["code"] == "bad-nonce");
+  json ahead = f.CallJson("POST", "/v1/tx", 200, f.Body(signed_at(63, "ahead")));
+  CHECK(ahead["status"] == "pending");
+  json acc = f.CallJson("GET", "/v1/accounts/" + k.Public().ToHex(), 200);
+  CHECK(acc["next_nonce"] == 0);
+  CHECK(acc["pending_nonce"] == 0);  // the gap: nonce 0 is what a new transaction should use
+  CHECK(acc["pending_txs"] == 1);
+}
+
 TEST_CASE("api: metrics", "[node]") {
   NodeFixture f;
   f.SubmitAndWait(f.Sign("mine", CreateLot{"a", Co(10)}));
