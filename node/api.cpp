@@ -156,7 +156,8 @@ HttpResponse Api::Handle(const HttpRequest& req) {
                        ((res == "lots" || res == "products") && (s.size() == 3 || (s.size() == 4 && s[3] == "trace"))) ||
                        (res == "products" && s.size() == 4 && s[3] == "compliance") ||
                        (res == "rules" && (s.size() == 2 || s.size() == 3)) ||
-                       (res == "recycling" && s.size() == 3) || (res == "status" && s.size() == 2);
+                       (res == "recycling" && s.size() == 3) || (res == "status" && s.size() == 2) ||
+                       (res == "peers" && s.size() == 2);
     if (!known) return NotFound("no route " + std::string(path));
     if (!get) return JsonError(405, "method-not-allowed", "use GET");
     if (res == "tx") return GetTx(s[2]);
@@ -165,6 +166,7 @@ HttpResponse Api::Handle(const HttpRequest& req) {
     if (res == "orgs") return GetOrg(s[2]);
     if (res == "recycling") return GetRecycling(s[2]);
     if (res == "status") return GetStatus();
+    if (res == "peers") return GetPeers();
     if (res == "rules") return GetRules(s.size() == 3 ? &s[2] : nullptr, query);
     if (s.size() == 4 && s[3] == "compliance") return GetCompliance(s[2], query);
     if (s.size() == 4) return GetTrace(res == "lots", s[2], query);
@@ -235,11 +237,14 @@ HttpResponse Api::GetBlock(const std::string& which, const std::string& query) {
   const Block& block = (*decoded)->block;
   json out = {{"header", HeaderJson(block.header)}, {"hash", BlockHash(block.header).ToHex()}};
   json txs = json::array();
+  json tx_sigs = json::array();  // ?txs=ids: with the ids, the tx root is recomputed (ENCODING.md 7)
   for (size_t i = 0; i < block.txs.size(); ++i) {
     const Hash256& id = (*decoded)->tx_ids[i];
     txs.push_back(ids_only ? json(id.ToHex()) : TxJson(block.txs[i], id));
+    if (ids_only) tx_sigs.push_back(block.txs[i].sig.ToHex());
   }
   out[ids_only ? "tx_ids" : "txs"] = std::move(txs);
+  if (ids_only) out["tx_signatures"] = std::move(tx_sigs);
   // The commit certificate: the precommits that made the block final (consensus/encoding.h), so
   // a client can check finality against the validator set without trusting this node.
   Result<std::string> cert_bytes = node_.store().ReadCertificate(height);
@@ -429,7 +434,8 @@ HttpResponse Api::GetStatus() {
   const ConsensusStatus c = node_.consensus_status();
   const json consensus = {{"height", c.height},         {"round", c.round},          {"step", c.step},
                           {"validator", c.validator},   {"validators", c.validators}, {"peers", c.peers},
-                          {"p2p_port", node_.p2p_port()}, {"synced_blocks", c.synced_blocks}};
+                          {"p2p_port", node_.p2p_port()}, {"synced_blocks", c.synced_blocks},
+                          {"banned_peers", c.banned_peers}};
   return Ok({{"chain_id", node_.genesis().chain_id},
              {"height", tip.height},
              {"block_hash", tip.block_hash.ToHex()},
@@ -439,6 +445,29 @@ HttpResponse Api::GetStatus() {
              {"node_key", node_.node_key().ToHex()},
              {"genesis_hash", GenesisHash(node_.genesis()).ToHex()},
              {"consensus", consensus}});
+}
+
+// What an operator (or a test) needs to see who this node talks to and whom it shut out and why:
+// the reasons are network/reasons.h's stable strings.
+HttpResponse Api::GetPeers() {
+  json peers = json::array();
+  for (const network::PeerInfo& p : node_.peers()) {
+    peers.push_back({{"key", p.key.ToHex()},
+                     {"address", p.address},
+                     {"direction", p.outbound ? "outbound" : "inbound"},
+                     {"queued_frames", p.queued_frames},
+                     {"queued_bytes", p.queued_bytes},
+                     {"dropped_frames", p.dropped_frames}});
+  }
+  json events = json::array();
+  for (const network::PeerEvent& e : node_.peer_events()) {
+    events.push_back({{"address", e.address},
+                      {"key", e.key ? json(e.key->ToHex()) : json(nullptr)},
+                      {"authenticated", e.authenticated},
+                      {"reason", std::string(network::ReasonString(e.reason))},
+                      {"banned", e.banned}});
+  }
+  return Ok({{"peers", std::move(peers)}, {"events", std::move(events)}});
 }
 
 }  // namespace circuledger::node

@@ -95,6 +95,7 @@ Result<std::unique_ptr<ConsensusDriver>> ConsensusDriver::Open(DriverDeps deps) 
   if (networked) {
     network::P2pOptions po;
     po.chain_id = d->chain_id_;
+    po.genesis_hash = d->deps_.genesis_hash;
     ConsensusDriver* self = d.get();
     po.allowed = [self](const PubKey& key) {
       std::shared_ptr<const std::set<PubKey>> allowed;
@@ -115,20 +116,17 @@ Result<std::unique_ptr<ConsensusDriver>> ConsensusDriver::Open(DriverDeps deps) 
         case MessageType::kTx: {
           Result<Tx> tx = network::DecodeTxPayload(payload);
           if (!tx.ok()) return;  // the transport checked it already
+          std::vector<Tx> one;
+          one.push_back(std::move(tx).value());
           std::lock_guard<std::mutex> lock(self->tx_mu_);
-          if (self->tx_inbox_.size() < kMaxTxInbox) self->tx_inbox_.push_back(std::move(tx).value());
-          self->tx_cv_.notify_one();
+          self->QueuePeerTxsLocked(peer, payload.size(), std::move(one));
           return;
         }
         case MessageType::kTxs: {
           Result<std::vector<Tx>> txs = network::DecodeTxsPayload(payload);
           if (!txs.ok()) return;  // the transport checked it already
           std::lock_guard<std::mutex> lock(self->tx_mu_);
-          for (Tx& tx : *txs) {
-            if (self->tx_inbox_.size() >= kMaxTxInbox) break;  // overloaded: the origin's block has them
-            self->tx_inbox_.push_back(std::move(tx));
-          }
-          self->tx_cv_.notify_one();
+          self->QueuePeerTxsLocked(peer, payload.size(), std::move(txs).value());
           return;
         }
         case MessageType::kConsensus:
@@ -238,9 +236,21 @@ void ConsensusDriver::Enqueue(Inbound in) {
   {
     std::lock_guard<std::mutex> lock(mu_);
     if (inbox_.size() >= kMaxInboxMessages) return;  // overloaded: gossip repeats what matters
+    // Each peer within its share of bytes: a peer sending proposals of kMaxBlockBytes faster than
+    // the driver takes them loses its own, never another peer's.
+    if (!inbox_bytes_.TryTake(in.peer, in.payload.size())) return;
     inbox_.push_back(std::move(in));
   }
   cv_.notify_one();
+}
+
+void ConsensusDriver::QueuePeerTxsLocked(const PubKey& peer, size_t bytes, std::vector<Tx> txs) {
+  // Overloaded (all peers' count, or this peer's byte share): dropped; the origin's block has them.
+  if (txs.empty() || tx_inbox_count_ + txs.size() > kMaxTxInbox) return;
+  if (!tx_inbox_bytes_.TryTake(peer, bytes)) return;
+  tx_inbox_count_ += txs.size();
+  tx_inbox_.push_back(PeerTxs{peer, bytes, std::move(txs)});
+  tx_cv_.notify_one();
 }
 
 bool ConsensusDriver::GossipDueLocked() const {
@@ -250,7 +260,7 @@ bool ConsensusDriver::GossipDueLocked() const {
 
 void ConsensusDriver::TxLoop() {
   for (;;) {
-    std::deque<Tx> batch;
+    std::deque<PeerTxs> taken;
     {
       std::unique_lock<std::mutex> lock(tx_mu_);
       while (!tx_stop_ && tx_inbox_.empty() && !GossipDueLocked()) {
@@ -261,7 +271,13 @@ void ConsensusDriver::TxLoop() {
         }
       }
       if (tx_stop_) return;
-      batch.swap(tx_inbox_);
+      taken.swap(tx_inbox_);
+      tx_inbox_count_ = 0;
+      tx_inbox_bytes_.Clear();
+    }
+    std::vector<Tx> batch;
+    for (PeerTxs& p : taken) {
+      for (Tx& tx : p.txs) batch.push_back(std::move(tx));
     }
     // Admitting a peer's batch takes a signature check per transaction: the local outbox is
     // looked at between chunks, so its gossip is not held up by it.
@@ -304,6 +320,7 @@ void ConsensusDriver::Loop() {
       cv_.wait_until(lock, NextWake(), [&] { return stop_ || !inbox_.empty() || txs_waiting_; });
       if (stop_) return;
       batch.swap(inbox_);
+      inbox_bytes_.Clear();
       txs_waiting_ = false;
     }
     for (Inbound& in : batch) {
@@ -352,6 +369,13 @@ ConsensusDriver::Clock::time_point ConsensusDriver::NextWake() const {
     }
   }
   return wake;
+}
+
+void ConsensusDriver::Ban(const PubKey& peer, network::DisconnectReason reason) {
+  deps_.log.Warn("peer ", peer.ToHex().substr(0, 12), " banned: ", network::ReasonString(reason));
+  if (p2p_) p2p_->BanPeer(peer, reason);
+  std::lock_guard<std::mutex> lock(mu_);
+  ++status_.banned_peers;
 }
 
 void ConsensusDriver::Fatal(const ledger::Status& s) {
@@ -409,6 +433,7 @@ void ConsensusDriver::StartHeight(uint64_t height) {
   Execute(sm_->Start(height, std::move(*validators), wal_messages_));
   std::vector<std::pair<PubKey, std::string>> early;
   early.swap(early_);
+  early_bytes_.Clear();
   for (const auto& [peer, payload] : early) HandleConsensus(peer, payload);
 }
 
@@ -511,6 +536,7 @@ void ConsensusDriver::AfterCommit(const BlockCommit& commit, bool synced) {
                  commit.block.txs.size(), " txs", synced ? "" : ", " + std::to_string(us / 1000) + " ms", ")");
   app_->Clear();
   early_.clear();
+  early_bytes_.Clear();
   RefreshAllowedKeys();
   committed_at_ = now;
   running_ = false;
@@ -548,7 +574,9 @@ void ConsensusDriver::HandleConsensus(const PubKey& peer, std::string_view paylo
     // Another validator started the height this one waits to start: follow, and hand the
     // message to the state machine once the height is started.
     next_height_seen_ = true;
-    if (early_.size() < kMaxEarlyMessages) early_.push_back({peer, std::string(payload)});
+    if (early_.size() < kMaxEarlyMessages && early_bytes_.TryTake(peer, payload.size())) {
+      early_.push_back({peer, std::string(payload)});
+    }
     return;
   }
   consensus::Output out = std::visit(
@@ -560,6 +588,12 @@ void ConsensusDriver::HandleConsensus(const PubKey& peer, std::string_view paylo
         }
       },
       *m);
+  // Honest nodes send and relay only messages they verified, and propose only valid blocks.
+  if (app_->TakeProposerFault()) {
+    Ban(peer, network::DisconnectReason::kInvalidBlock);
+  } else if (out.verdict == consensus::Verdict::kBadSignature) {
+    Ban(peer, network::DisconnectReason::kBadConsensusSignature);
+  }
   if (out.verdict == consensus::Verdict::kFutureHeight) RequestSync(peer);
   if (out.verdict != consensus::Verdict::kAccepted && out.verdict != consensus::Verdict::kDuplicate &&
       out.verdict != consensus::Verdict::kBuffered && out.verdict != consensus::Verdict::kStaleHeight) {
@@ -618,9 +652,17 @@ void ConsensusDriver::HandleSyncResponse(const PubKey& peer, std::string_view pa
   Result<network::SyncResponse> resp = network::DecodeSyncResponse(payload);
   if (!resp.ok() || !sync_) return;  // the transport checked it already
   const uint64_t refused = sync_->stats().refused_blocks;
+  const uint64_t unrequested = sync_->stats().unrequested;
   const Status s = sync_->OnResponse(peer, std::move(resp).value(), NowMs());
   if (sync_->stats().refused_blocks != refused) {
-    deps_.log.Warn("a block from peer ", peer.ToHex().substr(0, 12), " was refused; the peer is banned");
+    deps_.log.Warn("a synced block was refused; the peer that sent it is banned (invalid-block)");
+  }
+  if (sync_->stats().unrequested != unrequested) {
+    deps_.log.Warn("peer ", peer.ToHex().substr(0, 12), " banned: a sync answer for heights not asked of it");
+  }
+  if (sync_->stats().refused_blocks != refused || sync_->stats().unrequested != unrequested) {
+    std::lock_guard<std::mutex> lock(mu_);
+    status_.banned_peers += (sync_->stats().refused_blocks - refused) + (sync_->stats().unrequested - unrequested);
   }
   if (!s.ok()) Fatal(s);
 }

@@ -97,7 +97,8 @@ Result<std::unique_ptr<Node>> Node::Open(const std::string& home, Logger& log, c
   auto admit_from_peer = [self](const Tx& tx) { self->SubmitTx(tx, true); };
   auto fatal = [self](const Status&) { self->fatal_.store(true); };
   DriverDeps dd{node->config_, log,  *node->store_, *node->executor_, node->mempool_,  node->metrics_,
-                *node->node_key_, Under(home, config->wal_file), now_ms,          left_out,          admit_from_peer, fatal};
+                *node->node_key_, Under(home, config->wal_file), now_ms,          left_out,          admit_from_peer, fatal,
+                GenesisHash(node->genesis_)};
   dd.allow_missing_wal = options.allow_missing_wal;
   Result<std::unique_ptr<ConsensusDriver>> driver = ConsensusDriver::Open(std::move(dd));
   if (!driver.ok()) return driver.status();

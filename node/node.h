@@ -77,6 +77,9 @@ class Node {
   bool Fatal() const { return fatal_.load(); }
   ConsensusStatus consensus_status() const { return driver_->Info(); }
   uint16_t p2p_port() const { return driver_->p2p_port(); }
+  // The p2p peers and the recent disconnect/ban events (ConsensusDriver::Peers, PeerEvents).
+  std::vector<network::PeerInfo> peers() const { return driver_->Peers(); }
+  std::vector<network::PeerEvent> peer_events() const { return driver_->PeerEvents(); }
   // The node's clock for block times: wall clock plus the configured offset, in ms since 1970.
   uint64_t NowMs() const;
 
