@@ -269,7 +269,7 @@ TEST_CASE("api: a nonce beyond the mempool window is bad-nonce; pending_txs coun
   const SecretKey k = f.Key("mine");
   auto signed_at = [&](uint64_t nonce, const std::string& lot) {
     TxBody b;
-    b.chain_id = "circuledger-dev";
+    b.genesis_hash = GenesisHash(f.n->genesis());
     b.signer = k.Public();
     b.nonce = nonce;
     b.op = CreateLot{lot, Co(10)};
