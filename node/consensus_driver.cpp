@@ -71,9 +71,7 @@ Result<std::unique_ptr<ConsensusDriver>> ConsensusDriver::Open(DriverDeps deps) 
   Result<std::vector<Message>> messages = ToConsensusMessages(replay);
   if (!messages.ok()) return Status::Corruption("consensus WAL " + wal_path + ": " + messages.status().ToString());
   d->wal_messages_ = std::move(messages).value();
-  if (auto own = LastOwnSlot(d->wal_messages_, d->signer_->Key()); own) {
-    if (Status s = d->guard_->Raise(*own); !s.ok()) return s;  // a WAL from before the sign record
-  }
+  if (Status s = d->guard_->AfterWalReplay(LastOwnSlot(d->wal_messages_, d->signer_->Key())); !s.ok()) return s;
 
   LedgerAppDeps ad{d->deps_.executor, d->deps_.store,    d->deps_.mempool, d->deps_.log,
                    config.block_max_txs, d->signer_->Key(), d->deps_.now_ms,  d->deps_.left_out};

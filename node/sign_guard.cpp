@@ -33,7 +33,7 @@ std::string Errno(const std::string& what, const std::string& path) {
   return what + " " + path + ": " + std::strerror(errno);
 }
 
-std::string EncodeSlot(const SignSlot& slot, uint64_t sequence) {
+std::string EncodeSlot(const SignSlot& slot, uint64_t sequence, const ledger::Hash256& sign_hash) {
   std::string b(kSignGuardSlotBytes, '\0');
   std::memcpy(b.data(), kMagic, 4);
   b[4] = static_cast<char>(kVersion);
@@ -41,6 +41,7 @@ std::string EncodeSlot(const SignSlot& slot, uint64_t sequence) {
   Put(b.data() + 8, sequence, 8);
   Put(b.data() + 16, slot.height, 8);
   Put(b.data() + 24, slot.round, 4);
+  std::memcpy(b.data() + 28, sign_hash.bytes.data(), 32);
   Put(b.data() + kCrcOffset, ledger::Crc32c(std::string_view(b.data(), kCrcOffset)), 4);
   return b;
 }
@@ -48,6 +49,7 @@ std::string EncodeSlot(const SignSlot& slot, uint64_t sequence) {
 struct Decoded {
   SignSlot slot;
   uint64_t sequence = 0;
+  ledger::Hash256 sign_hash;
 };
 
 std::optional<Decoded> DecodeSlot(std::string_view b) {
@@ -62,6 +64,7 @@ std::optional<Decoded> DecodeSlot(std::string_view b) {
   d.sequence = Get(b.data() + 8, 8);
   d.slot.height = Get(b.data() + 16, 8);
   d.slot.round = static_cast<uint32_t>(Get(b.data() + 24, 4));
+  std::memcpy(d.sign_hash.bytes.data(), b.data() + 28, 32);
   return d;
 }
 
@@ -116,7 +119,9 @@ ledger::Result<std::unique_ptr<SignGuard>> SignGuard::Open(const std::string& pa
     if (d && (!best || d->sequence > best->sequence)) best = d;
   }
   if (!best) return Status::Corruption("sign record " + path + ": both copies are damaged." + kCorruptAdvice);
-  g->last_ = best->slot;
+  // Height 0 is never signed: the record of "nothing" (written when a WAL shows nothing).
+  if (best->slot.height > 0) g->last_ = best->slot;
+  g->last_hash_ = best->sign_hash;
   g->sequence_ = best->sequence;
   return g;
 }
@@ -135,10 +140,12 @@ Status SignGuard::failure() const {
   return failure_;
 }
 
-bool SignGuard::Reserve(const SignSlot& slot) {
+bool SignGuard::Reserve(const SignSlot& slot, const ledger::Hash256& sign_hash) {
   std::lock_guard<std::mutex> lock(mu_);
-  if (!failure_.ok() || (last_ && slot <= *last_)) return false;
-  if (Status s = WriteLocked(slot); !s.ok()) {
+  if (!failure_.ok() || (last_ && slot < *last_)) return false;
+  // The same slot again: only the very same bytes (a zero hash, from Raise, matches nothing real).
+  if (last_ && slot == *last_) return sign_hash == last_hash_ && sign_hash != ledger::Hash256{};
+  if (Status s = WriteLocked(slot, sign_hash); !s.ok()) {
     failure_ = s;
     return false;
   }
@@ -148,12 +155,22 @@ bool SignGuard::Reserve(const SignSlot& slot) {
 Status SignGuard::Raise(const SignSlot& slot) {
   std::lock_guard<std::mutex> lock(mu_);
   if (last_ && slot <= *last_) return Status::Ok();
-  return WriteLocked(slot);
+  return WriteLocked(slot, ledger::Hash256{});
 }
 
-Status SignGuard::WriteLocked(const SignSlot& slot) {
+Status SignGuard::AfterWalReplay(const std::optional<SignSlot>& wal_last) {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (wal_missing_) return wal_last && (!last_ || *wal_last > *last_) ? WriteLocked(*wal_last, ledger::Hash256{}) : Status::Ok();
+  if (wal_last == last_) return Status::Ok();
+  if (!wal_last && fd_ < 0) return Status::Ok();
+  Status s = WriteLocked(wal_last.value_or(SignSlot{}), ledger::Hash256{});
+  if (!wal_last) last_.reset();
+  return s;
+}
+
+Status SignGuard::WriteLocked(const SignSlot& slot, const ledger::Hash256& sign_hash) {
   const uint64_t sequence = sequence_ + 1;
-  const std::string record = EncodeSlot(slot, sequence);
+  const std::string record = EncodeSlot(slot, sequence, sign_hash);
   if (fd_ < 0) {
     // First signature: the file appears whole (both slots) or not at all.
     const std::string tmp = path_ + ".tmp";
@@ -176,6 +193,7 @@ Status SignGuard::WriteLocked(const SignSlot& slot) {
   }
   sequence_ = sequence;
   last_ = slot;
+  last_hash_ = sign_hash;
   return Status::Ok();
 }
 
@@ -185,6 +203,7 @@ ledger::Result<std::unique_ptr<SignGuard>> OpenSignGuard(const std::string& wal_
   const std::optional<SignSlot> last = (*guard)->last();
   struct stat st {};
   const bool wal_missing = ::stat(wal_path.c_str(), &st) != 0 && errno == ENOENT;
+  (*guard)->wal_missing_ = wal_missing;
   if (last && wal_missing && !allow_missing_wal) {
     return Status::Corruption(
         "consensus WAL " + wal_path + " is missing, but this validator's sign record " + SignGuardPath(wal_path) +
@@ -213,9 +232,10 @@ std::optional<SignSlot> LastOwnSlot(const std::vector<consensus::Message>& messa
   return out;
 }
 
-bool GuardedSigner::Reserve(uint64_t height, uint32_t round, consensus::Step step) const {
+bool GuardedSigner::Reserve(uint64_t height, uint32_t round, consensus::Step step,
+                            const ledger::Hash256& sign_hash) const {
   const SignSlot slot{height, round, step};
-  if (guard_.Reserve(slot)) return true;
+  if (guard_.Reserve(slot, sign_hash)) return true;
   const Status failure = guard_.failure();
   if (!failure.ok()) {
     log_.Error("not signing ", SlotText(slot), ": the sign record could not be written: ", failure.ToString());

@@ -5,18 +5,24 @@
 // signed before a crash. If the WAL is lost, the validator would start its height again at round
 // 0 and could sign a second, different vote or proposal for a step it signed already
 // (equivocation). The guard closes that hole: before every signature the state machine asks
-// Reserve(slot) (consensus::Signer::Reserve), which refuses any slot at or below the recorded one
-// and makes a higher one durable before the signature exists. Slots are ordered by (height,
-// round, step) with propose < prevote < precommit: Tendermint signs at most once per slot and in
-// that order, so the rule never refuses a legitimate signature.
-// At start the driver raises the record to what the WAL shows signed (a node upgraded from a
-// version without the guard), and OpenSignGuard refuses to run when the record says this key
-// signed but the WAL file is missing, unless the operator passed --allow-missing-wal after
-// checking that no other process signs with this key.
+// Reserve(slot, sign hash) (consensus::Signer::Reserve), which refuses any slot below the recorded
+// one, and the recorded one itself unless the bytes to sign are the same (as CometBFT's privval:
+// the same vote signed again is no equivocation; this is what a crash between the record and the
+// WAL append needs), and makes a higher one durable before the signature exists. Slots are
+// ordered by (height, round, step) with propose < prevote < precommit: Tendermint signs at most
+// once per slot and in that order, so the rule never refuses a legitimate signature.
+// At start OpenSignGuard refuses to run when the record says this key signed but the WAL file is
+// missing, unless the operator passed --allow-missing-wal after checking that no other process
+// signs with this key; then the record stands. When the WAL is there, it is the authority on what
+// may have left the node (nothing is sent before its WAL record is durable), so AfterWalReplay
+// sets the record to the WAL's last own message: up, for a node upgraded from a version without
+// the guard; down, when the node crashed after reserving slots but before their WAL append (those
+// signatures never left; holding them would stall a lone validator, whose whole height is one
+// append). A WAL replaced by hand with an older copy is not detected (nor was it before).
 //
-// File: two 32-byte slots, written alternately (A/B), each
+// File: two 64-byte slots, written alternately (A/B), each
 //   "CLSG" | version u8 (1) | step u8 | 0 u16 | sequence u64 LE | height u64 LE | round u32 LE |
-//   crc32c u32 LE of the 28 bytes before it.
+//   sign hash (32 bytes) | crc32c u32 LE of the 60 bytes before it.
 // The valid slot with the higher sequence is the record. An update overwrites the older slot and
 // fdatasyncs, so a torn write leaves the previous record intact; the file itself is created
 // through a temporary file, fsync, rename and a directory fsync. Both slots damaged is
@@ -45,7 +51,7 @@ struct SignSlot {
 };
 std::string SlotText(const SignSlot& slot);  // "height 7 round 2 precommit"
 
-constexpr size_t kSignGuardSlotBytes = 32;
+constexpr size_t kSignGuardSlotBytes = 64;
 
 // The path of the record for a WAL path.
 std::string SignGuardPath(const std::string& wal_path);
@@ -61,25 +67,34 @@ class SignGuard {
 
   // The last slot signed, if any.
   std::optional<SignSlot> last() const;
-  // True when `slot` is above the record and is now durably the record: the caller may sign it.
-  // False, writing nothing, when it is at or below the record; false also when the write fails
+  // True when `slot` is above the record and is now durably the record (with `sign_hash`), or is
+  // the record with the same sign hash: the caller may sign it. False, writing nothing, when it
+  // is below the record, or is the record with other bytes; false also when the write fails
   // (then failure() says why, and every later Reserve is refused: the node must stop signing).
-  bool Reserve(const SignSlot& slot);
-  // Raises the record to `slot` if it is higher (what the WAL shows signed). IoError on failure.
+  bool Reserve(const SignSlot& slot, const ledger::Hash256& sign_hash);
+  // Raises the record to `slot` if it is higher (what the WAL shows signed; its sign hash is not
+  // needed: the WAL re-sends that message). IoError on failure.
   ledger::Status Raise(const SignSlot& slot);
+  // After the WAL was replayed: `wal_last` is its last own slot. If the WAL was missing at
+  // OpenSignGuard (--allow-missing-wal), only raises; otherwise sets the record to `wal_last`
+  // (none: nothing signed). IoError on failure.
+  ledger::Status AfterWalReplay(const std::optional<SignSlot>& wal_last);
   // Ok, or the write failure that stopped signing.
   ledger::Status failure() const;
   const std::string& path() const { return path_; }
 
  private:
   explicit SignGuard(std::string path) : path_(std::move(path)) {}
-  ledger::Status WriteLocked(const SignSlot& slot);  // under mu_
+  ledger::Status WriteLocked(const SignSlot& slot, const ledger::Hash256& sign_hash);  // under mu_
 
   const std::string path_;
   mutable std::mutex mu_;
   int fd_ = -1;                    // open once the file exists; guarded by mu_
   std::optional<SignSlot> last_;   // guarded by mu_
+  ledger::Hash256 last_hash_;      // what last_ signed (zero after Raise); guarded by mu_
   uint64_t sequence_ = 0;          // of the newest slot on disk; guarded by mu_
+  bool wal_missing_ = false;       // set by OpenSignGuard; guarded by mu_
+  friend ledger::Result<std::unique_ptr<SignGuard>> OpenSignGuard(const std::string&, bool);
   ledger::Status failure_;         // guarded by mu_
 };
 
@@ -100,7 +115,7 @@ class GuardedSigner final : public consensus::Signer {
       : signer_(std::move(key)), guard_(guard), log_(log) {}
   const ledger::PubKey& Key() const override { return signer_.Key(); }
   ledger::Signature Sign(const ledger::Hash256& msg) const override { return signer_.Sign(msg); }
-  bool Reserve(uint64_t height, uint32_t round, consensus::Step step) const override;
+  bool Reserve(uint64_t height, uint32_t round, consensus::Step step, const ledger::Hash256& sign_hash) const override;
 
  private:
   consensus::KeySigner signer_;

@@ -197,7 +197,7 @@ class FloorSigner final : public Signer {
   FloorSigner(const KeySigner& key, std::tuple<uint64_t, uint32_t, Step> floor) : key_(key), floor_(floor) {}
   const PubKey& Key() const override { return key_.Key(); }
   Signature Sign(const Hash256& msg) const override { return key_.Sign(msg); }
-  bool Reserve(uint64_t height, uint32_t round, Step step) const override {
+  bool Reserve(uint64_t height, uint32_t round, Step step, const Hash256&) const override {
     asked.emplace_back(height, round, step);
     return std::make_tuple(height, round, step) > floor_;
   }

@@ -33,6 +33,14 @@ std::unique_ptr<SignGuard> OpenOk(const std::string& path) {
   return std::move(g).value();
 }
 
+// Distinct bytes to sign, one per number.
+ledger::Hash256 H(uint8_t n) {
+  ledger::Hash256 h;
+  h.bytes[0] = n;
+  h.bytes[31] = 1;
+  return h;
+}
+
 std::string ReadAll(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   return std::string(std::istreambuf_iterator<char>(in), {});
@@ -50,27 +58,34 @@ TEST_CASE("sign guard: refuses every slot at or below the last one, across reope
     auto g = OpenOk(path);
     CHECK_FALSE(g->last());
     CHECK_FALSE(std::filesystem::exists(path));  // nothing signed: no file
-    CHECK(g->Reserve({5, 0, Step::kPropose}));
-    CHECK(g->Reserve({5, 0, Step::kPrevote}));
-    CHECK_FALSE(g->Reserve({5, 0, Step::kPrevote}));  // the same slot twice
-    CHECK_FALSE(g->Reserve({5, 0, Step::kPropose}));  // below
-    CHECK(g->Reserve({5, 2, Step::kPrevote}));
-    CHECK_FALSE(g->Reserve({5, 1, Step::kPrecommit}));  // an earlier round
-    CHECK_FALSE(g->Reserve({4, 9, Step::kPrecommit}));  // an earlier height
-    CHECK(g->Reserve({5, 2, Step::kPrecommit}));
+    CHECK(g->Reserve({5, 0, Step::kPropose}, H(1)));
+    CHECK(g->Reserve({5, 0, Step::kPrevote}, H(1)));
+    CHECK_FALSE(g->Reserve({5, 0, Step::kPrevote}, H(2)));  // the same slot, other bytes: equivocation
+    CHECK(g->Reserve({5, 0, Step::kPrevote}, H(1)));        // the same slot, the same bytes: no harm
+    CHECK_FALSE(g->Reserve({5, 0, Step::kPropose}, H(1)));  // below
+    CHECK(g->Reserve({5, 2, Step::kPrevote}, H(1)));
+    CHECK_FALSE(g->Reserve({5, 1, Step::kPrecommit}, H(1)));  // an earlier round
+    CHECK_FALSE(g->Reserve({4, 9, Step::kPrecommit}, H(1)));  // an earlier height
+    CHECK(g->Reserve({5, 2, Step::kPrecommit}, H(1)));
     CHECK(*g->last() == SignSlot{5, 2, Step::kPrecommit});
   }
   auto g = OpenOk(path);  // a restart reads the newest record
   REQUIRE(g->last());
   CHECK(*g->last() == SignSlot{5, 2, Step::kPrecommit});
-  CHECK_FALSE(g->Reserve({5, 2, Step::kPrecommit}));
-  CHECK_FALSE(g->Reserve({5, 0, Step::kPropose}));
-  CHECK(g->Reserve({6, 0, Step::kPropose}));
-  // Raise (from the WAL) only ever moves the record up.
+  CHECK_FALSE(g->Reserve({5, 2, Step::kPrecommit}, H(2)));
+  CHECK(g->Reserve({5, 2, Step::kPrecommit}, H(1)));  // the bytes are kept too: a crash before the
+                                                      // WAL append may sign the same vote again
+  CHECK_FALSE(g->Reserve({5, 0, Step::kPropose}, H(1)));
+  CHECK(g->Reserve({6, 0, Step::kPropose}, H(1)));
+  // Raise (from the WAL) only ever moves the record up; a raised slot matches no bytes (the WAL
+  // re-sends that message instead).
   CHECK(g->Raise({5, 0, Step::kPrevote}).ok());
   CHECK(*g->last() == SignSlot{6, 0, Step::kPropose});
   CHECK(g->Raise({6, 4, Step::kPrevote}).ok());
   CHECK(*OpenOk(path)->last() == SignSlot{6, 4, Step::kPrevote});
+  CHECK_FALSE(g->Reserve({6, 4, Step::kPrevote}, H(1)));
+  CHECK_FALSE(g->Reserve({6, 4, Step::kPrevote}, ledger::Hash256{}));
+  CHECK(g->Reserve({6, 4, Step::kPrecommit}, H(1)));
 }
 
 TEST_CASE("sign guard: a torn update leaves the previous record; both copies damaged is corruption", "[node]") {
@@ -78,8 +93,8 @@ TEST_CASE("sign guard: a torn update leaves the previous record; both copies dam
   const std::string path = t.path + "/g";
   {
     auto g = OpenOk(path);
-    REQUIRE(g->Reserve({7, 0, Step::kPrevote}));   // copy A (sequence 1)
-    REQUIRE(g->Reserve({7, 0, Step::kPrecommit}));  // copy B (sequence 2)
+    REQUIRE(g->Reserve({7, 0, Step::kPrevote}, H(1)));   // copy A (sequence 1)
+    REQUIRE(g->Reserve({7, 0, Step::kPrecommit}, H(1)));  // copy B (sequence 2)
   }
   const std::string good = ReadAll(path);
   REQUIRE(good.size() == 2 * node::kSignGuardSlotBytes);
@@ -114,7 +129,7 @@ TEST_CASE("sign guard: a validator that signed refuses to start without its WAL 
       REQUIRE(node::Wal::Open(wal_path, &replay).ok());
       auto g = node::OpenSignGuard(wal_path, false);
       REQUIRE(g.ok());
-      REQUIRE((*g)->Reserve({3, 1, Step::kPrecommit}));
+      REQUIRE((*g)->Reserve({3, 1, Step::kPrecommit}, H(1)));
     }
     CHECK(node::OpenSignGuard(wal_path, false).ok());
     SECTION("signed, WAL deleted: refused, naming both files and the flag") {
@@ -127,9 +142,9 @@ TEST_CASE("sign guard: a validator that signed refuses to start without its WAL 
       // With the operator's flag it opens, and still refuses what it signed.
       auto allowed = node::OpenSignGuard(wal_path, true);
       REQUIRE(allowed.ok());
-      CHECK_FALSE((*allowed)->Reserve({3, 0, Step::kPropose}));
-      CHECK_FALSE((*allowed)->Reserve({3, 1, Step::kPrecommit}));
-      CHECK((*allowed)->Reserve({3, 2, Step::kPropose}));
+      CHECK_FALSE((*allowed)->Reserve({3, 0, Step::kPropose}, H(1)));
+      CHECK_FALSE((*allowed)->Reserve({3, 1, Step::kPrecommit}, H(2)));
+      CHECK((*allowed)->Reserve({3, 2, Step::kPropose}, H(1)));
     }
   }
 }
@@ -148,4 +163,44 @@ TEST_CASE("sign guard: the last own slot of a WAL", "[node]") {
   REQUIRE(last);
   CHECK(*last == SignSlot{4, 2, Step::kPropose});
   CHECK_FALSE(node::LastOwnSlot({}, me.Key()));
+}
+
+TEST_CASE("sign guard: after the WAL replay the record follows an intact WAL, and stands without one", "[node]") {
+  TempDir t;
+  const std::string wal_path = t.path + "/consensus.wal";
+  {
+    node::WalReplay replay;
+    REQUIRE(node::Wal::Open(wal_path, &replay).ok());
+  }
+  {
+    auto g = node::OpenSignGuard(wal_path, false);
+    REQUIRE(g.ok());
+    // A lone validator reserved its whole height (one WAL append) and crashed before the append.
+    REQUIRE((*g)->Reserve({9, 0, Step::kPrecommit}, H(1)));
+  }
+  SECTION("WAL intact: those signatures never left; the record goes back to the WAL's last own slot") {
+    auto g = node::OpenSignGuard(wal_path, false);
+    REQUIRE(g.ok());
+    REQUIRE((*g)->AfterWalReplay(SignSlot{8, 2, Step::kPrecommit}).ok());
+    CHECK(*(*g)->last() == SignSlot{8, 2, Step::kPrecommit});
+    CHECK((*g)->Reserve({9, 0, Step::kPropose}, H(3)));  // the height again, other block: fine
+    CHECK(*OpenOk(node::SignGuardPath(wal_path))->last() == SignSlot{9, 0, Step::kPropose});
+  }
+  SECTION("WAL intact and empty: nothing was sent") {
+    auto g = node::OpenSignGuard(wal_path, false);
+    REQUIRE(g.ok());
+    REQUIRE((*g)->AfterWalReplay(std::nullopt).ok());
+    CHECK_FALSE((*g)->last());
+    CHECK_FALSE(OpenOk(node::SignGuardPath(wal_path))->last());
+    std::filesystem::remove(wal_path);
+    CHECK(node::OpenSignGuard(wal_path, false).ok());  // nothing signed: a missing WAL is fine
+  }
+  SECTION("WAL lost (--allow-missing-wal): the record stands") {
+    std::filesystem::remove(wal_path);
+    auto g = node::OpenSignGuard(wal_path, true);
+    REQUIRE(g.ok());
+    REQUIRE((*g)->AfterWalReplay(std::nullopt).ok());
+    CHECK(*(*g)->last() == SignSlot{9, 0, Step::kPrecommit});
+    CHECK_FALSE((*g)->Reserve({9, 0, Step::kPrevote}, H(1)));
+  }
 }
