@@ -426,6 +426,11 @@ void ConsensusDriver::StartHeight(uint64_t height) {
     for (const Message& m : wal_messages_) keep.push_back(ConsensusRecord(m));
     if (Status s = wal_->Reset(keep); !s.ok()) return Fatal(s);
   }
+  try {
+    max_block_bytes_ = WorkingState(deps_.store).GetParams().max_block_bytes;
+  } catch (const StorageError& e) {
+    return Fatal(Status::Corruption(e.what()));
+  }
   height_ = height;
   running_ = true;
   next_height_seen_ = false;
@@ -578,6 +583,17 @@ void ConsensusDriver::HandleConsensus(const PubKey& peer, std::string_view paylo
       early_.push_back({peer, std::string(payload)});
     }
     return;
+  }
+  if (const auto* p = std::get_if<consensus::Proposal>(&*m)) {
+    // The proposer's signature over the header's hash before the state machine decodes the body.
+    switch (CheckProposalEnvelope(*p, chain_id_, max_block_bytes_)) {
+      case EnvelopeCheck::kOk:
+        break;
+      case EnvelopeCheck::kBadSignature:
+        return Ban(peer, network::DisconnectReason::kBadConsensusSignature);
+      case EnvelopeCheck::kTooLarge:
+        return Ban(peer, network::DisconnectReason::kInvalidBlock);
+    }
   }
   consensus::Output out = std::visit(
       [&](const auto& x) {

@@ -50,6 +50,7 @@
 #include "node/log.h"
 #include "node/mempool.h"
 #include "node/peer_budget.h"
+#include "node/proposal_check.h"
 #include "node/metrics.h"
 #include "node/sign_guard.h"
 #include "node/wal.h"
@@ -177,6 +178,7 @@ class ConsensusDriver {
   bool next_height_seen_ = false;  // a message of height_ arrived while waiting
   std::vector<std::pair<ledger::PubKey, std::string>> early_;  // those messages, for the state machine
   PeerBudget early_bytes_{limits::kMaxEarlyBytesPerPeer};  // each peer's bytes in early_
+  uint64_t max_block_bytes_ = 0;  // the chain's, read when a height starts
   Clock::time_point committed_at_;
   Clock::time_point height_started_at_;
   Clock::time_point next_gossip_;
