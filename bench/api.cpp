@@ -52,7 +52,7 @@ Prepared Prepare(DevNode& d, const std::string& org, const std::string& next_org
     const std::string lot = org + "-lot-" + std::to_string(nonce / 2);
     Op op = nonce % 2 == 0 ? Op(CreateLot{lot, Composition{{{"Co", 1000 + nonce, 0}, {"Ni", 500, 0}}}})
                            : Op(Transfer{lot, next_org});
-    Tx tx = SignFor(key, d.chain_id(), nonce, std::move(op));
+    Tx tx = SignFor(key, d.genesis_hash(), nonce, std::move(op));
     const Hash256 id = TxId(tx.body);
     if (triples.size() < 4096) triples.push_back(SigTriple{tx.body.signer, id, tx.sig});
     p.ids.push_back(id);

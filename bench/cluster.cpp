@@ -398,7 +398,7 @@ int Run(const Options& o) {
   std::fprintf(stderr, "signing %zu transactions for %zu accounts...\n",
                per_account * accounts.size(), accounts.size());
   const std::vector<SigTriple> triples =
-      SignLoad(accounts, cluster::Cluster::kChainId, per_account, static_cast<unsigned>(o.threads));
+      SignLoad(accounts, *ledger::Hash256::FromHex(c.Client(0).GetJson("/v1/status").at("genesis_hash").get<std::string>()), per_account, static_cast<unsigned>(o.threads));
 
   // Each round between two slices of phase A; a slice ends one round and starts the next.
   struct Round {

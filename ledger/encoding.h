@@ -15,7 +15,8 @@
 namespace circuledger::ledger {
 
 // Defined for: Tx, TxBody, Block, BlockHeader, Composition, Org, Account, Lot, Product, Proposal,
-// RecyclingRecord, ValidatorSet, Params, Genesis, ChainTip, AdminSet, RuleSetRecord, RuleIndex.
+// RecyclingRecord, ValidatorSet, Params, Genesis, ChainTip, AdminSet, RuleSetRecord, RuleIndex,
+// RepairGrant.
 template <class T>
 std::string Encode(const T& value);
 
@@ -34,6 +35,14 @@ template <class T>
 std::string EncodeAfter(std::string_view prefix, const T& value);
 
 struct Block;
+struct BlockHeader;
+// The header at the start of a block's encoding (Encode(block) begins with Encode(block.header)),
+// without decoding the transactions after it: what a node needs for the block hash, e.g. to check
+// a proposal's signature before it decodes a body of up to kMaxBlockBytes. Rejected as Decode
+// would for the header's bytes; the bytes after it are not looked at (decode the whole block to
+// know it is one).
+Result<BlockHeader> DecodeBlockHeaderPrefix(std::string_view block_bytes);
+
 // Encode(block) from its transactions' body encodings (Encode(tx.body) of each, in order), which
 // block validation computes anyway for the tx ids: the same bytes without encoding twice.
 std::string EncodeBlockFromBodies(const Block& block, const std::vector<std::string>& encoded_bodies);

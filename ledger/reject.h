@@ -50,6 +50,7 @@ namespace circuledger::ledger {
   X(kObjectTooLarge, "object-too-large", false)                  \
   X(kBadExpiry, "bad-expiry", true)                              \
   X(kRuleViolated, "rule-violated", false)                       \
+  X(kRepairNotAuthorized, "repair-not-authorized", true)         \
   /* rule sets */                                                \
   X(kRulesInvalid, "rules-invalid", true)                        \
   X(kRulesVersionNotNewer, "rules-version-not-newer", false)     \

@@ -34,6 +34,13 @@ std::string RuleSet(std::string_view id, uint32_t version) {
   for (int shift = 24; shift >= 0; shift -= 8) k.push_back(static_cast<char>((version >> shift) & 0xff));
   return k;
 }
+// The product id, a zero byte (ids are printable, so the split is unambiguous), the org id.
+std::string RepairGrant(std::string_view product, std::string_view repairer) {
+  std::string k = "sz";
+  k.append(product).push_back('\0');
+  k.append(repairer);
+  return k;
+}
 }  // namespace statekey
 
 namespace {
@@ -271,6 +278,7 @@ CIRCULEDGER_STATE_TYPE(Params)
 CIRCULEDGER_STATE_TYPE(AdminSet)
 CIRCULEDGER_STATE_TYPE(RuleSetRecord)
 CIRCULEDGER_STATE_TYPE(RuleIndex)
+CIRCULEDGER_STATE_TYPE(RepairGrant)
 #undef CIRCULEDGER_STATE_TYPE
 
 }  // namespace circuledger::ledger

@@ -237,11 +237,14 @@ HttpResponse Api::GetBlock(const std::string& which, const std::string& query) {
   const Block& block = (*decoded)->block;
   json out = {{"header", HeaderJson(block.header)}, {"hash", BlockHash(block.header).ToHex()}};
   json txs = json::array();
+  json tx_sigs = json::array();  // ?txs=ids: with the ids, the tx root is recomputed (ENCODING.md 7)
   for (size_t i = 0; i < block.txs.size(); ++i) {
     const Hash256& id = (*decoded)->tx_ids[i];
     txs.push_back(ids_only ? json(id.ToHex()) : TxJson(block.txs[i], id));
+    if (ids_only) tx_sigs.push_back(block.txs[i].sig.ToHex());
   }
   out[ids_only ? "tx_ids" : "txs"] = std::move(txs);
+  if (ids_only) out["tx_signatures"] = std::move(tx_sigs);
   // The commit certificate: the precommits that made the block final (consensus/encoding.h), so
   // a client can check finality against the validator set without trusting this node.
   Result<std::string> cert_bytes = node_.store().ReadCertificate(height);
@@ -431,7 +434,8 @@ HttpResponse Api::GetStatus() {
   const ConsensusStatus c = node_.consensus_status();
   const json consensus = {{"height", c.height},         {"round", c.round},          {"step", c.step},
                           {"validator", c.validator},   {"validators", c.validators}, {"peers", c.peers},
-                          {"p2p_port", node_.p2p_port()}, {"synced_blocks", c.synced_blocks}};
+                          {"p2p_port", node_.p2p_port()}, {"synced_blocks", c.synced_blocks},
+                          {"banned_peers", c.banned_peers}};
   return Ok({{"chain_id", node_.genesis().chain_id},
              {"height", tip.height},
              {"block_hash", tip.block_hash.ToHex()},

@@ -7,7 +7,7 @@ using ledger::Status;
 using network::DisconnectReason;
 
 BlockSync::BlockSync(SyncOptions options, SyncPeers& peers, SyncTarget& target)
-    : options_(options), peers_(peers), target_(target) {}
+    : options_(options), peers_(peers), target_(target), buffer_bytes_(options.buffer_bytes_per_peer) {}
 
 bool BlockSync::BannedHere(const PubKey& peer, uint64_t now_ms) const {
   auto it = banned_until_ms_.find(peer);
@@ -21,11 +21,7 @@ std::optional<PubKey> BlockSync::OutstandingPeer(uint64_t now_ms) const {
   return current_;
 }
 
-size_t BlockSync::buffered_bytes() const {
-  size_t total = 0;
-  for (const auto& [peer, bytes] : buffer_bytes_) total += bytes;
-  return total;
-}
+size_t BlockSync::buffered_bytes() const { return buffer_bytes_.Total(); }
 
 void BlockSync::Request(const std::optional<PubKey>& peer, uint64_t now_ms) {
   if (OutstandingPeer(now_ms)) return;  // one request at a time
@@ -63,7 +59,7 @@ void BlockSync::Request(const std::optional<PubKey>& peer, uint64_t now_ms) {
 
 void BlockSync::Forget(const PubKey& peer) {
   std::erase_if(buffer_, [&](const auto& entry) { return entry.second.peer == peer; });
-  buffer_bytes_.erase(peer);
+  buffer_bytes_.Release(peer, buffer_bytes_.Used(peer));
 }
 
 void BlockSync::Punish(const PubKey& peer, DisconnectReason reason, uint64_t now_ms) {
@@ -94,15 +90,12 @@ Status BlockSync::OnResponse(const PubKey& peer, network::SyncResponse response,
   const uint64_t batch_until = a.until;
   uint64_t tip = target_.TipHeight();
   const size_t bytes = response.block.size() + response.certificate.size();
-  size_t& share = buffer_bytes_[peer];
   // The next block is applied at once; only blocks ahead of it are held, within the peer's share.
-  const bool over_share = h > tip + 1 && share + bytes > options_.buffer_bytes_per_peer;
-  if (h <= tip || h > tip + limits::kMaxSyncAhead || buffer_.count(h) || over_share) {
+  const size_t counted = h > tip + 1 ? bytes : 0;
+  if (h <= tip || h > tip + limits::kMaxSyncAhead || buffer_.count(h) || !buffer_bytes_.TryTake(peer, counted)) {
     ++stats_.dropped;
-    if (share == 0) buffer_bytes_.erase(peer);
   } else {
-    share += bytes;
-    buffer_.emplace(h, Buffered{peer, std::move(response.block), std::move(response.certificate)});
+    buffer_.emplace(h, Buffered{peer, std::move(response.block), std::move(response.certificate), counted});
   }
 
   bool progressed = false;
@@ -111,10 +104,7 @@ Status BlockSync::OnResponse(const PubKey& peer, network::SyncResponse response,
     const uint64_t height = it->first;
     Buffered entry = std::move(it->second);
     buffer_.erase(it);
-    if (auto b = buffer_bytes_.find(entry.peer); b != buffer_bytes_.end()) {
-      b->second -= std::min(b->second, entry.block.size() + entry.certificate.size());
-      if (b->second == 0) buffer_bytes_.erase(b);
-    }
+    buffer_bytes_.Release(entry.peer, entry.counted_bytes);
     if (height <= tip) continue;  // committed meanwhile (by consensus)
     const SyncApplied r = target_.Apply(height, entry.block, entry.certificate);
     if (r.kind == SyncApplied::Kind::kStorageFailed) return r.status;
@@ -127,7 +117,7 @@ Status BlockSync::OnResponse(const PubKey& peer, network::SyncResponse response,
     }
     ++stats_.applied;
     progressed = true;
-    tip = height;
+    tip = std::max(height, target_.TipHeight());  // the target may have moved on by itself
   }
   if (progressed && current_ == peer && tip >= batch_until) {
     // The batch asked for is in: ask for the next one at once (an empty answer costs nothing).

@@ -32,6 +32,7 @@
 #include "network/messages.h"
 #include "network/reasons.h"
 #include "node/limits.h"
+#include "node/peer_budget.h"
 
 namespace circuledger::node {
 
@@ -105,6 +106,7 @@ class BlockSync {
     ledger::PubKey peer;
     std::string block;
     std::string certificate;
+    size_t counted_bytes = 0;  // against the peer's share (0 for the next block, applied at once)
   };
   struct Asked {  // the requests sent to one peer
     uint64_t from = 0;                // the last request: heights [from, until]
@@ -124,7 +126,7 @@ class BlockSync {
   std::map<ledger::PubKey, Asked> asked_;                  // by peer: the last request to it
   std::optional<ledger::PubKey> current_;                  // the peer of the outstanding request
   std::map<uint64_t, Buffered> buffer_;                    // height -> answer
-  std::map<ledger::PubKey, size_t> buffer_bytes_;          // bytes of each peer's answers in buffer_
+  PeerBudget buffer_bytes_;                                // each peer's bytes in buffer_
   std::map<ledger::PubKey, uint64_t> banned_until_ms_;     // peers this node banned
   size_t next_peer_ = 0;                                   // round robin over Peers()
   SyncStats stats_;

@@ -54,9 +54,12 @@ Result<std::unique_ptr<ConsensusDriver>> ConsensusDriver::Open(DriverDeps deps) 
   std::unique_ptr<ConsensusDriver> d(new ConsensusDriver(std::move(deps)));
   const Config& config = d->deps_.config;
   d->chain_id_ = d->deps_.executor.chain_id();
-  d->signer_.emplace(d->deps_.node_key);
-
   const std::string& wal_path = d->deps_.wal_path;
+  // Never sign twice (node/sign_guard.h): checked before Wal::Open, which creates a missing WAL.
+  Result<std::unique_ptr<SignGuard>> guard = OpenSignGuard(wal_path, d->deps_.allow_missing_wal);
+  if (!guard.ok()) return guard.status();
+  d->guard_ = std::move(guard).value();
+  d->signer_.emplace(d->deps_.node_key, *d->guard_, d->deps_.log);
   WalReplay replay;
   Result<std::unique_ptr<Wal>> wal = Wal::Open(wal_path, &replay);
   if (!wal.ok()) return wal.status();
@@ -68,6 +71,9 @@ Result<std::unique_ptr<ConsensusDriver>> ConsensusDriver::Open(DriverDeps deps) 
   Result<std::vector<Message>> messages = ToConsensusMessages(replay);
   if (!messages.ok()) return Status::Corruption("consensus WAL " + wal_path + ": " + messages.status().ToString());
   d->wal_messages_ = std::move(messages).value();
+  if (auto own = LastOwnSlot(d->wal_messages_, d->signer_->Key()); own) {
+    if (Status s = d->guard_->Raise(*own); !s.ok()) return s;  // a WAL from before the sign record
+  }
 
   LedgerAppDeps ad{d->deps_.executor, d->deps_.store,    d->deps_.mempool, d->deps_.log,
                    config.block_max_txs, d->signer_->Key(), d->deps_.now_ms,  d->deps_.left_out};
@@ -91,6 +97,7 @@ Result<std::unique_ptr<ConsensusDriver>> ConsensusDriver::Open(DriverDeps deps) 
   if (networked) {
     network::P2pOptions po;
     po.chain_id = d->chain_id_;
+    po.genesis_hash = d->deps_.genesis_hash;
     ConsensusDriver* self = d.get();
     po.allowed = [self](const PubKey& key) {
       std::shared_ptr<const std::set<PubKey>> allowed;
@@ -111,20 +118,17 @@ Result<std::unique_ptr<ConsensusDriver>> ConsensusDriver::Open(DriverDeps deps) 
         case MessageType::kTx: {
           Result<Tx> tx = network::DecodeTxPayload(payload);
           if (!tx.ok()) return;  // the transport checked it already
+          std::vector<Tx> one;
+          one.push_back(std::move(tx).value());
           std::lock_guard<std::mutex> lock(self->tx_mu_);
-          if (self->tx_inbox_.size() < kMaxTxInbox) self->tx_inbox_.push_back(std::move(tx).value());
-          self->tx_cv_.notify_one();
+          self->QueuePeerTxsLocked(peer, payload.size(), std::move(one));
           return;
         }
         case MessageType::kTxs: {
           Result<std::vector<Tx>> txs = network::DecodeTxsPayload(payload);
           if (!txs.ok()) return;  // the transport checked it already
           std::lock_guard<std::mutex> lock(self->tx_mu_);
-          for (Tx& tx : *txs) {
-            if (self->tx_inbox_.size() >= kMaxTxInbox) break;  // overloaded: the origin's block has them
-            self->tx_inbox_.push_back(std::move(tx));
-          }
-          self->tx_cv_.notify_one();
+          self->QueuePeerTxsLocked(peer, payload.size(), std::move(txs).value());
           return;
         }
         case MessageType::kConsensus:
@@ -234,9 +238,21 @@ void ConsensusDriver::Enqueue(Inbound in) {
   {
     std::lock_guard<std::mutex> lock(mu_);
     if (inbox_.size() >= kMaxInboxMessages) return;  // overloaded: gossip repeats what matters
+    // Each peer within its share of bytes: a peer sending proposals of kMaxBlockBytes faster than
+    // the driver takes them loses its own, never another peer's.
+    if (!inbox_bytes_.TryTake(in.peer, in.payload.size())) return;
     inbox_.push_back(std::move(in));
   }
   cv_.notify_one();
+}
+
+void ConsensusDriver::QueuePeerTxsLocked(const PubKey& peer, size_t bytes, std::vector<Tx> txs) {
+  // Overloaded (all peers' count, or this peer's byte share): dropped; the origin's block has them.
+  if (txs.empty() || tx_inbox_count_ + txs.size() > kMaxTxInbox) return;
+  if (!tx_inbox_bytes_.TryTake(peer, bytes)) return;
+  tx_inbox_count_ += txs.size();
+  tx_inbox_.push_back(PeerTxs{peer, bytes, std::move(txs)});
+  tx_cv_.notify_one();
 }
 
 bool ConsensusDriver::GossipDueLocked() const {
@@ -246,7 +262,7 @@ bool ConsensusDriver::GossipDueLocked() const {
 
 void ConsensusDriver::TxLoop() {
   for (;;) {
-    std::deque<Tx> batch;
+    std::deque<PeerTxs> taken;
     {
       std::unique_lock<std::mutex> lock(tx_mu_);
       while (!tx_stop_ && tx_inbox_.empty() && !GossipDueLocked()) {
@@ -257,7 +273,13 @@ void ConsensusDriver::TxLoop() {
         }
       }
       if (tx_stop_) return;
-      batch.swap(tx_inbox_);
+      taken.swap(tx_inbox_);
+      tx_inbox_count_ = 0;
+      tx_inbox_bytes_.Clear();
+    }
+    std::vector<Tx> batch;
+    for (PeerTxs& p : taken) {
+      for (Tx& tx : p.txs) batch.push_back(std::move(tx));
     }
     // Admitting a peer's batch takes a signature check per transaction: the local outbox is
     // looked at between chunks, so its gossip is not held up by it.
@@ -300,6 +322,7 @@ void ConsensusDriver::Loop() {
       cv_.wait_until(lock, NextWake(), [&] { return stop_ || !inbox_.empty() || txs_waiting_; });
       if (stop_) return;
       batch.swap(inbox_);
+      inbox_bytes_.Clear();
       txs_waiting_ = false;
     }
     for (Inbound& in : batch) {
@@ -348,6 +371,13 @@ ConsensusDriver::Clock::time_point ConsensusDriver::NextWake() const {
     }
   }
   return wake;
+}
+
+void ConsensusDriver::Ban(const PubKey& peer, network::DisconnectReason reason) {
+  deps_.log.Warn("peer ", peer.ToHex().substr(0, 12), " banned: ", network::ReasonString(reason));
+  if (p2p_) p2p_->BanPeer(peer, reason);
+  std::lock_guard<std::mutex> lock(mu_);
+  ++status_.banned_peers;
 }
 
 void ConsensusDriver::Fatal(const ledger::Status& s) {
@@ -405,6 +435,7 @@ void ConsensusDriver::StartHeight(uint64_t height) {
   Execute(sm_->Start(height, std::move(*validators), wal_messages_));
   std::vector<std::pair<PubKey, std::string>> early;
   early.swap(early_);
+  early_bytes_.Clear();
   for (const auto& [peer, payload] : early) HandleConsensus(peer, payload);
 }
 
@@ -507,6 +538,7 @@ void ConsensusDriver::AfterCommit(const BlockCommit& commit, bool synced) {
                  commit.block.txs.size(), " txs", synced ? "" : ", " + std::to_string(us / 1000) + " ms", ")");
   app_->Clear();
   early_.clear();
+  early_bytes_.Clear();
   RefreshAllowedKeys();
   committed_at_ = now;
   running_ = false;
@@ -544,7 +576,9 @@ void ConsensusDriver::HandleConsensus(const PubKey& peer, std::string_view paylo
     // Another validator started the height this one waits to start: follow, and hand the
     // message to the state machine once the height is started.
     next_height_seen_ = true;
-    if (early_.size() < kMaxEarlyMessages) early_.push_back({peer, std::string(payload)});
+    if (early_.size() < kMaxEarlyMessages && early_bytes_.TryTake(peer, payload.size())) {
+      early_.push_back({peer, std::string(payload)});
+    }
     return;
   }
   consensus::Output out = std::visit(
@@ -556,6 +590,12 @@ void ConsensusDriver::HandleConsensus(const PubKey& peer, std::string_view paylo
         }
       },
       *m);
+  // Honest nodes send and relay only messages they verified, and propose only valid blocks.
+  if (app_->TakeProposerFault()) {
+    Ban(peer, network::DisconnectReason::kInvalidBlock);
+  } else if (out.verdict == consensus::Verdict::kBadSignature) {
+    Ban(peer, network::DisconnectReason::kBadConsensusSignature);
+  }
   if (out.verdict == consensus::Verdict::kFutureHeight) RequestSync(peer);
   if (out.verdict != consensus::Verdict::kAccepted && out.verdict != consensus::Verdict::kDuplicate &&
       out.verdict != consensus::Verdict::kBuffered && out.verdict != consensus::Verdict::kStaleHeight) {
@@ -614,9 +654,17 @@ void ConsensusDriver::HandleSyncResponse(const PubKey& peer, std::string_view pa
   Result<network::SyncResponse> resp = network::DecodeSyncResponse(payload);
   if (!resp.ok() || !sync_) return;  // the transport checked it already
   const uint64_t refused = sync_->stats().refused_blocks;
+  const uint64_t unrequested = sync_->stats().unrequested;
   const Status s = sync_->OnResponse(peer, std::move(resp).value(), NowMs());
   if (sync_->stats().refused_blocks != refused) {
-    deps_.log.Warn("a block from peer ", peer.ToHex().substr(0, 12), " was refused; the peer is banned");
+    deps_.log.Warn("a synced block was refused; the peer that sent it is banned (invalid-block)");
+  }
+  if (sync_->stats().unrequested != unrequested) {
+    deps_.log.Warn("peer ", peer.ToHex().substr(0, 12), " banned: a sync answer for heights not asked of it");
+  }
+  if (sync_->stats().refused_blocks != refused || sync_->stats().unrequested != unrequested) {
+    std::lock_guard<std::mutex> lock(mu_);
+    status_.banned_peers += (sync_->stats().refused_blocks - refused) + (sync_->stats().unrequested - unrequested);
   }
   if (!s.ok()) Fatal(s);
 }

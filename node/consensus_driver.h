@@ -16,6 +16,9 @@
 // another peer asked; the node stops only when its own storage fails.
 // Transactions: those admitted through the API are sent to every peer once; those from peers go
 // through a bounded queue to a second thread that admits them (Node::SubmitTx), not relayed.
+// Peers' messages wait in queues bounded in bytes per peer (node/limits.h), so one peer filling its
+// share does not crowd out another. A peer whose vote or proposal signature does not verify, or
+// whose proposal is not a valid block, is banned.
 //
 // With one validator and no peers configured (dev mode) there is no transport; the same code
 // path decides every height alone. The driver owns the P2pNode and its threads; it borrows the
@@ -46,7 +49,9 @@
 #include "node/ledger_sync.h"
 #include "node/log.h"
 #include "node/mempool.h"
+#include "node/peer_budget.h"
 #include "node/metrics.h"
+#include "node/sign_guard.h"
 #include "node/wal.h"
 
 namespace circuledger::node {
@@ -64,6 +69,8 @@ struct DriverDeps {
   std::function<void(const ledger::Hash256&, const ledger::Status&)> left_out;  // record + evict
   std::function<void(const ledger::Tx&)> admit_from_peer;  // Node::SubmitTx without relaying
   std::function<void(const ledger::Status&)> fatal;        // storage failed: the node must stop
+  ledger::Hash256 genesis_hash;  // ledger::GenesisHash of the chain: binds the p2p handshake to it
+  bool allow_missing_wal = false;  // start although the sign record says it signed and the WAL is gone
 };
 
 // What /v1/status shows of consensus.
@@ -75,6 +82,7 @@ struct ConsensusStatus {
   size_t validators = 0;
   size_t peers = 0;
   uint64_t synced_blocks = 0;  // blocks taken from peers by block sync since start
+  uint64_t banned_peers = 0;   // peers banned since start for what they sent (forged or invalid)
 };
 
 class ConsensusDriver {
@@ -140,6 +148,8 @@ class ConsensusDriver {
   void HandleConsensus(const ledger::PubKey& peer, std::string_view payload);
   void RefreshAllowedKeys();
   void Fatal(const ledger::Status& s);
+  // `peer` sent what an honest node never sends: disconnect and ban it (network::P2pNode::BanPeer).
+  void Ban(const ledger::PubKey& peer, network::DisconnectReason reason);
   void PublishStatus();  // status_ from the driver-thread state
 
   // Block sync.
@@ -151,7 +161,8 @@ class ConsensusDriver {
 
   DriverDeps deps_;
   std::string chain_id_;
-  std::optional<consensus::KeySigner> signer_;
+  std::unique_ptr<SignGuard> guard_;       // never sign twice (node/sign_guard.h)
+  std::optional<GuardedSigner> signer_;
   consensus::RoundRobinProposer proposers_;
   consensus::TimeoutConfig timeouts_;
   std::unique_ptr<LedgerApp> app_;
@@ -165,6 +176,7 @@ class ConsensusDriver {
   bool running_ = false;       // sm_ was started at height_ and has not decided
   bool next_height_seen_ = false;  // a message of height_ arrived while waiting
   std::vector<std::pair<ledger::PubKey, std::string>> early_;  // those messages, for the state machine
+  PeerBudget early_bytes_{limits::kMaxEarlyBytesPerPeer};  // each peer's bytes in early_
   Clock::time_point committed_at_;
   Clock::time_point height_started_at_;
   Clock::time_point next_gossip_;
@@ -183,6 +195,7 @@ class ConsensusDriver {
   mutable std::mutex mu_;
   std::condition_variable cv_;
   std::deque<Inbound> inbox_;  // guarded by mu_
+  PeerBudget inbox_bytes_{limits::kMaxInboxBytesPerPeer};  // each peer's bytes in inbox_; guarded by mu_
   bool txs_waiting_ = false;   // guarded by mu_
   bool stop_ = false;          // guarded by mu_
   ConsensusStatus status_;     // guarded by mu_
@@ -190,7 +203,16 @@ class ConsensusDriver {
 
   std::mutex tx_mu_;
   std::condition_variable tx_cv_;
-  std::deque<ledger::Tx> tx_inbox_;  // from peers; guarded by tx_mu_
+  struct PeerTxs {
+    ledger::PubKey peer;
+    size_t bytes = 0;  // of the frame they came in
+    std::vector<ledger::Tx> txs;
+  };
+  std::deque<PeerTxs> tx_inbox_;  // from peers; guarded by tx_mu_
+  size_t tx_inbox_count_ = 0;     // transactions in tx_inbox_; guarded by tx_mu_
+  PeerBudget tx_inbox_bytes_{limits::kMaxTxInboxBytesPerPeer};  // each peer's bytes in tx_inbox_; guarded by tx_mu_
+  // Under tx_mu_: queues a peer's transactions within the total count and the peer's byte share.
+  void QueuePeerTxsLocked(const ledger::PubKey& peer, size_t bytes, std::vector<ledger::Tx> txs);
   bool tx_stop_ = false;             // guarded by tx_mu_
   // Local transactions not yet gossiped (canonical encodings), their bytes, and when the oldest
   // arrived; guarded by tx_mu_. The tx thread sends them as one kTxs frame.

@@ -36,7 +36,7 @@ std::string LedgerApp::ProposeValue(uint64_t height) {
   }
   for (const auto& [index, status] : built->rejected) deps_.left_out(TxId(ready[index].body), status);
   std::string bytes = built->commit.block_bytes;
-  Decoded d{bytes, built->commit.block_hash, std::nullopt};
+  Decoded d{bytes, built->commit.block_hash};
   recent_.push_back(std::move(d));
   if (recent_.size() > kRecentValues) recent_.pop_front();
   Keep(std::move(built->commit));
@@ -49,12 +49,15 @@ LedgerApp::Decoded& LedgerApp::Lookup(std::string_view value) {
   }
   Decoded d;
   d.bytes = std::string(value);
-  Result<Block> block = Decode<Block>(value);
-  if (block.ok()) {
-    d.id = BlockHash(block->header);
-    d.block = std::move(block).value();
+  // Only the header: the state machine checks the proposer's signature over this id before it
+  // asks whether the value is valid, so a forged proposal of up to kMaxBlockBytes costs one
+  // header decode and one signature check, never a body decode (ValidateValue decodes the body).
+  Result<BlockHeader> header = DecodeBlockHeaderPrefix(value);
+  if (header.ok()) {
+    d.id = BlockHash(*header);
   } else {
     d.id = TaggedHash("circuledger/consensus/undecodable-value", value);
+    d.invalid = true;
   }
   recent_.push_back(std::move(d));
   if (recent_.size() > kRecentValues) recent_.pop_front();
@@ -66,29 +69,59 @@ Hash256 LedgerApp::ValueId(std::string_view value) { return Lookup(value).id; }
 bool LedgerApp::ValidateValue(uint64_t height, std::string_view value) {
   Decoded& d = Lookup(value);
   if (executed_.count(d.id)) return true;  // built or validated here already
-  if (d.invalid) return false;
-  if (!d.block) {
-    d.invalid = true;
-    deps_.log.Info("proposal for height ", height, " is not a block");
+  if (d.invalid || d.validated) {
+    if (!d.validated) Refuse(d, height, Status::Rejected(Reject::kMalformed, "not a block"));
     return false;
   }
-  if (d.block->header.height != height) {
+  d.validated = true;
+  // Over the chain's block size: refused before the body is decoded or executed.
+  uint64_t max_block_bytes = 0;
+  try {
+    WorkingState state(deps_.store);
+    max_block_bytes = state.GetParams().max_block_bytes;
+  } catch (const StorageError& e) {
+    storage_error_ = Status::Corruption(e.what());
     d.invalid = true;
-    deps_.log.Info("proposal for height ", height, " holds a block of height ", d.block->header.height);
     return false;
   }
-  // The state machine asks at most once per distinct proposal: the decoded block can be moved.
-  Block block = std::move(*d.block);
-  d.block.reset();
-  Result<BlockCommit> executed = deps_.executor.ExecuteBlock(std::move(block), deps_.now_ms(), /*remember=*/true);
+  if (value.size() > max_block_bytes) {
+    return Refuse(d, height, Status::Rejected(Reject::kBlockTooLarge, std::to_string(value.size()) + " bytes"));
+  }
+  ++bodies_decoded_;
+  Result<Block> block = Decode<Block>(value);
+  if (!block.ok()) return Refuse(d, height, block.status());
+  if (BlockHash(block->header) != d.id) return Refuse(d, height, Status::Rejected(Reject::kMalformed, "header differs"));
+  if (block->header.height != height) {
+    return Refuse(d, height, Status::Rejected(Reject::kMalformed, "a block of height " + std::to_string(block->header.height)));
+  }
+  Result<BlockCommit> executed = deps_.executor.ExecuteBlock(std::move(block).value(), deps_.now_ms(), /*remember=*/true);
   if (!executed.ok()) {
-    d.invalid = true;
-    if (executed.status().IsCorruption() || executed.status().IsIoError()) storage_error_ = executed.status();
-    deps_.log.Info("proposal for height ", height, " is invalid: ", executed.status().ToString());
-    return false;
+    if (executed.status().IsCorruption() || executed.status().IsIoError()) {
+      storage_error_ = executed.status();
+      d.invalid = true;
+      deps_.log.Info("proposal for height ", height, " not validated: ", executed.status().ToString());
+      return false;
+    }
+    return Refuse(d, height, executed.status());
   }
   Keep(std::move(executed).value());
   return true;
+}
+
+bool LedgerApp::Refuse(Decoded& d, uint64_t height, const Status& why) {
+  d.invalid = true;
+  d.validated = true;
+  deps_.log.Info("proposal for height ", height, " is invalid: ", why.ToString());
+  // A block time ahead of this node's clock may be this clock's fault; anything else is the
+  // proposer's (an honest proposer builds valid blocks on the same parent).
+  if (why.reason() != Reject::kBadBlockTime) proposer_fault_ = true;
+  return false;
+}
+
+bool LedgerApp::TakeProposerFault() {
+  const bool fault = proposer_fault_;
+  proposer_fault_ = false;
+  return fault;
 }
 
 void LedgerApp::Keep(BlockCommit commit) {
@@ -108,6 +141,7 @@ std::optional<BlockCommit> LedgerApp::TakeExecuted(const Hash256& id) {
 void LedgerApp::Clear() {
   executed_.clear();
   recent_.clear();
+  proposer_fault_ = false;
 }
 
 }  // namespace circuledger::node

@@ -3,9 +3,12 @@
 // Proposes blocks built from the mempool on the committed tip; validates a proposal by executing
 // it on the committed tip (Executor::ExecuteBlock, with the clock-drift bound); and keeps every
 // block it executed at the current height, so that a decision commits it without executing it
-// again. Values are blocks in their canonical bytes; a value's id is its block hash, and bytes
-// that do not decode as a block get a tagged hash of the bytes (so they get an id and are then
-// found invalid). Owned by the ConsensusDriver and called only from its thread; borrows the
+// again. Values are blocks in their canonical bytes; a value's id is its block hash, computed from
+// the header alone (ledger::DecodeBlockHeaderPrefix) so that the proposer's signature is checked
+// before the body is decoded; bytes that do not begin with a header get a tagged hash of the bytes
+// (so they get an id and are then found invalid). Validation refuses a value over the chain's
+// max_block_bytes before decoding it, then decodes the body, checks it is the block of that id
+// and height, and executes it. Owned by the ConsensusDriver and called only from its thread; borrows the
 // Executor, Store and Mempool (which outlive it).
 #pragma once
 
@@ -48,22 +51,31 @@ class LedgerApp final : public consensus::Application {
   void Clear();
   // A storage failure seen while executing (Corruption or IoError): the node must stop. Ok if none.
   const ledger::Status& storage_error() const { return storage_error_; }
+  // True once after ValidateValue found a value invalid through its proposer's fault (not a
+  // block, too large, does not execute; not a block time ahead of this node's clock, not a
+  // storage failure): the driver bans the peer that sent it.
+  bool TakeProposerFault();
+  // Block bodies decoded by ValidateValue (a proposal's id needs only its header).
+  uint64_t bodies_decoded() const { return bodies_decoded_; }
 
  private:
   struct Decoded {
     std::string bytes;
     ledger::Hash256 id;
-    std::optional<ledger::Block> block;  // when the bytes decode as a block (moved out to execute)
     bool invalid = false;                // found invalid once: the answer stays
+    bool validated = false;              // ValidateValue ran on it
   };
   // The decoded form of `value`, from the small cache of recent values or decoded now.
   Decoded& Lookup(std::string_view value);
   void Keep(ledger::BlockCommit commit);
+  bool Refuse(Decoded& d, uint64_t height, const ledger::Status& why);  // returns false
 
   LedgerAppDeps deps_;
   std::deque<Decoded> recent_;                          // the last few values seen, newest last
   std::map<ledger::Hash256, ledger::BlockCommit> executed_;  // valid blocks of this height, by hash
   ledger::Status storage_error_;
+  bool proposer_fault_ = false;
+  uint64_t bodies_decoded_ = 0;
 };
 
 }  // namespace circuledger::node

@@ -28,6 +28,15 @@ SyncApplied StorageFailed(Status s) { return {SyncApplied::Kind::kStorageFailed,
 
 SyncApplied LedgerSyncTarget::Apply(uint64_t height, std::string_view block_bytes, std::string_view cert_bytes) {
   const std::string at = "block " + std::to_string(height) + ": ";
+  uint64_t max_block_bytes = 0;
+  try {
+    WorkingState state(store_);
+    max_block_bytes = state.GetParams().max_block_bytes;
+  } catch (const StorageError& e) {
+    return StorageFailed(Status::Corruption(e.what()));
+  }
+  // Over the chain's block size: refused before it is decoded.
+  if (block_bytes.size() > max_block_bytes) return PeerFault(at + "over max_block_bytes");
   Result<Block> block = Decode<Block>(block_bytes);
   if (!block.ok()) return PeerFault(at + "does not decode: " + block.status().ToString());
   Result<consensus::CommitCertificate> cert = consensus::DecodeCertificate(cert_bytes);

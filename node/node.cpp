@@ -54,7 +54,7 @@ Node::Node(const Config& config, Logger& log)
 
 Node::~Node() { Stop(); }
 
-Result<std::unique_ptr<Node>> Node::Open(const std::string& home, Logger& log) {
+Result<std::unique_ptr<Node>> Node::Open(const std::string& home, Logger& log, const NodeOptions& options) {
   Result<Config> config = LoadConfig(Under(home, "config.json"));
   if (!config.ok()) return config.status();
   log.SetLevel(Logger::ParseLevel(config->log_level));
@@ -97,7 +97,9 @@ Result<std::unique_ptr<Node>> Node::Open(const std::string& home, Logger& log) {
   auto admit_from_peer = [self](const Tx& tx) { self->SubmitTx(tx, true); };
   auto fatal = [self](const Status&) { self->fatal_.store(true); };
   DriverDeps dd{node->config_, log,  *node->store_, *node->executor_, node->mempool_,  node->metrics_,
-                *node->node_key_, Under(home, config->wal_file), now_ms,          left_out,          admit_from_peer, fatal};
+                *node->node_key_, Under(home, config->wal_file), now_ms,          left_out,          admit_from_peer, fatal,
+                GenesisHash(node->genesis_)};
+  dd.allow_missing_wal = options.allow_missing_wal;
   Result<std::unique_ptr<ConsensusDriver>> driver = ConsensusDriver::Open(std::move(dd));
   if (!driver.ok()) return driver.status();
   node->driver_ = std::move(driver).value();

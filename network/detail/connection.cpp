@@ -27,7 +27,7 @@ Connection::Connection(asio::io_context& ioc, const P2pOptions& options, const l
       options_(options),
       owner_(owner),
       outbound_(outbound),
-      handshake_(/*initiator=*/outbound, options.chain_id, key, options.allowed),
+      handshake_(/*initiator=*/outbound, ChainBinding(options.chain_id, options.genesis_hash), key, options.allowed),
       deadline_(Clock::now() + Ms(options.handshake_timeout_ms)),
       messages_(options.messages_per_s, options.message_burst, Clock::now()),
       bytes_(options.bytes_per_s, options.byte_burst, Clock::now()) {}
@@ -162,8 +162,8 @@ void Connection::HandleHandshake(MessageType type, const std::string& payload) {
     confirming_ = true;
     return;
   }
-  // The ping tells the initiator we accepted it; it must be our first sealed frame (the initiator
-  // refuses anything else before it), so it is queued before other threads may queue theirs.
+  // The ping tells the initiator we accepted it. It is queued before other threads may queue
+  // theirs, so the initiator hears it first even when our owner has nothing to send.
   Established(/*confirm=*/true);
 }
 

@@ -112,13 +112,14 @@ def seal(k, n, pt):
 
 def main():
     chain = b"circuledger-test"
+    genesis = b"\xab" * 32
     s_i, s_r, e_i, e_r = key(1), key(2), key(0x11), key(0x22)
-    prologue = wire_bytes(b"circuledger/p2p") + bytes([2]) + wire_bytes(chain)
+    prologue = wire_bytes(b"circuledger/p2p") + bytes([2]) + wire_bytes(chain) + genesis
     st = Symmetric(prologue)
     # Message 1: e, and the chain tag in clear.
     m1 = xonly(e_i)
     st.mix_hash(m1)
-    m1 += st.encrypt_and_hash(tagged("circuledger/p2p-chain", wire_bytes(chain)))
+    m1 += st.encrypt_and_hash(tagged("circuledger/p2p-chain", wire_bytes(chain) + genesis))
     # Message 2: e, ee, s, es, empty payload.
     m2 = xonly(e_r)
     st.mix_hash(m2)

@@ -18,7 +18,7 @@ std::set<ledger::PubKey> Keys(std::initializer_list<uint8_t> seeds) {
 
 std::string SignedTx(const ledger::SecretKey& key, uint64_t nonce) {
   ledger::TxBody body;
-  body.chain_id = kChain;
+  body.genesis_hash = ledger::Sha256(kChain);
   body.signer = key.Public();
   body.nonce = nonce;
   body.op = ledger::Transfer{"urn:lot:" + std::to_string(nonce), "recycler"};

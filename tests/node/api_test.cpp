@@ -76,7 +76,7 @@ struct NodeFixture {
     const SecretKey k = Key(org);
     json acc = CallJson("GET", "/v1/accounts/" + k.Public().ToHex(), 200);
     TxBody b;
-    b.chain_id = "circuledger-dev";
+    b.genesis_hash = GenesisHash(n->genesis());
     b.signer = k.Public();
     b.nonce = acc["pending_nonce"].get<uint64_t>();
     b.op = std::move(op);
@@ -120,12 +120,18 @@ TEST_CASE("api: submit, status, lot, account, block", "[node]") {
   CHECK(acc["next_nonce"] == 1);
   json block = f.CallJson("GET", "/v1/blocks/1", 200);
   CHECK(block["txs"].size() == 1);
-  // ?txs=ids: the ids in block order, from which the header's tx root is recomputed.
+  // ?txs=ids: the ids and signatures in block order, from which the header's tx root is
+  // recomputed (the ids alone no longer suffice: the root commits to the signatures too).
   json ids = f.CallJson("GET", "/v1/blocks/1?txs=ids", 200);
   CHECK(!ids.contains("txs"));
   REQUIRE(ids["tx_ids"].size() == 1);
+  REQUIRE(ids["tx_signatures"].size() == 1);
   CHECK(ids["tx_ids"][0] == s["id"]);
-  CHECK(MerkleRoot({*Hash256::FromHex(ids["tx_ids"][0].get<std::string>())}).ToHex() == ids["header"]["tx_root"]);
+  CHECK(ids["tx_signatures"][0] == block["txs"][0]["signature"]);
+  const Hash256 id0 = *Hash256::FromHex(ids["tx_ids"][0].get<std::string>());
+  const Signature sig0 = *Signature::FromHex(ids["tx_signatures"][0].get<std::string>());
+  CHECK(MerkleRoot({TxCommitment(id0, sig0)}).ToHex() == ids["header"]["tx_root"]);
+  CHECK(MerkleRoot({id0}).ToHex() != ids["header"]["tx_root"]);
   CHECK(f.CallJson("GET", "/v1/blocks/1?txs=full", 200)["txs"] == block["txs"]);
   CHECK(f.CallJson("GET", "/v1/blocks/1?txs=some", 400)["error"]["code"] == "bad-query");
   CHECK(f.CallJson("GET", "/v1/blocks/1?limit=3", 400)["error"]["code"] == "bad-query");

@@ -3,6 +3,8 @@
 #include <catch2/catch.hpp>
 
 #include "ledger/encoding.h"
+#include "consensus/limits.h"
+#include "consensus/state_machine.h"
 #include "node/ledger_app.h"
 #include "tests/support/test_chain.h"
 
@@ -196,4 +198,75 @@ TEST_CASE("ledger app: storage that fails while a block is built stops the node 
   f.Admit(f.chain.Sign("mine", Transfer{"lot-1", "refinery"}, 1));
   CHECK(f.app.ProposeValue(f.Next()).empty());
   CHECK(f.app.storage_error().IsCorruption());
+}
+
+namespace {
+
+// The state machine over the ledger app, at height 1, as a non-validator (it only judges).
+struct JudgeFixture : AppFixture {
+  const consensus::KeySigner proposer{testkit::KeyFor("validator-0")};
+  consensus::RoundRobinProposer proposers;
+  std::unique_ptr<consensus::ConsensusState> sm;
+  JudgeFixture() {
+    sm = std::make_unique<consensus::ConsensusState>(
+        consensus::ConsensusState::Config{chain.genesis().chain_id, consensus::TimeoutConfig{}}, app, proposers,
+        consensus::DefaultVerifier(), nullptr);
+    sm->Start(1, *consensus::ValidatorSet::Make({proposer.Key()}), {});
+  }
+  consensus::Proposal Signed(std::string value) {
+    const Hash256 id = BlockHash(Decoded(value).header);
+    return consensus::MakeProposal(proposer, chain.genesis().chain_id, 1, 0, std::nullopt, std::move(value), id);
+  }
+};
+
+}  // namespace
+
+TEST_CASE("ledger app: a proposal's id comes from its header; its signature is checked before its body is decoded",
+          "[node][consensus]") {
+  JudgeFixture f;
+  const Tx tx = f.chain.Sign("mine", CreateLot{"lot-1", Comp("Co:1000:0")}, 0);
+  Result<BuiltBlock> built = f.chain.executor().BuildBlock({tx}, f.chain.NextTime(), f.chain.proposer());
+  REQUIRE(built.ok());
+  const std::string value = built->commit.block_bytes;
+  const Hash256 id = built->commit.block_hash;
+
+  SECTION("a body that does not decode still has its header's id") {
+    const std::string broken = Encode(Decoded(value).header) + "not transactions";
+    CHECK(f.app.ValueId(broken) == id);
+    CHECK(f.app.bodies_decoded() == 0);
+    CHECK_FALSE(f.app.ValidateValue(1, broken));
+    CHECK(f.app.TakeProposerFault());
+    CHECK_FALSE(f.app.TakeProposerFault());  // once
+  }
+  SECTION("a forged proposal the size of the largest frame costs no body decode") {
+    std::string huge = value + std::string(consensus::limits::kMaxValueBytes - value.size(), 'x');
+    consensus::Proposal p = f.Signed(value);
+    p.value = std::move(huge);
+    p.signature.bytes[5] ^= 0x01;
+    CHECK(f.sm->OnProposal(p).verdict == consensus::Verdict::kBadSignature);
+    CHECK(f.app.bodies_decoded() == 0);
+    CHECK_FALSE(f.app.TakeProposerFault());  // the signature is the sender's forgery, not the proposer's
+  }
+  SECTION("a signed proposal over the chain's max_block_bytes is invalid without a body decode") {
+    consensus::Proposal p = f.Signed(value);
+    p.value += std::string(WorkingState(f.chain.store()).GetParams().max_block_bytes, 'x');
+    CHECK(f.sm->OnProposal(p).verdict == consensus::Verdict::kAccepted);  // signed: taken, and found invalid
+    CHECK(f.app.bodies_decoded() == 0);
+    CHECK(f.app.TakeProposerFault());
+  }
+  SECTION("a signed valid block is decoded once and executed") {
+    CHECK(f.sm->OnProposal(f.Signed(value)).verdict == consensus::Verdict::kAccepted);
+    CHECK(f.app.bodies_decoded() == 1);
+    CHECK_FALSE(f.app.TakeProposerFault());
+    CHECK(f.app.TakeExecuted(id).has_value());
+  }
+  SECTION("a signed block whose transaction signature was damaged is the proposer's fault") {
+    Block damaged = Decoded(value);
+    damaged.txs[0].sig.bytes[3] ^= 0x01;
+    consensus::Proposal p = f.Signed(value);
+    p.value = Encode(damaged);
+    f.sm->OnProposal(p);
+    CHECK_FALSE(f.app.TakeExecuted(id).has_value());
+    CHECK(f.app.TakeProposerFault());
+  }
 }

@@ -124,7 +124,7 @@ void World::ByzantineVote(Node& n, const Vote& v) {
 
 // A block for the requester's next height with a certificate signed by the Byzantine validators
 // only: fewer than a quorum, so it must be refused.
-void World::ForgeSync(Node& n, size_t to, uint64_t height) {
+void World::ForgeSync(Node& n, const Deliver& d, uint64_t height) {
   if (height == 0) return;
   SimBlock fake;
   fake.height = height;
@@ -144,7 +144,20 @@ void World::ForgeSync(Node& n, size_t to, uint64_t height) {
     }
   }
   std::sort(c.cert.signatures.begin(), c.cert.signatures.end());
-  Send(n.index, to, SyncMsg{{c}});
+  Answer(n.index, d.from, d.from_incarnation, network::SyncResponse{height, c.block, consensus::EncodeCertificate(c.cert)});
+}
+
+// A real committed block with its real certificate, sent to a node that did not ask this node
+// for it (a replay of an old answer, or one meant to make it execute what the sender chose): the
+// receiver must refuse it unexecuted and ban the sender.
+void World::UnrequestedSync(Node& n) {
+  if (n.chain.Height() == 0) return;
+  const size_t to = rng_.Below(nodes_.size());
+  if (to == n.index) return;
+  const uint64_t h = rng_.Range(1, n.chain.Height());
+  const Committed& c = n.chain.Blocks()[h - 1];
+  unrequested_sent_ += 1;
+  Send(n.index, to, network::SyncResponse{h, c.block, consensus::EncodeCertificate(c.cert)});
 }
 
 }  // namespace circuledger::sim::detail

@@ -103,5 +103,17 @@ TEST_CASE("sim: a validator restarted without its WAL is caught signing twice", 
   CHECK(caught > 0);
 }
 
+TEST_CASE("sim: sync answers that outlive a crash are caught as an honest node banning an honest one",
+          "[sim]") {
+  SimOptions opts;
+  opts.sync_survives_restart = true;
+  size_t caught = 0;
+  for (uint64_t seed = 200; seed <= 400 && caught == 0; ++seed) {
+    const SimResult r = RunSimulation(seed, opts);
+    if (r.failure.find("banned honest node") != std::string::npos) caught += 1;
+  }
+  CHECK(caught > 0);
+}
+
 }  // namespace
 }  // namespace circuledger::sim

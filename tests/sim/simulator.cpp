@@ -123,6 +123,7 @@ SimResult World::Run() {
     n->sm = std::make_unique<consensus::ConsensusState>(
         consensus::ConsensusState::Config{chain_id_, timeouts_}, n->chain, proposers_, verifier_,
         n->signer.get());
+    NewSync(*n);
   }
   for (auto& n : nodes_) {
     if (!failure_.empty()) break;
@@ -178,7 +179,8 @@ SimResult World::Run() {
               " txs=" + std::to_string(tx_height_.size()) + " equivocations=" +
               std::to_string(equivocations_) + " bad-sigs=" + std::to_string(bad_signatures_) +
               " garbage=" + std::to_string(garbage_) + " forged-syncs=" +
-              std::to_string(sync_rejected_);
+              std::to_string(sync_rejected_) + " unrequested-syncs=" + std::to_string(unrequested_sent_) +
+              " bans=" + std::to_string(bans_);
   return r;
 }
 
@@ -214,7 +216,7 @@ void World::Handle(Event& e) {
 
 void World::OnDeliver(Deliver& d) {
   Node& n = *nodes_[d.to];
-  if (!n.up) return;
+  if (!n.up || n.banned.count(d.from)) return;  // a banned peer's connection is closed
   std::visit(Overloaded{
                  [&](std::string& bytes) {
                    auto m = consensus::DecodeMessage(bytes);
@@ -227,10 +229,20 @@ void World::OnDeliver(Deliver& d) {
                                     : n.sm->OnVote(std::get<Vote>(*m));
                    if (out.verdict == consensus::Verdict::kEquivocation) equivocations_ += 1;
                    if (out.verdict == consensus::Verdict::kBadSignature) bad_signatures_ += 1;
+                   // Others are ahead: the node's driver asks the sender for blocks.
+                   const bool ahead = out.verdict == consensus::Verdict::kFutureHeight;
                    Execute(n, std::move(out));
+                   if (ahead && n.up && n.sync) n.sync->Request(nodes_[d.from]->signer->Key(), now_);
                  },
-                 [&](StatusMsg& s) { ReplyStatus(n, d.from, s.next_height); },
-                 [&](SyncMsg& s) { ApplySync(n, s); },
+                 [&](network::SyncRequest& r) {
+                   if (d.to_incarnation == n.incarnation || options_.sync_survives_restart) ServeSync(n, d, r);
+                 },
+                 [&](network::SyncResponse& r) {
+                   const bool connection_died =
+                       d.to_incarnation != n.incarnation || d.from_incarnation != nodes_[d.from]->incarnation;
+                   if (connection_died && !options_.sync_survives_restart) return;
+                   OnSyncResponse(n, d.from, std::move(r));
+                 },
              },
              d.payload);
 }
@@ -309,8 +321,17 @@ void World::RestartNode(Node& n) {
   Trace("restart node " + std::to_string(n.index) + " at height " +
         std::to_string(n.chain.Height() + 1) + " with " + std::to_string(n.wal.size()) +
         " WAL records");
+  NewSync(n);
   StartHeight(n, n.chain.Height() + 1);
   Schedule(now_ + rng_.Range(1, 100), Tick{n.index, n.incarnation});
+}
+
+void World::NewSync(Node& n) {
+  n.sync_peers = std::make_unique<SimSyncPeers>(*this, n);
+  n.sync_target = std::make_unique<SimSyncTarget>(*this, n);
+  node::SyncOptions o;
+  o.batch_blocks = static_cast<uint32_t>(kSyncBatch);
+  n.sync = std::make_unique<node::BlockSync>(o, *n.sync_peers, *n.sync_target);
 }
 
 // ---- The node driver ----
@@ -410,7 +431,13 @@ void World::Commit(Node& n, const std::string& block, const consensus::CommitCer
 }
 
 void World::Send(size_t from, size_t to, const Payload& p) {
-  for (uint64_t at : net_.Plan(from, to, now_, rng_)) Schedule(at, Deliver{from, to, p});
+  Answer(from, to, nodes_[to]->incarnation, p);
+}
+
+void World::Answer(size_t from, size_t to, uint64_t to_incarnation, const Payload& p) {
+  for (uint64_t at : net_.Plan(from, to, now_, rng_)) {
+    Schedule(at, Deliver{from, to, p, nodes_[from]->incarnation, to_incarnation});
+  }
 }
 
 void World::BroadcastHonest(const Node& n, const Message& m) {
@@ -421,40 +448,85 @@ void World::BroadcastHonest(const Node& n, const Message& m) {
 }
 
 void World::Gossip(Node& n) {
-  for (size_t j = 0; j < nodes_.size(); ++j) {
-    if (j != n.index) Send(n.index, j, StatusMsg{n.chain.Height() + 1});
-  }
+  // A stalled or lagging node asks one peer at a time (the node's block sync; one request is
+  // outstanding until answered or timed out).
+  n.sync->Request(std::nullopt, now_);
+  if (n.byzantine && rng_.Percent(10)) UnrequestedSync(n);
   for (const Message& m : n.sm->GossipMessages()) BroadcastHonest(n, m);
 }
 
-void World::ReplyStatus(Node& n, size_t to, uint64_t next_height) {
-  if (n.byzantine && rng_.Percent(30)) ForgeSync(n, to, next_height);
-  if (n.chain.Height() < next_height || next_height == 0) return;
-  SyncMsg reply;
-  const uint64_t last = std::min(n.chain.Height(), next_height + kSyncBatch - 1);
-  for (uint64_t h = next_height; h <= last; ++h) reply.blocks.push_back(n.chain.Blocks()[h - 1]);
-  Send(n.index, to, reply);
+void World::ServeSync(Node& n, const Deliver& d, const network::SyncRequest& r) {
+  if (n.byzantine && rng_.Percent(30)) return ForgeSync(n, d, r.from_height);
+  if (r.from_height == 0) return;
+  const uint64_t last = std::min<uint64_t>(n.chain.Height(), r.from_height + r.count - 1);
+  for (uint64_t h = r.from_height; h <= last; ++h) {
+    const Committed& c = n.chain.Blocks()[h - 1];
+    Answer(n.index, d.from, d.from_incarnation, network::SyncResponse{h, c.block, consensus::EncodeCertificate(c.cert)});
+  }
 }
 
-// Block sync: a block is taken only with a certificate that verifies against the validator set
-// of its height, and only if it is valid on this node's chain.
-void World::ApplySync(Node& n, const SyncMsg& s) {
-  bool took = false;
-  for (const Committed& c : s.blocks) {
-    const uint64_t h = n.chain.Height() + 1;
-    if (c.cert.height != h) continue;
-    if (BlockId(c.block) != c.cert.value_id ||
-        consensus::VerifyCommitCertificate(c.cert, ValidatorsAt(h), chain_id_, verifier_) !=
-            consensus::CertCheck::kOk ||
-        !n.chain.ValidateValue(h, c.block)) {
-      sync_rejected_ += 1;
-      break;
-    }
-    Commit(n, c.block, c.cert);
-    took = true;
-    if (!failure_.empty()) return;
+void World::OnSyncResponse(Node& n, size_t from, network::SyncResponse r) {
+  const ledger::Status s = n.sync->OnResponse(nodes_[from]->signer->Key(), std::move(r), now_);
+  if (!s.ok()) return Fail("node " + std::to_string(n.index) + ": block sync: " + s.ToString());
+  if (!failure_.empty() || !n.up) return;
+  if (n.sm->height() <= n.chain.Height()) StartHeight(n, n.chain.Height() + 1);
+}
+
+std::optional<size_t> World::IndexOf(const consensus::PubKey& key) const {
+  for (const auto& n : nodes_) {
+    if (n->signer->Key() == key) return n->index;
   }
-  if (took && n.sm->height() <= n.chain.Height()) StartHeight(n, n.chain.Height() + 1);
+  return std::nullopt;
+}
+
+std::vector<consensus::PubKey> SimSyncPeers::Peers() {
+  std::vector<consensus::PubKey> keys;
+  for (const auto& other : world_.nodes_) {
+    if (other->index != node_.index && !node_.banned.count(other->index)) keys.push_back(other->signer->Key());
+  }
+  return keys;
+}
+
+bool SimSyncPeers::SendRequest(const consensus::PubKey& peer, const network::SyncRequest& request) {
+  const std::optional<size_t> to = world_.IndexOf(peer);
+  if (!to) return false;
+  world_.Send(node_.index, *to, request);
+  return true;
+}
+
+void SimSyncPeers::Ban(const consensus::PubKey& peer, network::DisconnectReason reason) {
+  const std::optional<size_t> who = world_.IndexOf(peer);
+  if (!who) return;
+  node_.banned.insert(*who);
+  world_.bans_ += 1;
+  world_.Trace("node " + std::to_string(node_.index) + " bans node " + std::to_string(*who) + ": " +
+               std::string(network::ReasonString(reason)));
+  if (!node_.byzantine && !world_.nodes_[*who]->byzantine) {
+    world_.Fail("honest node " + std::to_string(node_.index) + " banned honest node " + std::to_string(*who) + " (" +
+                std::string(network::ReasonString(reason)) + ")");
+  }
+}
+
+uint64_t SimSyncTarget::TipHeight() { return node_.chain.Height(); }
+
+// A block is taken only with a certificate that verifies against the validator set of its
+// height, and only if it is valid on this node's chain; anything else is the sender's fault.
+node::SyncApplied SimSyncTarget::Apply(uint64_t height, std::string_view block, std::string_view certificate) {
+  const auto refuse = [&](const std::string& why) {
+    world_.sync_rejected_ += 1;
+    return node::SyncApplied{node::SyncApplied::Kind::kPeerFault, ledger::Status::InvalidArgument(why)};
+  };
+  if (height != node_.chain.Height() + 1) return refuse("not the next height");
+  ledger::Result<CommitCertificate> cert = consensus::DecodeCertificate(certificate);
+  if (!cert.ok()) return refuse("certificate does not decode");
+  if (cert->height != height || BlockId(block) != cert->value_id) return refuse("certificate for another block");
+  if (consensus::VerifyCommitCertificate(*cert, world_.ValidatorsAt(height), world_.chain_id_, world_.verifier_) !=
+      consensus::CertCheck::kOk) {
+    return refuse("certificate does not verify");
+  }
+  if (!node_.chain.ValidateValue(height, block)) return refuse("invalid block");
+  world_.Commit(node_, std::string(block), *cert);
+  return {};
 }
 
 // ---- Checkers ----

@@ -5,13 +5,15 @@
 // height), up to f Byzantine validators, and a chaos schedule until GST: message delay, loss,
 // duplication, reordering, partitions (symmetric and asymmetric), crashes of honest nodes (also
 // between a WAL write and the send) with restarts from their WAL. Byzantine validators
-// double-propose, double-vote, propose invalid blocks, send garbage and forged sync replies.
+// double-propose, double-vote, propose invalid blocks, send garbage, forged and unrequested sync
+// replies. Block sync is the node's own (node::BlockSync) over the simulated network.
 // After GST the network heals and every crashed node restarts.
 //
 // Checkers, run as it goes: no two honest nodes commit different blocks at one height; honest
 // state roots agree; every committed transaction was submitted, valid and committed once; every
 // decision's certificate verifies; an honest validator never signs two different messages for
-// one height, round and step (across restarts) and never sends what it has not persisted; after
+// one height, round and step (across restarts) and never sends what it has not persisted; no
+// honest node bans an honest node; after
 // GST every honest node's height rises by kLivenessHeights within kLivenessWindowMs.
 // Everything runs on virtual time on the calling thread; no wall clock. Thread-compatible: runs
 // on different threads share nothing.
@@ -29,6 +31,9 @@ struct SimOptions {
   // Modes that break the protocol's assumptions, so tests can show that the checkers bite.
   size_t extra_byzantine = 0;       // Byzantine validators beyond f (all of them split-attack)
   bool lose_wal_on_restart = false;  // a restarted node forgets what it signed
+  // Sync answers outlive the requester's crash (a transport that would deliver them to the
+  // restarted process): its fresh block sync sees answers it never asked for.
+  bool sync_survives_restart = false;
   bool verbose = false;              // trace events to stderr
 };
 

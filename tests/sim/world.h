@@ -12,6 +12,8 @@
 #include <vector>
 
 #include "consensus/state_machine.h"
+#include "network/messages.h"
+#include "node/block_sync.h"
 #include "network.h"
 #include "rng.h"
 #include "simulator.h"
@@ -21,21 +23,19 @@ namespace circuledger::sim::detail {
 
 using consensus::Message;
 
-// Block sync, as the real network will do it: "my next height is h" and the answer, blocks with
-// their commit certificates from h on.
-struct StatusMsg {
-  uint64_t next_height = 0;
-};
-struct SyncMsg {
-  std::vector<Committed> blocks;
-};
-// Consensus messages travel in their canonical encoding (decoded on arrival, as from a socket).
-using Payload = std::variant<std::string, StatusMsg, SyncMsg>;
+// Block sync is the node's own (node/block_sync.h) over the simulated network: requests and
+// answers in the wire types of network/messages.h (an answer carries the block and its encoded
+// commit certificate).
+using Payload = std::variant<std::string, network::SyncRequest, network::SyncResponse>;
 
 struct Deliver {
   size_t from = 0;
   size_t to = 0;
   Payload payload;
+  // The connection it travels on: a sync request or answer dies with either end's process (an
+  // answer to a request from before the requester crashed never reaches the restarted node).
+  uint64_t from_incarnation = 0;
+  uint64_t to_incarnation = 0;
 };
 struct Fire {  // a consensus timeout
   size_t node = 0;
@@ -70,6 +70,32 @@ class CachingVerifier final : public consensus::SignatureVerifier {
   mutable std::map<std::string, bool> cache_;
 };
 
+class World;
+struct Node;
+
+// The production block sync's transport and chain, over the simulated network and a toy chain.
+class SimSyncPeers final : public node::SyncPeers {
+ public:
+  SimSyncPeers(World& world, Node& node) : world_(world), node_(node) {}
+  std::vector<consensus::PubKey> Peers() override;
+  bool SendRequest(const consensus::PubKey& peer, const network::SyncRequest& request) override;
+  void Ban(const consensus::PubKey& peer, network::DisconnectReason reason) override;
+
+ private:
+  World& world_;
+  Node& node_;
+};
+class SimSyncTarget final : public node::SyncTarget {
+ public:
+  SimSyncTarget(World& world, Node& node) : world_(world), node_(node) {}
+  uint64_t TipHeight() override;
+  node::SyncApplied Apply(uint64_t height, std::string_view block, std::string_view certificate) override;
+
+ private:
+  World& world_;
+  Node& node_;
+};
+
 struct Node {
   explicit Node(const TxRegistry& registry) : chain(registry) {}
   size_t index = 0;
@@ -81,6 +107,10 @@ struct Node {
   std::set<std::string> wal_bytes;  // encodings of `wal`: the send-after-persist check
   // Volatile.
   std::unique_ptr<consensus::ConsensusState> sm;
+  std::unique_ptr<SimSyncPeers> sync_peers;
+  std::unique_ptr<SimSyncTarget> sync_target;
+  std::unique_ptr<node::BlockSync> sync;
+  std::set<size_t> banned;  // peers this node banned: the transport drops what they send
   bool up = true;
   uint64_t incarnation = 0;
 };
@@ -95,6 +125,8 @@ struct AltPlan {
 
 class World {
  public:
+  friend class SimSyncPeers;
+  friend class SimSyncTarget;
   World(uint64_t seed, const SimOptions& options);
   SimResult Run();
 
@@ -117,16 +149,21 @@ class World {
   void StartHeight(Node& n, uint64_t height);
   void Commit(Node& n, const std::string& block, const consensus::CommitCertificate& cert);
   void Send(size_t from, size_t to, const Payload& p);
+  // An answer on the connection a request came in on (`to_incarnation`: the requester's then).
+  void Answer(size_t from, size_t to, uint64_t to_incarnation, const Payload& p);
   void BroadcastHonest(const Node& n, const Message& m);
   void Gossip(Node& n);
-  void ApplySync(Node& n, const SyncMsg& s);
-  void ReplyStatus(Node& n, size_t to, uint64_t next_height);
+  void NewSync(Node& n);  // a fresh BlockSync (its state is volatile, as in the node)
+  void ServeSync(Node& n, const Deliver& d, const network::SyncRequest& r);
+  void OnSyncResponse(Node& n, size_t from, network::SyncResponse r);
+  std::optional<size_t> IndexOf(const consensus::PubKey& key) const;
 
   // The adversary (byzantine.cpp).
   void BroadcastByzantine(Node& n, const Message& m);
   void ByzantineProposal(Node& n, const consensus::Proposal& p);
   void ByzantineVote(Node& n, const consensus::Vote& v);
-  void ForgeSync(Node& n, size_t to, uint64_t height);
+  void ForgeSync(Node& n, const Deliver& d, uint64_t height);
+  void UnrequestedSync(Node& n);  // a real block and certificate nobody asked for
   std::vector<bool> RandomGroups();
 
   // Checkers.
@@ -172,7 +209,7 @@ class World {
 
   // Counters for the summary.
   uint64_t events_run_ = 0, crashes_ = 0, partitions_ = 0, garbage_ = 0, sync_rejected_ = 0;
-  uint64_t equivocations_ = 0, bad_signatures_ = 0;
+  uint64_t equivocations_ = 0, bad_signatures_ = 0, unrequested_sent_ = 0, bans_ = 0;
 };
 
 }  // namespace circuledger::sim::detail
