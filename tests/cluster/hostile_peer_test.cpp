@@ -101,6 +101,14 @@ size_t EventsWith(const json& peers, const std::string& reason) {
   for (const json& e : peers["events"]) n += e["reason"] == reason ? 1 : 0;
   return n;
 }
+// A handshake refused because the proven key is banned. (A refusal on accept, for a banned
+// address, carries no key.)
+bool RefusedKey(const json& peers, const std::string& key_hex) {
+  for (const json& e : peers["events"]) {
+    if (e["reason"] == "banned" && e["key"] == key_hex) return true;
+  }
+  return false;
+}
 bool HasPeer(const json& peers, const std::string& key_hex) {
   for (const json& p : peers["peers"]) {
     if (p["key"] == key_hex) return true;
@@ -255,12 +263,13 @@ TEST_CASE(
   const json peers = net.Peers(0);
   INFO("node0 /v1/peers: " << peers.dump());
   CHECK(EventsWith(peers, "unrequested-message") + EventsWith(peers, "invalid-block") >= 1);
-  // The key is banned, not the address: a fresh handshake with it is refused.
+  // The key is banned, not the address: a fresh handshake with it is refused once it is proven.
   {
     HostilePeer again;
     REQUIRE(again.Connect(net.P2pPort(0), kAttackerIp));
     CHECK(!again.Handshake(attacker, Cluster::kChainId));
   }
+  CHECK(WaitPeers(net, 0, [&](const json& p) { return RefusedKey(p, attacker.Public().ToHex()); }));
   RequireNoHonestBanned(net);
   net.RequireHeightsRise();
   CHECK(net.cluster.Tip(0)->height > height);
@@ -296,13 +305,7 @@ TEST_CASE("hostile peer: an authenticated peer's oversized consensus frame bans 
     REQUIRE(again.Connect(net.P2pPort(0), kAttackerIp));
     CHECK(!again.Handshake(attacker, Cluster::kChainId));
   }
-  // A refusal on accept (a banned address) carries no key; this one names the proven key.
-  CHECK(WaitPeers(net, 0, [&](const json& p) {
-    for (const json& e : p["events"]) {
-      if (e["reason"] == "banned" && e["key"] == attacker.Public().ToHex()) return true;
-    }
-    return false;
-  }));
+  CHECK(WaitPeers(net, 0, [&](const json& p) { return RefusedKey(p, attacker.Public().ToHex()); }));
   RequireNoHonestBanned(net);
   net.RequireHeightsRise();
 }
