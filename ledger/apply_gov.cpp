@@ -51,7 +51,8 @@ std::vector<Validator> ProjectedValidators(const ValidatorSet& set) {
 // they cannot drift apart; `apply` false only checks.
 class Change {
  public:
-  Change(WorkingState& st, uint64_t height, bool apply) : st_(st), height_(height), apply_(apply) {}
+  Change(WorkingState& st, const Hash256& tx, uint64_t height, bool apply)
+      : st_(st), tx_(tx), height_(height), apply_(apply) {}
 
   Status operator()(const AddOrg& c) {
     if (!IsValidOrgId(c.id) || !IsValidName(c.name)) return Bad("bad org id or name");
@@ -152,6 +153,16 @@ class Change {
     return Schedule(set, 0, *it);
   }
 
+  Status operator()(const SetRuleSetOwner& c) {
+    if (RuleSetOwnerOf(st_, c.rule_set).empty()) return Bad("no rule set " + c.rule_set);
+    const Org* org = st_.GetOrg(c.org);
+    if (!org) return Status::Rejected(Reject::kUnknownOrg, c.org);
+    if (!HasRole(org->roles, Role::kRegulator)) return Bad(c.org + " is not a regulator");
+    if (!apply_) return Status::Ok();
+    st_.PutRuleSetOwner(RuleSetOwner{c.rule_set, c.org, tx_});
+    return Status::Ok();
+  }
+
   Status operator()(const SetParams& c) {
     if (Status s = ValidateParams(c.params); !s.ok()) return Bad(s.detail());
     if (c.params.gov_threshold > st_.GetAdmins().orgs.size()) {
@@ -174,6 +185,7 @@ class Change {
   }
 
   WorkingState& st_;
+  Hash256 tx_;  // the transaction that proposes or applies the change
   uint64_t height_ = 0;
   bool apply_ = false;
 };
@@ -186,8 +198,8 @@ Status MaybeApply(const TxScope& s, Proposal& p) {
     if (std::binary_search(admins.orgs.begin(), admins.orgs.end(), a)) ++count;
   }
   if (count < s.state.GetParams().gov_threshold) return Status::Ok();
-  if (Status r = std::visit(Change(s.state, s.ctx.height, /*apply=*/false), p.change); !r.ok()) return r;
-  [[maybe_unused]] Status applied = std::visit(Change(s.state, s.ctx.height, /*apply=*/true), p.change);
+  if (Status r = std::visit(Change(s.state, s.id, s.ctx.height, /*apply=*/false), p.change); !r.ok()) return r;
+  [[maybe_unused]] Status applied = std::visit(Change(s.state, s.id, s.ctx.height, /*apply=*/true), p.change);
   assert(applied.ok());
   p.status = ProposalStatus::kApplied;
   return Status::Ok();
@@ -197,7 +209,7 @@ Status MaybeApply(const TxScope& s, Proposal& p) {
 
 Status ApplyPropose(const TxScope& s, const Propose& op) {
   if (!s.IsAdmin()) return Status::Rejected(Reject::kRoleNotAllowed, "propose needs an admin org");
-  if (Status r = std::visit(Change(s.state, s.ctx.height, /*apply=*/false), op.change); !r.ok()) return r;
+  if (Status r = std::visit(Change(s.state, s.id, s.ctx.height, /*apply=*/false), op.change); !r.ok()) return r;
   Proposal p;
   p.id = s.id;
   p.proposer = s.org.id;

@@ -11,6 +11,19 @@ namespace {
 Status Reject_(Reject r, std::string detail = {}) { return Status::Rejected(r, std::move(detail)); }
 }  // namespace
 
+std::string RuleSetOwnerOf(WorkingState& st, std::string_view id) {
+  if (const RuleSetOwner* owner = st.GetRuleSetOwner(id)) return owner->org;
+  const RuleIndex* index = st.GetRuleIndex();
+  if (!index) return {};
+  for (const RuleSetRef& ref : index->entries) {  // sorted by (id, version): the first is the oldest
+    if (ref.id != id) continue;
+    const RuleSetRecord* first = st.GetRuleSet(ref.id, ref.version);
+    if (!first) throw StorageError("rule index names a missing rule set: " + ref.id);
+    return first->registered_by;
+  }
+  return {};
+}
+
 Status ApplyRegisterRules(const TxScope& s, const RegisterRules& op) {
   if (!s.Has(Role::kRegulator)) return Reject_(Reject::kRoleNotAllowed, "register_rules needs regulator");
   auto compiled = contracts::Compile(op.source);
@@ -24,22 +37,29 @@ Status ApplyRegisterRules(const TxScope& s, const RegisterRules& op) {
   const RuleIndex* found = s.state.GetRuleIndex();
   RuleIndex index = found ? *found : RuleIndex{};
   if (index.entries.size() >= limits::kMaxRuleSetVersions) return Reject_(Reject::kLimitReached, "rule set versions");
+  // A rule set id belongs to the regulator that first registered it; others supersede it only
+  // through governance (set_rule_set_owner).
+  const std::string owner = RuleSetOwnerOf(s.state, set.id);
+  if (!owner.empty() && owner != s.org.id) return Reject_(Reject::kRuleSetOwned, set.id + " belongs to " + owner);
 
   std::set<std::string> new_rule_ids;
   for (const contracts::Rule& r : set.rules) new_rule_ids.insert(r.id);
+  size_t mine = 0;  // versions this org registered: its share of the chain's bound
   for (const RuleSetRef& ref : index.entries) {
-    if (ref.id == set.id) {
-      if (ref.version >= set.version) {
-        return Reject_(Reject::kRulesVersionNotNewer, set.id + " has version " + std::to_string(ref.version));
-      }
-      continue;
+    if (ref.id == set.id && ref.version >= set.version) {
+      return Reject_(Reject::kRulesVersionNotNewer, set.id + " has version " + std::to_string(ref.version));
     }
-    // Reject strings name a rule by its id alone, so another rule set may not reuse one.
     const RuleSetRecord* other = s.state.GetRuleSet(ref.id, ref.version);
     if (!other) throw StorageError("rule index names a missing rule set: " + ref.id);
+    if (other->registered_by == s.org.id) ++mine;
+    if (ref.id == set.id) continue;
+    // Reject strings name a rule by its id alone, so another rule set may not reuse one.
     for (const contracts::Rule& r : other->compiled.rules) {
       if (new_rule_ids.count(r.id)) return Reject_(Reject::kRuleIdTaken, r.id + " is a rule of " + ref.id);
     }
+  }
+  if (mine >= limits::kMaxRuleSetVersionsPerOrg) {
+    return Reject_(Reject::kLimitReached, s.org.id + " registered " + std::to_string(mine) + " rule set versions");
   }
 
   RuleSetRecord rec;
@@ -57,6 +77,7 @@ Status ApplyRegisterRules(const TxScope& s, const RegisterRules& op) {
     return std::tie(a.id, a.version) < std::tie(b.id, b.version);
   });
   index.entries.insert(pos, ref);
+  if (owner.empty()) s.state.PutRuleSetOwner(RuleSetOwner{rec.id, s.org.id, s.id});
   s.state.PutRuleSet(std::move(rec));
   s.state.PutRuleIndex(std::move(index));
   return Status::Ok();

@@ -302,14 +302,14 @@ class MaterialOps {
     if (op.expiry_ms != 0 && op.expiry_ms <= s_.ctx.time_ms) return Reject_(Reject::kBadExpiry, "expiry in the past");
     Attestation a{op.kind, op.reference, s_.org.id, s_.ctx.time_ms, op.expiry_ms, s_.id};
     if (const Lot* lot = st_.GetLot(op.subject)) {
-      if (lot->attestations.size() >= L::kMaxAttestations) return Reject_(Reject::kLimitReached, "attestations full");
+      if (Status r = CheckAttestationRoom(lot->attestations); !r.ok()) return r;
       Lot next = *lot;
       next.attestations.push_back(std::move(a));
       st_.PutLot(std::move(next));
       return Status::Ok();
     }
     if (const Product* p = st_.GetProduct(op.subject)) {
-      if (p->attestations.size() >= L::kMaxAttestations) return Reject_(Reject::kLimitReached, "attestations full");
+      if (Status r = CheckAttestationRoom(p->attestations); !r.ok()) return r;
       Product next = *p;
       next.attestations.push_back(std::move(a));
       st_.PutProduct(std::move(next));
@@ -398,6 +398,17 @@ class MaterialOps {
     if (g->revoked) return Reject_(Reject::kRepairNotAuthorized, "authorization revoked");
     if (g->granted_by != p.owner) return Reject_(Reject::kRepairNotAuthorized, "authorization of a former owner");
     if (s_.ctx.time_ms >= g->expiry_ms) return Reject_(Reject::kRepairNotAuthorized, "authorization expired");
+    return Status::Ok();
+  }
+
+  // Room for one more attestation by the signer's org: the subject's list has a bound, and one
+  // issuer may fill only its share of it, so no certifier can crowd out the others.
+  Status CheckAttestationRoom(const std::vector<Attestation>& list) {
+    if (list.size() >= L::kMaxAttestations) return Reject_(Reject::kLimitReached, "attestations full");
+    const size_t mine = std::count_if(list.begin(), list.end(), [&](const Attestation& a) { return a.issuer == s_.org.id; });
+    if (mine >= L::kMaxAttestationsPerIssuer) {
+      return Reject_(Reject::kLimitReached, s_.org.id + " has " + std::to_string(mine) + " attestations on this subject");
+    }
     return Status::Ok();
   }
 

@@ -63,6 +63,8 @@ template <class A> void Visit(A& a, RegisterRules& x);
 template <class A> void Visit(A& a, AuthorizeRepair& x);
 template <class A> void Visit(A& a, RevokeRepair& x);
 template <class A> void Visit(A& a, RepairGrant& x);
+template <class A> void Visit(A& a, SetRuleSetOwner& x);
+template <class A> void Visit(A& a, RuleSetOwner& x);
 template <class A> void Visit(A& a, contracts::RuleSet& x);
 template <class A> void Visit(A& a, TxBody& x);
 template <class A> void Visit(A& a, Tx& x);
@@ -309,6 +311,15 @@ template <class A> void Visit(A& a, RevokeMemberKey& x) {
 template <class A> void Visit(A& a, AddValidator& x) { Visit(a, x.validator); }
 template <class A> void Visit(A& a, RemoveValidator& x) { a.Fixed(x.key); }
 template <class A> void Visit(A& a, SetParams& x) { Visit(a, x.params); }
+template <class A> void Visit(A& a, SetRuleSetOwner& x) {
+  a.Str(x.rule_set, CL::kMaxIdLen);
+  a.Str(x.org, L::kMaxOrgIdLen);
+}
+template <class A> void Visit(A& a, RuleSetOwner& x) {
+  a.Str(x.id, CL::kMaxIdLen);
+  a.Str(x.org, L::kMaxOrgIdLen);
+  a.Fixed(x.tx);
+}
 
 template <class A> void Visit(A& a, Proposal& x) {
   a.Fixed(x.id);
@@ -573,6 +584,7 @@ CIRCULEDGER_CODEC(AdminSet)
 CIRCULEDGER_CODEC(RuleSetRecord)
 CIRCULEDGER_CODEC(RuleIndex)
 CIRCULEDGER_CODEC(RepairGrant)
+CIRCULEDGER_CODEC(RuleSetOwner)
 #undef CIRCULEDGER_CODEC
 
 }  // namespace circuledger::ledger

@@ -25,6 +25,7 @@ constexpr size_t kMaxInputs = 64;             // inputs of one transform/assembl
 constexpr size_t kMaxOutputs = 64;            // output lots of one operation
 constexpr size_t kMaxAttributes = 32;         // declared attributes of a product
 constexpr size_t kMaxAttestations = 64;       // attestations attached to one lot or product
+constexpr size_t kMaxAttestationsPerIssuer = 16;  // of them issued by one org
 constexpr size_t kMaxRepairs = 256;           // repair records of one product
 constexpr size_t kMaxParents = kMaxInputs + 1 + kMaxRepairs * kMaxInputs;  // provenance parents
 constexpr size_t kMaxOrgKeys = 64;            // member keys of one org
@@ -47,6 +48,7 @@ constexpr uint64_t kMaxTimeDriftMs = 10 * 60 * 1000;       // bound of the max_t
 
 // Rules (the language's own bounds are in contracts/limits.h).
 constexpr size_t kMaxRuleSetVersions = 256;   // registered rule set versions on the ledger
+constexpr size_t kMaxRuleSetVersionsPerOrg = 32;  // of them registered by one regulator org
 constexpr size_t kMaxRuleOutcomes = kMaxRuleSetVersions * 64;  // outcomes one recycling records
 
 // Governance.
@@ -56,6 +58,9 @@ constexpr uint64_t kValidatorChangeDelay = 2;  // a validator change applies thi
 constexpr size_t kSigCacheEntries = 1 << 18;
 
 static_assert(kMaxOrgIdLen <= kMaxIdLen);
+// Per-org shares of a shared bound: one org alone never fills it (issue 16).
+static_assert(kMaxAttestationsPerIssuer * 4 <= kMaxAttestations, "one issuer fills at most a quarter of a subject's list");
+static_assert(kMaxRuleSetVersionsPerOrg * 8 <= kMaxRuleSetVersions, "one regulator registers at most an eighth of the versions");
 static_assert(contracts::limits::kMaxSourceBytes + 1024 < kMaxTxBytes, "a rule set fits one transaction");
 static_assert(contracts::limits::kMaxRules == 64, "kMaxRuleOutcomes assumes 64 rules per set");
 static_assert(kMaxIdLen < 256, "trace index keys store an id length in one byte");

@@ -145,8 +145,15 @@ struct SetParams {
   Params params;
   auto operator<=>(const SetParams&) const = default;
 };
+// Gives a rule set id to another regulator org: the only way anyone but the owner registers new
+// versions of it (a rule set id belongs to the regulator that first registered it).
+struct SetRuleSetOwner {
+  std::string rule_set;
+  std::string org;
+  auto operator<=>(const SetRuleSetOwner&) const = default;
+};
 using GovChange = std::variant<AddOrg, SetOrgStatus, SetOrgRoles, AddMemberKey, RevokeMemberKey,
-                               AddValidator, RemoveValidator, SetParams>;
+                               AddValidator, RemoveValidator, SetParams, SetRuleSetOwner>;
 
 struct Propose {
   GovChange change;

@@ -55,6 +55,7 @@ namespace circuledger::ledger {
   X(kRulesInvalid, "rules-invalid", true)                        \
   X(kRulesVersionNotNewer, "rules-version-not-newer", false)     \
   X(kRuleIdTaken, "rule-id-taken", false)                        \
+  X(kRuleSetOwned, "rule-set-owned", true)                       \
   X(kRulesEffectiveInPast, "rules-effective-in-past", false)     \
   /* governance */                                               \
   X(kUnknownProposal, "unknown-proposal", false)                 \

@@ -34,6 +34,7 @@ std::string RuleSet(std::string_view id, uint32_t version) {
   for (int shift = 24; shift >= 0; shift -= 8) k.push_back(static_cast<char>((version >> shift) & 0xff));
   return k;
 }
+std::string RuleSetOwner(std::string_view id) { return Tagged("sw", id); }
 // The product id, a zero byte (ids are printable, so the split is unambiguous), the org id.
 std::string RepairGrant(std::string_view product, std::string_view repairer) {
   std::string k = "sz";
@@ -279,6 +280,7 @@ CIRCULEDGER_STATE_TYPE(AdminSet)
 CIRCULEDGER_STATE_TYPE(RuleSetRecord)
 CIRCULEDGER_STATE_TYPE(RuleIndex)
 CIRCULEDGER_STATE_TYPE(RepairGrant)
+CIRCULEDGER_STATE_TYPE(RuleSetOwner)
 #undef CIRCULEDGER_STATE_TYPE
 
 }  // namespace circuledger::ledger

@@ -50,6 +50,7 @@ std::string Admins();
 std::string RuleIndex();
 std::string RuleSet(std::string_view id, uint32_t version);
 std::string RepairGrant(std::string_view product, std::string_view repairer);
+std::string RuleSetOwner(std::string_view id);
 }  // namespace statekey
 
 // Material of `parent` went into `child` (a provenance edge).
@@ -89,6 +90,9 @@ class WorkingState {
   const RepairGrant* GetRepairGrant(std::string_view product, std::string_view repairer) {
     return Read<RepairGrant>(statekey::RepairGrant(product, repairer));
   }
+  // nullptr for a rule set registered before owner records (apply_rules falls back on its first
+  // version's regulator) or never registered.
+  const RuleSetOwner* GetRuleSetOwner(std::string_view id) { return Read<RuleSetOwner>(statekey::RuleSetOwner(id)); }
   // nullptr until a rule set is registered.
   const RuleIndex* GetRuleIndex() { return Read<RuleIndex>(statekey::RuleIndex()); }
   // Always present once genesis is written.
@@ -110,6 +114,7 @@ class WorkingState {
   void PutAdmins(AdminSet v) { Write(statekey::Admins(), std::move(v)); }
   void PutRuleSet(RuleSetRecord v) { std::string k = statekey::RuleSet(v.id, v.version); Write(std::move(k), std::move(v)); }
   void PutRuleIndex(RuleIndex v) { Write(statekey::RuleIndex(), std::move(v)); }
+  void PutRuleSetOwner(RuleSetOwner v) { std::string k = statekey::RuleSetOwner(v.id); Write(std::move(k), std::move(v)); }
   void PutRepairGrant(RepairGrant v) {
     std::string k = statekey::RepairGrant(v.product, v.repairer);
     Write(std::move(k), std::move(v));
@@ -138,7 +143,7 @@ class WorkingState {
 
  private:
   using Value = std::variant<std::monostate, Account, Org, Lot, Product, Proposal, RecyclingRecord,
-                             ValidatorSet, Params, AdminSet, RuleSetRecord, RuleIndex, RepairGrant>;
+                             ValidatorSet, Params, AdminSet, RuleSetRecord, RuleIndex, RepairGrant, RuleSetOwner>;
   struct Slot {
     Value value;  // monostate: absent
     bool dirty = false;

@@ -243,6 +243,15 @@ struct RuleSetRecord {
   auto operator<=>(const RuleSetRecord&) const = default;
 };
 
+// Who owns a rule set id (statekey::RuleSetOwner): the regulator org that first registered it,
+// or the org governance gave it to. Only the owner registers new versions.
+struct RuleSetOwner {
+  std::string id;
+  std::string org;
+  Hash256 tx;  // the register_rules or governance transaction that set it
+  auto operator<=>(const RuleSetOwner&) const = default;
+};
+
 // Every registered rule set version, sorted by (id, version). `tx` names the record's content
 // (caches key on it: a version a discarded proposal registered is a different tx).
 struct RuleSetRef {

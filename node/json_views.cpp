@@ -85,6 +85,8 @@ struct OpToJson {
                     {"address", ch.validator.address}};
           } else if constexpr (std::is_same_v<T, RemoveValidator>) {
             return {{"type", "remove_validator"}, {"key", ch.key.ToHex()}};
+          } else if constexpr (std::is_same_v<T, SetRuleSetOwner>) {
+            return {{"type", "set_rule_set_owner"}, {"rule_set", ch.rule_set}, {"org", ch.org}};
           } else {
             return {{"type", "set_params"},
                     {"max_block_txs", ch.params.max_block_txs},

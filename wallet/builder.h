@@ -77,6 +77,8 @@ Result<ledger::Op> MakeProposeRevokeKey(std::string_view org, std::string_view k
 Result<ledger::Op> MakeProposeAddValidator(std::string_view key_hex, std::string_view name,
                                            std::string_view address);
 Result<ledger::Op> MakeProposeRemoveValidator(std::string_view key_hex);
+// Gives rule set `rule_set` to the regulator org `org` (only the owner registers new versions).
+Result<ledger::Op> MakeProposeSetRuleSetOwner(std::string_view rule_set, std::string_view org);
 // proposal: the 64-hex tx id of the propose transaction.
 Result<ledger::Op> MakeApprove(std::string_view proposal_hex);
 

@@ -103,6 +103,12 @@ Result<Op> MakeProposeRemoveValidator(std::string_view key_hex) {
   return Propose(ledger::RemoveValidator{*k});
 }
 
+Result<Op> MakeProposeSetRuleSetOwner(std::string_view rule_set, std::string_view org) {
+  if (rule_set.empty()) return Status::InvalidArgument("missing the rule set id");
+  if (org.empty()) return Status::InvalidArgument("missing the org id");
+  return Propose(ledger::SetRuleSetOwner{std::string(rule_set), std::string(org)});
+}
+
 Result<Op> MakeApprove(std::string_view proposal_hex) {
   std::optional<ledger::Hash256> id = ledger::Hash256::FromHex(proposal_hex);
   if (!id)

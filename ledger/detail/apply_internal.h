@@ -30,4 +30,8 @@ Status ApplyPropose(const TxScope& s, const Propose& op);
 Status ApplyApprove(const TxScope& s, const Approve& op);
 Status ApplyRegisterRules(const TxScope& s, const RegisterRules& op);
 
+// The org that owns rule set `id`: its owner record or, for a set registered before owner
+// records existed, the regulator of its first version. Empty when no version is registered.
+std::string RuleSetOwnerOf(WorkingState& st, std::string_view id);
+
 }  // namespace circuledger::ledger::detail

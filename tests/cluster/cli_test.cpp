@@ -227,6 +227,8 @@ TEST_CASE("cli: every operation through the circuledger binary commits and shows
   // repair: a 100 kg part out (it carries the product's blend, floor(100 * 360 / 900) = 40 kg
   // recycled, and becomes the repairer's lot), the mass-balance lot in.
   w.Commit({"transfer", "pcam-1", "--to", "repairer", "--as", "refinery"});
+  // The owner lets the repairer repair its battery (until 2100).
+  w.Commit({"authorize-repair", bat, "--repairer", "repairer", "--expires-ms", "4102444800000", "--as", "oem"});
   const json repair = w.Commit(
       {"repair", bat, "--remove", "old-module-1@Co=100kg", "--add", "pcam-1", "--as", "repairer"});
   {

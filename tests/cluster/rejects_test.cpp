@@ -53,6 +53,7 @@ TEST_CASE("cluster: every state-dependent reject string comes back over HTTP and
       Assemble{
           {"ore-4"}, NewProduct{"bat-2", "battery.ev", "VM-1", Comp({{"Co", 100}}), {}}, {}, {}});
   c.Commit("oem", EndOfLife{"bat-2", "collector"});  // bat-2 is collected, owned by the collector
+  c.Commit("oem", AuthorizeRepair{"bat-1", "repairer", 4'102'444'800'000});  // until 2100
   // A pending proposal (admin-1 approved it by proposing; the threshold is 2) ...
   const json pending = c.Commit("admin-1", Propose{SetOrgRoles{"fleet", 0}});
   const Hash256 pending_id = *Hash256::FromHex(pending["id"].get<std::string>());

@@ -151,6 +151,7 @@ TEST_CASE("cluster: traces over HTTP equal the provenance graph of a circular ba
   // Sold, repaired with the spare cathode lot, returned at end of life, recycled with the worn
   // part.
   play("oem", Transfer{bat1, "fleet"});
+  play("fleet", AuthorizeRepair{bat1, "repairer", 4'102'444'800'000});  // the owner lets it repair
   play("repairer", Repair{bat1,
                           {OutputLot{"worn-cell-1", Comp({{"Co", 500'000}, {"Ni", 1'000'000}})}},
                           {"cathode-spare"}});

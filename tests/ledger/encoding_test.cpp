@@ -167,6 +167,7 @@ std::vector<GovChange> AllGovChanges() {
       AddValidator{MakeValidator(8)},
       RemoveValidator{KeyOf(9).Public()},
       SetParams{MakeParams()},
+      SetRuleSetOwner{"eu.battery.2023-1542", "regulator2"},
   };
   REQUIRE(out.size() == std::variant_size_v<GovChange>);
   for (size_t i = 0; i < out.size(); ++i) REQUIRE(out[i].index() == i);
@@ -308,6 +309,8 @@ TEST_CASE("Round trip: state and chain types", "[encoding]") {
   }
   CheckRoundTrip(RepairGrant{"urn:epc:id:sgtin:4012345.011111.SN-0042", "fixit", "fleetco", 1'780'000'000'000, 1, H(0x65)});
   CheckRoundTrip(RepairGrant{});
+  CheckRoundTrip(RuleSetOwner{"eu.battery.2023-1542", "regulator2", H(0x66)});
+  CheckRoundTrip(RuleSetOwner{});
   CheckRoundTrip(ValidatorSet{{MakeValidator(1), MakeValidator(2)},
                               {PendingValidatorChange{14, 1, MakeValidator(3)},
                                PendingValidatorChange{15, 0, MakeValidator(2)}}});
@@ -740,6 +743,28 @@ TEST_CASE("Golden vectors: repair authorization operations and grant record", "[
   Result<RepairGrant> dec = Decode<RepairGrant>(*raw);
   REQUIRE(dec.ok());
   CHECK(*dec == grant);
+}
+
+// Governance change 8 (a rule set id given to another regulator) inside a propose operation, and
+// the owner record it writes; written out by hand from ENCODING.md like the ones above.
+constexpr std::string_view kGoldenSetRuleSetOwnerOp =
+    "09081400000065752e626174746572792e323032332d313534320a0000007265"
+    "67756c61746f7232";
+constexpr std::string_view kGoldenRuleSetOwner =
+    "011400000065752e626174746572792e323032332d313534320a000000726567"
+    "756c61746f723266666666666666666666666666666666666666666666666666"
+    "66666666666666";
+
+TEST_CASE("Golden vectors: rule set ownership change and owner record", "[encoding][golden]") {
+  const TxBody body = MakeTx(Propose{SetRuleSetOwner{"eu.battery.2023-1542", "regulator2"}}, 9).body;
+  CHECK(Hex(Encode(body).substr(OpIndexOffset(body))) == kGoldenSetRuleSetOwnerOp);
+  const RuleSetOwner owner{"eu.battery.2023-1542", "regulator2", H(0x66)};
+  CHECK(Hex(Encode(owner)) == kGoldenRuleSetOwner);
+  auto raw = HexDecode(kGoldenRuleSetOwner);
+  REQUIRE(raw.has_value());
+  Result<RuleSetOwner> dec = Decode<RuleSetOwner>(*raw);
+  REQUIRE(dec.ok());
+  CHECK(*dec == owner);
 }
 
 TEST_CASE("Golden vectors: block header bytes and block hash", "[encoding][golden]") {

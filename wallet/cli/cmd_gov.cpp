@@ -62,6 +62,9 @@ int RemoveValidator(Context& ctx, const ParsedArgs& a) {
   return WithKeys(
       ctx, a, [&](const std::vector<std::string>& k) { return MakeProposeRemoveValidator(k[0]); });
 }
+int SetRuleSetOwner(Context& ctx, const ParsedArgs& a) {
+  return ctx.SendOp(MakeProposeSetRuleSetOwner(a.positionals[0], a.Get("--org")), a);
+}
 int Approve(Context& ctx, const ParsedArgs& a) {
   return ctx.SendOp(MakeApprove(a.positionals[0]), a);
 }
@@ -144,6 +147,15 @@ std::vector<Command> GovCommands() {
        0,
        0,
        RemoveValidator},
+      {{"gov", "propose", "set-rule-set-owner"},
+       "RULE_SET --org ORG --as KEY",
+       "propose giving a rule set id to another regulator org",
+       "A rule set id belongs to the regulator that first registered it; only its owner registers\n"
+       "new versions. This change moves it (for example when a regulator's mandate moves).",
+       {{"--org", true, false, true}, kAs},
+       1,
+       1,
+       SetRuleSetOwner},
       {{"gov", "approve"},
        "PROPOSAL_ID --as KEY",
        "approve a pending proposal (its id is the tx id of the propose transaction)",
