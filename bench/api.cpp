@@ -52,7 +52,7 @@ Prepared Prepare(DevNode& d, const std::string& org, const std::string& next_org
     const std::string lot = org + "-lot-" + std::to_string(nonce / 2);
     Op op = nonce % 2 == 0 ? Op(CreateLot{lot, Composition{{{"Co", 1000 + nonce, 0}, {"Ni", 500, 0}}}})
                            : Op(Transfer{lot, next_org});
-    Tx tx = SignFor(key, d.chain_id(), nonce, std::move(op));
+    Tx tx = SignFor(key, d.genesis_hash(), nonce, std::move(op));
     const Hash256 id = TxId(tx.body);
     if (triples.size() < 4096) triples.push_back(SigTriple{tx.body.signer, id, tx.sig});
     p.ids.push_back(id);
@@ -161,7 +161,8 @@ int RunApi(const std::vector<std::string>& args) {
   }
   Result<std::unique_ptr<DevNode>> started = DevNode::Start(
       R"({"block_min_interval_ms": 50, "block_max_txs": 5000, "mempool_max_txs": 100000,
-          "mempool_max_per_account": 20000, "http_threads": 2, "log_level": "warn"})");
+          "mempool_max_per_account": 20000, "mempool_max_per_org": 100000, "mempool_nonce_window": 1024,
+          "http_threads": 2, "log_level": "warn"})");
   if (!started.ok()) {
     std::fprintf(stderr, "node: %s\n", started.status().ToString().c_str());
     return 1;

@@ -61,7 +61,7 @@ std::vector<LoadAccount> MakeAccounts(cluster::Cluster& c, size_t keys_per_org) 
   return accounts;
 }
 
-std::vector<SigTriple> SignLoad(std::vector<LoadAccount>& accounts, const std::string& chain_id,
+std::vector<SigTriple> SignLoad(std::vector<LoadAccount>& accounts, const ledger::Hash256& genesis_hash,
                                 size_t per_account, unsigned threads) {
   const size_t triples_each = kMaxTriples / std::max<size_t>(1, accounts.size()) + 1;
   std::vector<std::vector<SigTriple>> triples(accounts.size());
@@ -77,7 +77,7 @@ std::vector<SigTriple> SignLoad(std::vector<LoadAccount>& accounts, const std::s
           Op op = nonce % 2 == 0
                       ? Op(CreateLot{lot, Composition{{{"Co", 1000 + nonce, 0}, {"Ni", 500, 0}}}})
                       : Op(Transfer{lot, acc.next_org});
-          const Tx tx = SignFor(acc.key, chain_id, nonce, std::move(op));
+          const Tx tx = SignFor(acc.key, genesis_hash, nonce, std::move(op));
           const Hash256 id = TxId(tx.body);
           if (triples[a].size() < triples_each)
             triples[a].push_back(SigTriple{tx.body.signer, id, tx.sig});

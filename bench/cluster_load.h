@@ -37,7 +37,7 @@ std::vector<LoadAccount> MakeAccounts(cluster::Cluster& c, size_t keys_per_org);
 
 // Signs `per_account` transactions for every account on `threads` threads. Returns a sample of
 // (key, id, signature) triples for the verify limit.
-std::vector<SigTriple> SignLoad(std::vector<LoadAccount>& accounts, const std::string& chain_id,
+std::vector<SigTriple> SignLoad(std::vector<LoadAccount>& accounts, const ledger::Hash256& genesis_hash,
                                 size_t per_account, unsigned threads);
 
 }  // namespace circuledger::bench

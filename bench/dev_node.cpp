@@ -43,9 +43,9 @@ SecretKey DevNode::Key(const std::string& org) const {
   return *SecretKey::FromBytes(*HexDecode(hex));
 }
 
-Tx SignFor(const SecretKey& key, const std::string& chain_id, uint64_t nonce, Op op) {
+Tx SignFor(const SecretKey& key, const Hash256& genesis_hash, uint64_t nonce, Op op) {
   TxBody b;
-  b.chain_id = chain_id;
+  b.genesis_hash = genesis_hash;
   b.signer = key.Public();
   b.nonce = nonce;
   b.op = std::move(op);

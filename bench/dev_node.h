@@ -23,7 +23,8 @@ class DevNode {
   uint16_t port() const { return server_->port(); }
   // A dev org's secret key (HOME/dev-keys/<org>.key).
   ledger::SecretKey Key(const std::string& org) const;
-  const std::string& chain_id() const { return node_->genesis().chain_id; }
+  // What this node's transactions sign (TxBody::genesis_hash).
+  ledger::Hash256 genesis_hash() const { return ledger::GenesisHash(node_->genesis()); }
 
  private:
   DevNode() : home_("circuledger-bench-node") {}
@@ -34,7 +35,7 @@ class DevNode {
   std::unique_ptr<network::HttpServer> server_;
 };
 
-// Signs a transaction for `key` with the given nonce on chain `chain_id`.
-ledger::Tx SignFor(const ledger::SecretKey& key, const std::string& chain_id, uint64_t nonce, ledger::Op op);
+// Signs a transaction for `key` with the given nonce on the chain of `genesis_hash`.
+ledger::Tx SignFor(const ledger::SecretKey& key, const ledger::Hash256& genesis_hash, uint64_t nonce, ledger::Op op);
 
 }  // namespace circuledger::bench

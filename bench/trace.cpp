@@ -32,7 +32,7 @@ std::vector<std::string> TreeTxs(DevNode& d, const SecretKey& key, uint64_t tree
   const uint64_t unit = 1;  // mg per leaf, per material
   uint64_t leaves = 1;
   for (uint64_t i = 0; i < depth; ++i) leaves *= kFanOut;
-  out.push_back(SignFor(key, d.chain_id(), nonce++, CreateLot{LotId(tree, "r"), Composition{{{"Cu", leaves * unit, 0}}}}));
+  out.push_back(SignFor(key, d.genesis_hash(), nonce++, CreateLot{LotId(tree, "r"), Composition{{{"Cu", leaves * unit, 0}}}}));
   std::vector<std::pair<std::string, uint64_t>> level{{"r", leaves * unit}};
   for (uint64_t l = 0; l < depth; ++l) {
     std::vector<std::pair<std::string, uint64_t>> next;
@@ -44,7 +44,7 @@ std::vector<std::string> TreeTxs(DevNode& d, const SecretKey& key, uint64_t tree
         t.outputs.push_back(OutputLot{LotId(tree, child), Composition{{{"Cu", mass / kFanOut, 0}}}});
         next.emplace_back(child, mass / kFanOut);
       }
-      out.push_back(SignFor(key, d.chain_id(), nonce++, std::move(t)));
+      out.push_back(SignFor(key, d.genesis_hash(), nonce++, std::move(t)));
     }
     level = std::move(next);
   }

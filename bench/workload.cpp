@@ -61,6 +61,7 @@ std::vector<Tx> SignStream(const Genesis& genesis, const WorkloadOptions& option
   }
   w.signers = kKeysPerOrg * std::size(kWorkloadOrgs);
 
+  const Hash256 genesis_hash = GenesisHash(genesis);
   std::vector<Tx> txs(options.txs);
   std::vector<const SecretKey*> keys(options.txs, nullptr);
   SupplyChain chain(kUnitsInFlight, options.battery_rules);
@@ -68,7 +69,7 @@ std::vector<Tx> SignStream(const Genesis& genesis, const WorkloadOptions& option
     Step step = chain.Next();
     Signer& s = signers.find(step.org)->second[step.unit % kKeysPerOrg];
     TxBody& body = txs[i].body;
-    body.chain_id = genesis.chain_id;
+    body.genesis_hash = genesis_hash;
     body.signer = s.pub;
     body.nonce = s.next_nonce++;
     body.op = std::move(step.op);
@@ -124,7 +125,7 @@ Result<Workload> MakeWorkload(const WorkloadOptions& options, std::ostream& log)
     Result<std::string> source = BatteryRulesSource();
     if (!source.ok()) return source.status();
     Tx reg;
-    reg.body.chain_id = w.genesis.chain_id;
+    reg.body.genesis_hash = GenesisHash(w.genesis);
     const SecretKey key = testkit::KeyFor("regulator");
     reg.body.signer = key.Public();
     reg.body.nonce = 0;

@@ -107,6 +107,16 @@ class Signer {
   virtual ~Signer() = default;
   virtual const PubKey& Key() const = 0;
   virtual Signature Sign(const Hash256& msg) const = 0;
+  // Asked before each proposal or vote is signed, with its slot. False refuses it: the state
+  // machine then sends nothing for that step, as if the message were lost. A durable guard
+  // (node/sign_guard.h) records the slot before agreeing and refuses any slot at or below the last
+  // one, so that a validator that lost its WAL never signs twice. Default: always agrees.
+  virtual bool Reserve(uint64_t height, uint32_t round, Step step) const {
+    (void)height;
+    (void)round;
+    (void)step;
+    return true;
+  }
 };
 
 // A secret key in memory. `deterministic` uses no auxiliary randomness (BIP-340 permits it: the

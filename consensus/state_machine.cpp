@@ -490,6 +490,12 @@ void ConsensusState::StartRound(uint32_t round, Actions& out) {
     }
     return;
   }
+  // The signer may refuse a slot it may have signed before (a WAL lost: Signer::Reserve); then
+  // this node proposes nothing this round and waits like the others (L21).
+  if (!signer_->Reserve(height_, round_, Step::kPropose)) {
+    Schedule(Step::kPropose, out);
+    return;
+  }
   std::string value;
   std::optional<uint32_t> vr;
   if (valid_value_) {  // L15-L16
@@ -530,6 +536,7 @@ void ConsensusState::CastVote(VoteType type, const std::optional<Hash256>& id, A
     out.push_back(BroadcastMessage{it->second});
     return;
   }
+  if (!signer_->Reserve(height_, round_, StepOf(type))) return;  // refused: sends nothing (Signer::Reserve)
   Vote v = MakeVote(*signer_, config_.chain_id, type, height_, round_, id);
   own_.emplace(key, v);
   out.push_back(PersistMessage{v});  // write-ahead

@@ -20,9 +20,10 @@ struct BlockContext {
   RuleCache* rule_cache = nullptr;  // decoded rule sets (borrowed); null: decode from the state
 };
 
-// Format checks of a transaction: version, chain id, ids, names, compositions, attribute lists,
-// duplicate inputs. Does not verify the signature.
-Status CheckTxStateless(const Tx& tx, std::string_view chain_id);
+// Format checks of a transaction: version, genesis hash (`wrong-chain` when the transaction is
+// for another chain), ids, names, compositions, attribute lists, duplicate inputs. Does not
+// verify the signature.
+Status CheckTxStateless(const Tx& tx, const Hash256& genesis_hash);
 
 // Applies a transaction whose signature was verified: signer, nonce, org status, role and the
 // operation's rules. On a non-ok result the caller must RollbackTx.

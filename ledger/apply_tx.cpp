@@ -145,10 +145,12 @@ class MaterialOps {
     const Product* found = st_.GetProduct(op.product);
     if (!found) return Reject_(Reject::kUnknownItem, op.product);
     Product p = *found;
-    if (p.owner != s_.org.id && !s_.Has(Role::kRepairer)) {
-      return Reject_(Reject::kRoleNotAllowed, "repair needs the owner or a repairer");
-    }
     if (p.status != ProductStatus::kActive) return Reject_(Reject::kBadStatus, op.product);
+    // The owner repairs its own product; anyone else repairs only what the owner authorized.
+    if (p.owner != s_.org.id) {
+      if (!s_.Has(Role::kRepairer)) return Reject_(Reject::kRoleNotAllowed, "repair needs the owner or a repairer");
+      if (Status r = CheckRepairGrant(p); !r.ok()) return r;
+    }
     if (p.repairs.size() >= L::kMaxRepairs) return Reject_(Reject::kLimitReached, "repair history full");
     if (p.parents.size() + op.added.size() > L::kMaxParents) return Reject_(Reject::kLimitReached, "too many parents");
 
@@ -175,6 +177,10 @@ class MaterialOps {
 
     Composition next = Add(Subtract(p.composition, removed_all), added_all);
     if (next.entries.empty()) return Reject_(Reject::kBadComposition, "repair would leave the product empty");
+    // Added parts may bring materials the product did not have.
+    if (next.entries.size() > L::kMaxMaterials) {
+      return Reject_(Reject::kTooManyMaterials, std::to_string(next.entries.size()) + " materials after the repair");
+    }
     for (const MaterialAmount& m : next.entries) {
       if (m.total_mg > L::kMaxMassMg) return Reject_(Reject::kBadComposition, "mass of " + m.material + " over limit");
     }
@@ -234,6 +240,10 @@ class MaterialOps {
     for (const OutputLot& o : op.outputs) AddTo(out, o.composition);
     if (Status r = CheckNoMassCreated(in, out); !r.ok()) return r;
     if (Status r = CheckUnused(op.outputs); !r.ok()) return r;
+    // The recovery figures list every input material: inputs of many materials each can hold more.
+    if (in.size() > L::kMaxMaterials) {
+      return Reject_(Reject::kTooManyMaterials, std::to_string(in.size()) + " input materials in one recycling");
+    }
 
     RecyclingRecord rec;
     rec.tx = s_.id;
@@ -308,6 +318,35 @@ class MaterialOps {
     return Reject_(Reject::kUnknownItem, op.subject);
   }
 
+  Status operator()(const AuthorizeRepair& op) {
+    const Product* p = st_.GetProduct(op.product);
+    if (!p) return Reject_(Reject::kUnknownItem, op.product);
+    if (p->owner != s_.org.id) return Reject_(Reject::kNotOwner, op.product);
+    if (p->status != ProductStatus::kActive) return Reject_(Reject::kBadStatus, op.product);
+    if (op.repairer == s_.org.id) return Reject_(Reject::kReceiverNotAllowed, "the owner needs no authorization");
+    if (Status r = CheckReceiver(st_, op.repairer); !r.ok()) return r;
+    if (!HasRole(st_.GetOrg(op.repairer)->roles, Role::kRepairer)) {
+      return Reject_(Reject::kReceiverNotAllowed, op.repairer + " is not a repairer");
+    }
+    // An authorization ends: an open-ended one would outlive the reason it was given.
+    if (op.expiry_ms <= s_.ctx.time_ms) return Reject_(Reject::kBadExpiry, "expiry at or before the block time");
+    st_.PutRepairGrant(RepairGrant{op.product, op.repairer, s_.org.id, op.expiry_ms, 0, s_.id});
+    return Status::Ok();
+  }
+
+  Status operator()(const RevokeRepair& op) {
+    const Product* p = st_.GetProduct(op.product);
+    if (!p) return Reject_(Reject::kUnknownItem, op.product);
+    if (p->owner != s_.org.id) return Reject_(Reject::kNotOwner, op.product);
+    const RepairGrant* g = st_.GetRepairGrant(op.product, op.repairer);
+    if (!g || g->revoked) return Reject_(Reject::kUnknownItem, "no authorization of " + op.repairer + " on " + op.product);
+    RepairGrant next = *g;
+    next.revoked = 1;
+    next.tx = s_.id;
+    st_.PutRepairGrant(std::move(next));
+    return Status::Ok();
+  }
+
   Status operator()(const Propose& op) { return detail::ApplyPropose(s_, op); }
   Status operator()(const Approve& op) { return detail::ApplyApprove(s_, op); }
   Status operator()(const RegisterRules& op) { return detail::ApplyRegisterRules(s_, op); }
@@ -348,6 +387,17 @@ class MaterialOps {
     if (allocation == Allocation::kMassBalance) return CheckMassBalance(in, out);
     if (product) Blend(*product, in);
     for (OutputLot& o : outputs) Blend(o.composition, in);
+    return Status::Ok();
+  }
+
+  // The signer's org holds an authorization to repair `p` from its current owner, unrevoked and
+  // unexpired at block time. A grant of a former owner does not count: selling the product ends it.
+  Status CheckRepairGrant(const Product& p) {
+    const RepairGrant* g = st_.GetRepairGrant(p.id, s_.org.id);
+    if (!g) return Reject_(Reject::kRepairNotAuthorized, s_.org.id + " holds no authorization for " + p.id);
+    if (g->revoked) return Reject_(Reject::kRepairNotAuthorized, "authorization revoked");
+    if (g->granted_by != p.owner) return Reject_(Reject::kRepairNotAuthorized, "authorization of a former owner");
+    if (s_.ctx.time_ms >= g->expiry_ms) return Reject_(Reject::kRepairNotAuthorized, "authorization expired");
     return Status::Ok();
   }
 
@@ -421,6 +471,9 @@ Status ApplyTx(WorkingState& state, const Tx& tx, const Hash256& tx_id, const Bl
   TxScope scope{state, tx, tx_id, ctx, org};
   MaterialOps ops(scope);
   if (Status r = std::visit(ops, tx.body.op); !r.ok()) return r;
+  // Every object written must read back: a bound broken here would make the object unreadable
+  // for every later transaction (and stall block building on it).
+  if (Status r = state.CheckTxWrites(); !r.ok()) return r;
   next.next_nonce += 1;
   // Governance may have revoked the signer's own key in this transaction: keep that flag.
   if (const Account* now = state.GetAccount(tx.body.signer)) next.revoked = now->revoked;

@@ -1,5 +1,7 @@
 #include "ledger/block.h"
 
+#include <cassert>
+
 #include "ledger/encoding.h"
 
 namespace circuledger::ledger {
@@ -36,6 +38,28 @@ Hash256 BlockHash(const BlockHeader& header) {
   return hasher.Hash(Encode(header));
 }
 
+Hash256 TxCommitment(const Hash256& tx_id, const Signature& sig) {
+  static const TaggedHasher hasher("circuledger/tx-commit");
+  return hasher.Hash2(tx_id.View(), sig.View());
+}
+
+std::vector<Hash256> TxCommitments(const std::vector<Hash256>& ids, const std::vector<Tx>& txs) {
+  assert(ids.size() == txs.size());
+  std::vector<Hash256> out;
+  out.reserve(ids.size());
+  for (size_t i = 0; i < ids.size(); ++i) out.push_back(TxCommitment(ids[i], txs[i].sig));
+  return out;
+}
+
+Hash256 TxRoot(const std::vector<Hash256>& ids, const std::vector<Tx>& txs) { return MerkleRoot(TxCommitments(ids, txs)); }
+
+Hash256 TxRoot(const std::vector<Tx>& txs) {
+  std::vector<Hash256> ids;
+  ids.reserve(txs.size());
+  for (const Tx& tx : txs) ids.push_back(TxId(tx.body));
+  return TxRoot(ids, txs);
+}
+
 Hash256 MerkleRoot(const std::vector<Hash256>& leaves) {
   if (leaves.empty()) return TaggedHash("circuledger/merkle/empty", "");
   std::vector<Hash256> level = Leaves(leaves);
@@ -65,6 +89,10 @@ bool VerifyMerkleProof(const Hash256& leaf, const MerkleProof& proof, const Hash
     h = proof.left[i] ? Node(proof.siblings[i], h) : Node(h, proof.siblings[i]);
   }
   return h == root;
+}
+
+bool VerifyTxInclusion(const Hash256& tx_id, const Signature& sig, const MerkleProof& proof, const Hash256& root) {
+  return VerifyMerkleProof(TxCommitment(tx_id, sig), proof, root);
 }
 
 Hash256 ValidatorSetHash(const std::vector<Validator>& validators) {

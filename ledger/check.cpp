@@ -136,6 +136,14 @@ struct StatelessChecker {
     if (!IsPrintable(op.reference, L::kMaxTextLen)) return BadId("bad attestation reference");
     return Status::Ok();
   }
+  Status operator()(const AuthorizeRepair& op) const {
+    if (!IsValidItemId(op.product)) return BadId("bad product id");
+    return CheckOrgRef(op.repairer);
+  }
+  Status operator()(const RevokeRepair& op) const {
+    if (!IsValidItemId(op.product)) return BadId("bad product id");
+    return CheckOrgRef(op.repairer);
+  }
   Status operator()(const Propose&) const { return Status::Ok(); }  // checked against state on apply
   Status operator()(const Approve&) const { return Status::Ok(); }
   Status operator()(const RegisterRules& op) const {
@@ -147,9 +155,13 @@ struct StatelessChecker {
 
 }  // namespace
 
-Status CheckTxStateless(const Tx& tx, std::string_view chain_id) {
+Status CheckTxStateless(const Tx& tx, const Hash256& genesis_hash) {
   if (tx.body.version != kTxVersion) return Status::Rejected(Reject::kUnknownVersion);
-  if (tx.body.chain_id != chain_id) return Status::Rejected(Reject::kWrongChain, tx.body.chain_id);
+  // A transaction signed for another chain (also one relaunched under the same chain id) is
+  // refused here, so its signature is never even checked.
+  if (tx.body.genesis_hash != genesis_hash) {
+    return Status::Rejected(Reject::kWrongChain, "signed for genesis " + tx.body.genesis_hash.ToHex());
+  }
   return std::visit(StatelessChecker{}, tx.body.op);
 }
 

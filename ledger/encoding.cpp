@@ -60,6 +60,9 @@ template <class A> void Visit(A& a, Attest& x);
 template <class A> void Visit(A& a, Propose& x);
 template <class A> void Visit(A& a, Approve& x);
 template <class A> void Visit(A& a, RegisterRules& x);
+template <class A> void Visit(A& a, AuthorizeRepair& x);
+template <class A> void Visit(A& a, RevokeRepair& x);
+template <class A> void Visit(A& a, RepairGrant& x);
 template <class A> void Visit(A& a, contracts::RuleSet& x);
 template <class A> void Visit(A& a, TxBody& x);
 template <class A> void Visit(A& a, Tx& x);
@@ -374,13 +377,33 @@ template <class A> void Visit(A& a, Attest& x) {
 template <class A> void Visit(A& a, Propose& x) { VisitVariant(a, x.change); }
 template <class A> void Visit(A& a, Approve& x) { a.Fixed(x.proposal); }
 template <class A> void Visit(A& a, RegisterRules& x) { a.Str(x.source, CL::kMaxSourceBytes); }
+template <class A> void Visit(A& a, AuthorizeRepair& x) {
+  a.Str(x.product, L::kMaxIdLen);
+  a.Str(x.repairer, L::kMaxOrgIdLen);
+  a.U64(x.expiry_ms);
+}
+template <class A> void Visit(A& a, RevokeRepair& x) {
+  a.Str(x.product, L::kMaxIdLen);
+  a.Str(x.repairer, L::kMaxOrgIdLen);
+}
+template <class A> void Visit(A& a, RepairGrant& x) {
+  a.Str(x.product, L::kMaxIdLen);
+  a.Str(x.repairer, L::kMaxOrgIdLen);
+  a.Str(x.granted_by, L::kMaxOrgIdLen);
+  a.U64(x.expiry_ms);
+  a.U8(x.revoked);
+  if constexpr (A::kReading) {
+    if (x.revoked > 1) throw DecodeError{Reject::kMalformed, "revoked flag"};
+  }
+  a.Fixed(x.tx);
+}
 
 template <class A> void Visit(A& a, TxBody& x) {
   a.U8(x.version);
   if constexpr (A::kReading) {
     if (x.version != kTxVersion) throw DecodeError{Reject::kUnknownVersion, "tx version"};
   }
-  a.Str(x.chain_id, L::kMaxChainIdLen);
+  a.Fixed(x.genesis_hash);
   a.Fixed(x.signer);
   a.U64(x.nonce);
   VisitVariant(a, x.op);
@@ -405,8 +428,8 @@ template <class A> void Visit(A& a, BlockHeader& x) {
 }
 template <class A> void Visit(A& a, Block& x) {
   Visit(a, x.header);
-  // Smallest transaction: version, chain id prefix, signer, nonce, op index, op, signature.
-  a.Vec(x.txs, L::kMaxBlockTxs, 1 + kStrMin + 32 + 8 + 1 + 64, [&](Tx& t) { Visit(a, t); });
+  // Smallest transaction: version, genesis hash, signer, nonce, op index, op, signature.
+  a.Vec(x.txs, L::kMaxBlockTxs, 1 + 32 + 32 + 8 + 1 + 64, [&](Tx& t) { Visit(a, t); });
 }
 template <class A> void Visit(A& a, Genesis& x) {
   a.Str(x.chain_id, L::kMaxChainIdLen);
@@ -481,6 +504,18 @@ Result<T> Decode(std::string_view bytes) {
   return value;
 }
 
+template <class T>
+Status CheckDecodable(const T& value) {
+  detail::Bounds b;
+  Visit(b, const_cast<T&>(value));  // Bounds only reads
+  if (b.over_limit()) return Status::Rejected(Reject::kObjectTooLarge, "a list or string over its limit");
+  if (b.bytes() > MaxBytes<T>()) {
+    return Status::Rejected(Reject::kObjectTooLarge, std::to_string(b.bytes()) + " bytes, limit " +
+                                                         std::to_string(MaxBytes<T>()));
+  }
+  return Status::Ok();
+}
+
 Result<BlockHeader> DecodeBlockHeaderPrefix(std::string_view block_bytes) {
   if (block_bytes.size() > L::kMaxBlockBytes) return Status::Rejected(Reject::kOversized, "input over size limit");
   BlockHeader header{};
@@ -517,7 +552,8 @@ std::string EncodeBlockFromBodies(const Block& block, const std::vector<std::str
 
 #define CIRCULEDGER_CODEC(T)                  \
   template std::string Encode<T>(const T&); \
-  template Result<T> Decode<T>(std::string_view);
+  template Result<T> Decode<T>(std::string_view); \
+  template Status CheckDecodable<T>(const T&);
 CIRCULEDGER_CODEC(Tx)
 CIRCULEDGER_CODEC(TxBody)
 CIRCULEDGER_CODEC(Block)
@@ -536,6 +572,7 @@ CIRCULEDGER_CODEC(ChainTip)
 CIRCULEDGER_CODEC(AdminSet)
 CIRCULEDGER_CODEC(RuleSetRecord)
 CIRCULEDGER_CODEC(RuleIndex)
+CIRCULEDGER_CODEC(RepairGrant)
 #undef CIRCULEDGER_CODEC
 
 }  // namespace circuledger::ledger

@@ -15,12 +15,19 @@
 namespace circuledger::ledger {
 
 // Defined for: Tx, TxBody, Block, BlockHeader, Composition, Org, Account, Lot, Product, Proposal,
-// RecyclingRecord, ValidatorSet, Params, Genesis, ChainTip, AdminSet, RuleSetRecord, RuleIndex.
+// RecyclingRecord, ValidatorSet, Params, Genesis, ChainTip, AdminSet, RuleSetRecord, RuleIndex,
+// RepairGrant.
 template <class T>
 std::string Encode(const T& value);
 
 template <class T>
 Result<T> Decode(std::string_view bytes);
+
+// Ok when Decode<T> would accept Encode(value): every list and string within its limit and the
+// encoding within the type's byte limit (kMaxStateObjectBytes for state objects). Otherwise
+// Rejected(kObjectTooLarge). Computes the size without encoding. Same types as Encode.
+template <class T>
+Status CheckDecodable(const T& value);
 
 // `prefix` followed by Encode(value), built in one allocation. Defined for Lot and Product (the
 // kind-tagged item values of the state).

@@ -137,23 +137,29 @@ Executor::Executor(Store& store, const ExecutorOptions& options)
   Result<Genesis> genesis = store.ReadGenesis();
   assert(genesis.ok() && "the executor needs a store with a genesis");
   chain_id_ = genesis->chain_id;
+  genesis_hash_ = GenesisHash(*genesis);
 }
 
 Status Executor::CheckTx(const Tx& tx, Hash256* id_out) const { return CheckOne(tx, id_out, nullptr, true); }
 
 Status Executor::CheckOne(const Tx& tx, Hash256* id_out, std::string* body_out, bool remember) const {
-  if (Status s = CheckTxStateless(tx, chain_id_); !s.ok()) return s;
+  if (Status s = CheckTxStateless(tx, genesis_hash_); !s.ok()) return s;
   std::string body = Encode(tx.body);
-  if (TxSizeInBlock(body.size()) + 1 > limits::kMaxTxBytes) return Status::Rejected(Reject::kOversized, "tx too large");
   const Hash256 id = TxIdOfEncodedBody(body);
+  if (Status s = CheckEncoded(tx, body, id, remember); !s.ok()) return s;
+  if (id_out) *id_out = id;
+  if (body_out) *body_out = std::move(body);
+  return Status::Ok();
+}
+
+Status Executor::CheckEncoded(const Tx& tx, const std::string& body, const Hash256& id, bool remember) const {
+  if (TxSizeInBlock(body.size()) + 1 > limits::kMaxTxBytes) return Status::Rejected(Reject::kOversized, "tx too large");
   if (!sig_cache_.Contains(id, tx.sig)) {
     verified_.fetch_add(1, std::memory_order_relaxed);
     std::optional<ParsedPubKey> key = pubkey_cache_.Get(tx.body.signer);
     if (!key || !VerifySchnorr(*key, id.View(), tx.sig)) return Status::Rejected(Reject::kBadSignature);
     if (remember) sig_cache_.Insert(id, tx.sig);
   }
-  if (id_out) *id_out = id;
-  if (body_out) *body_out = std::move(body);
   return Status::Ok();
 }
 
@@ -205,9 +211,16 @@ Result<BlockCommit> Executor::ExecuteBlock(Block block, std::optional<uint64_t> 
   std::atomic<bool> cancel{false};
   // Stateless checks and signatures run on the workers while this thread applies, in order,
   // every transaction whose check is done: the sequential part overlaps the verification.
+  // Ids and bodies are already computed (the tx root is checked before anything runs).
   const std::function<void(size_t)> check = [&](size_t i) {
-    statuses[i] = cancel.load(std::memory_order_relaxed) ? Status::Rejected(Reject::kBadTx, "not checked")
-                                                         : CheckOne(block.txs[i], &ids[i], &bodies[i], remember);
+    const Tx& tx = block.txs[i];
+    if (cancel.load(std::memory_order_relaxed)) {
+      statuses[i] = Status::Rejected(Reject::kBadTx, "not checked");
+    } else if (Status s = CheckTxStateless(tx, genesis_hash_); !s.ok()) {
+      statuses[i] = std::move(s);
+    } else {
+      statuses[i] = CheckEncoded(tx, bodies[i], ids[i], remember);
+    }
     checked[i].store(1, std::memory_order_release);
   };
   bool started = false;
@@ -231,6 +244,17 @@ Result<BlockCommit> Executor::ExecuteBlock(Block block, std::optional<uint64_t> 
     const BlockHeader& h = block.header;
     if (Status s = CheckHeader(h, tip, params, now_ms); !s.ok()) return s;
     if (n > params.max_block_txs) return Status::Rejected(Reject::kBlockTooLarge, "too many transactions");
+    // The body must be the one the header (and so a commit certificate) names before anything
+    // runs: tx_root commits to every transaction's id and signature, so a block whose signature
+    // was damaged on the way is refused here as not matching its header, and the sender, not
+    // the block's proposer, is to blame.
+    pool_.ParallelFor(n, [&](size_t i) {
+      bodies[i] = Encode(block.txs[i].body);
+      ids[i] = TxIdOfEncodedBody(bodies[i]);
+    });
+    if (TxRoot(ids, block.txs) != h.tx_root) {
+      return Status::Rejected(Reject::kBadTxRoot, "the transactions' ids and signatures do not match the header's tx_root");
+    }
     pool_.Start(n, check);
     started = true;
 
@@ -267,18 +291,17 @@ Result<BlockCommit> Executor::ExecuteBlock(Block block, std::optional<uint64_t> 
     pool_.Wait();
     started = false;
 
-    // The block's tail on both cores: for a large block, the tx root and the block bytes are
-    // computed on another thread while this one and the workers encode the write set and this
-    // one hashes the state root (together about 4% of a 5,000-tx block's time, one core idle
-    // otherwise). The rejects keep their order: tx root, state root, size.
+    // The block's tail on both cores: for a large block, the block bytes are computed on another
+    // thread while this one and the workers encode the write set and this one hashes the state
+    // root (together about 4% of a 5,000-tx block's time, one core idle otherwise). The rejects
+    // keep their order: state root, size.
     auto tail = std::async(n >= kConcurrentTailTxs ? std::launch::async : std::launch::deferred,
-                           [&] { return std::make_pair(MerkleRoot(ids), EncodeBlockFromBodies(block, bodies)); });
+                           [&] { return EncodeBlockFromBodies(block, bodies); });
     BlockCommit c;
     // The workers are idle by now: they encode the write set with this thread.
     c.writes = state.Writes([this](size_t count, const std::function<void(size_t)>& fn) { pool_.ParallelFor(count, fn); });
     const Hash256 state_root = NextStateRoot(tip.state_root, c.writes);
-    auto [tx_root, block_bytes] = tail.get();
-    if (tx_root != h.tx_root) return Status::Rejected(Reject::kBadTxRoot);
+    std::string block_bytes = tail.get();
     if (state_root != h.state_root) return Status::Rejected(Reject::kBadStateRoot);
     c.block_bytes = std::move(block_bytes);
     if (c.block_bytes.size() > params.max_block_bytes) return Status::Rejected(Reject::kBlockTooLarge, "too many bytes");
@@ -376,7 +399,7 @@ Result<BuiltBlock> Executor::BuildBlock(const std::vector<Tx>& candidates, uint6
       included_bodies.push_back(std::move(bodies[i]));
       out.included.push_back(i);
     }
-    h.tx_root = MerkleRoot(included_ids);
+    h.tx_root = TxRoot(included_ids, block.txs);
     BlockCommit& c = out.commit;
     c.writes = state.Writes();
     h.state_root = NextStateRoot(tip.state_root, c.writes);

@@ -1,7 +1,8 @@
 // ledger/executor.h: validates and applies blocks — the validation hot path (DESIGN.md 4, 9).
 //
-// A block is checked in three stages: header against the tip; then, in parallel on the worker
-// pool, every transaction's id, stateless rules and BIP-340 signature (each signature verified at
+// A block is checked in four stages: header against the tip; then the tx root (over every
+// transaction's id and signature, ids hashed in parallel) against the header, before anything
+// runs; then, in parallel on the worker pool, every transaction's stateless rules and BIP-340 signature (each signature verified at
 // most once: a SigCache remembers verified (tx id, signature) pairs from mempool admission or an
 // earlier proposal); then, sequentially in block order, ApplyTx on a WorkingState over the store.
 // Nothing is written until Commit. Deterministic: same tip and block, same result and state root
@@ -143,6 +144,8 @@ class Executor {
   ChainTip Tip() const;
 
   const std::string& chain_id() const { return chain_id_; }
+  // GenesisHash() of the store's genesis: what every transaction must sign (TxBody::genesis_hash).
+  const Hash256& genesis_hash() const { return genesis_hash_; }
   const SigCache& sig_cache() const { return sig_cache_; }
   // Signatures this executor verified (cache hits not counted).
   uint64_t signatures_verified() const { return verified_.load(std::memory_order_relaxed); }
@@ -155,11 +158,14 @@ class Executor {
   // received; see ExecuteBlock).
   // Fills *body_out (when given) with Encode(tx.body).
   Status CheckOne(const Tx& tx, Hash256* id_out, std::string* body_out, bool remember) const;
+  // Size and signature of a transaction whose body is encoded (`body`) and hashed (`id`).
+  Status CheckEncoded(const Tx& tx, const std::string& body, const Hash256& id, bool remember) const;
   Status CheckHeader(const BlockHeader& h, const ChainTip& tip, const Params& params, std::optional<uint64_t> now_ms) const;
 
   Store& store_;
   ExecutorOptions options_;
   std::string chain_id_;
+  Hash256 genesis_hash_;
   mutable SigCache sig_cache_;
   mutable PubKeyCache pubkey_cache_;
   mutable std::atomic<uint64_t> verified_{0};

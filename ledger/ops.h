@@ -90,6 +90,21 @@ struct Attest {
   auto operator<=>(const Attest&) const = default;
 };
 
+// The owner of a product lets another org repair it until `expiry_ms` (block time, exclusive).
+// A later grant to the same org replaces the earlier one; a grant ends with the owner's
+// revocation or when the product changes owner (it names the org that granted it).
+struct AuthorizeRepair {
+  std::string product;
+  std::string repairer;  // org id
+  uint64_t expiry_ms = 0;
+  auto operator<=>(const AuthorizeRepair&) const = default;
+};
+struct RevokeRepair {
+  std::string product;
+  std::string repairer;  // org id
+  auto operator<=>(const RevokeRepair&) const = default;
+};
+
 // Governance changes.
 struct AddOrg {
   std::string id;
@@ -165,7 +180,7 @@ struct RegisterRules {
 
 // Variant order is part of the encoding: append only.
 using Op = std::variant<CreateLot, Transfer, Transform, Assemble, Repair, EndOfLife, Recycle,
-                        Dispose, Attest, Propose, Approve, RegisterRules>;
+                        Dispose, Attest, Propose, Approve, RegisterRules, AuthorizeRepair, RevokeRepair>;
 std::string_view OpName(const Op& op);
 
 }  // namespace circuledger::ledger

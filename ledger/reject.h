@@ -46,8 +46,11 @@ namespace circuledger::ledger {
   X(kRemovedExceedsContent, "removed-exceeds-content", true)     \
   X(kBadAttribute, "bad-attribute", true)                        \
   X(kLimitReached, "limit-reached", false)                       \
+  X(kTooManyMaterials, "too-many-materials", false)              \
+  X(kObjectTooLarge, "object-too-large", false)                  \
   X(kBadExpiry, "bad-expiry", true)                              \
   X(kRuleViolated, "rule-violated", false)                       \
+  X(kRepairNotAuthorized, "repair-not-authorized", true)         \
   /* rule sets */                                                \
   X(kRulesInvalid, "rules-invalid", true)                        \
   X(kRulesVersionNotNewer, "rules-version-not-newer", false)     \
@@ -71,7 +74,10 @@ namespace circuledger::ledger {
   X(kBadValidatorSet, "bad-validator-set", true)                 \
   X(kBadTx, "bad-tx", true)                                      \
   /* node admission */                                           \
-  X(kMempoolFull, "mempool-full", false)
+  X(kMempoolFull, "mempool-full", false)                         \
+  X(kMempoolAccountFull, "mempool-account-full", false)          \
+  X(kMempoolOrgFull, "mempool-org-full", false)                  \
+  X(kMempoolExpired, "mempool-expired", false)
 
 enum class Reject : uint8_t {
 #define CIRCULEDGER_REJECT_ENUM(name, str, fault) name,

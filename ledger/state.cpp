@@ -34,6 +34,13 @@ std::string RuleSet(std::string_view id, uint32_t version) {
   for (int shift = 24; shift >= 0; shift -= 8) k.push_back(static_cast<char>((version >> shift) & 0xff));
   return k;
 }
+// The product id, a zero byte (ids are printable, so the split is unambiguous), the org id.
+std::string RepairGrant(std::string_view product, std::string_view repairer) {
+  std::string k = "sz";
+  k.append(product).push_back('\0');
+  k.append(repairer);
+  return k;
+}
 }  // namespace statekey
 
 namespace {
@@ -203,6 +210,28 @@ void WorkingState::RollbackTx() {
   undo_.clear();
 }
 
+Status WorkingState::CheckTxWrites() const {
+  for (const Undo& u : undo_) {
+    Status s = std::visit(
+        [](const auto& v) -> Status {
+          using V = std::decay_t<decltype(v)>;
+          if constexpr (std::is_same_v<V, std::monostate>) {
+            return Status::Ok();
+          } else {
+            return CheckDecodable(v);
+          }
+        },
+        u.entry->slot.value);
+    if (!s.ok()) {
+      // Keys are a kind tag and an id; ids are printable, hashes are shown in hex.
+      const std::string& k = u.entry->key;
+      const bool printable = std::all_of(k.begin(), k.end(), [](char c) { return c >= 0x20 && c < 0x7f; });
+      return Status::Rejected(s.reason(), (printable ? k.substr(2) : HexEncode(k)) + ": " + s.detail());
+    }
+  }
+  return Status::Ok();
+}
+
 WriteSet WorkingState::Writes(const ParallelFor& parallel) const {
   // Sorted by key: the state root and the store depend on this order, never on the hash map's.
   std::vector<const Entry*> dirty;
@@ -249,6 +278,7 @@ CIRCULEDGER_STATE_TYPE(Params)
 CIRCULEDGER_STATE_TYPE(AdminSet)
 CIRCULEDGER_STATE_TYPE(RuleSetRecord)
 CIRCULEDGER_STATE_TYPE(RuleIndex)
+CIRCULEDGER_STATE_TYPE(RepairGrant)
 #undef CIRCULEDGER_STATE_TYPE
 
 }  // namespace circuledger::ledger

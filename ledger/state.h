@@ -49,6 +49,7 @@ std::string Validators();
 std::string Admins();
 std::string RuleIndex();
 std::string RuleSet(std::string_view id, uint32_t version);
+std::string RepairGrant(std::string_view product, std::string_view repairer);
 }  // namespace statekey
 
 // Material of `parent` went into `child` (a provenance edge).
@@ -85,6 +86,9 @@ class WorkingState {
   const RuleSetRecord* GetRuleSet(std::string_view id, uint32_t version) {
     return Read<RuleSetRecord>(statekey::RuleSet(id, version));
   }
+  const RepairGrant* GetRepairGrant(std::string_view product, std::string_view repairer) {
+    return Read<RepairGrant>(statekey::RepairGrant(product, repairer));
+  }
   // nullptr until a rule set is registered.
   const RuleIndex* GetRuleIndex() { return Read<RuleIndex>(statekey::RuleIndex()); }
   // Always present once genesis is written.
@@ -106,6 +110,10 @@ class WorkingState {
   void PutAdmins(AdminSet v) { Write(statekey::Admins(), std::move(v)); }
   void PutRuleSet(RuleSetRecord v) { std::string k = statekey::RuleSet(v.id, v.version); Write(std::move(k), std::move(v)); }
   void PutRuleIndex(RuleIndex v) { Write(statekey::RuleIndex(), std::move(v)); }
+  void PutRepairGrant(RepairGrant v) {
+    std::string k = statekey::RepairGrant(v.product, v.repairer);
+    Write(std::move(k), std::move(v));
+  }
   void AddEdge(std::string parent, std::string child);
 
   // Room for about `objects` cached objects without rehashing (a block's executor knows roughly).
@@ -114,6 +122,11 @@ class WorkingState {
   void BeginTx();
   void CommitTx();
   void RollbackTx();
+  // Ok when every object the open transaction wrote would decode again (CheckDecodable: lists and
+  // strings within their limits, the encoding within kMaxStateObjectBytes); otherwise the
+  // reject, and the caller rolls back. Validation calls it before accepting a transaction, so no
+  // bound is found broken only when a later transaction reads the object.
+  Status CheckTxWrites() const;
 
   // Runs fn(0..n-1), possibly in parallel; returns when all are done.
   using ParallelFor = std::function<void(size_t n, const std::function<void(size_t)>& fn)>;
@@ -125,7 +138,7 @@ class WorkingState {
 
  private:
   using Value = std::variant<std::monostate, Account, Org, Lot, Product, Proposal, RecyclingRecord,
-                             ValidatorSet, Params, AdminSet, RuleSetRecord, RuleIndex>;
+                             ValidatorSet, Params, AdminSet, RuleSetRecord, RuleIndex, RepairGrant>;
   struct Slot {
     Value value;  // monostate: absent
     bool dirty = false;

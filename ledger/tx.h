@@ -1,7 +1,9 @@
 // ledger/tx.h: signed transactions (DESIGN.md section 4).
 //
 // tx_id = tagged_hash("circuledger/tx", Encode(body)); the signer signs the 32-byte tx id with
-// BIP-340. Nonces per account start at 0 and grow by one. Plain values; not synchronized.
+// BIP-340. The body names the chain by its genesis hash (ledger/genesis.h), so a signature is
+// valid on one chain only, also against a chain relaunched under the same chain id. Nonces per
+// account start at 0 and grow by one. Plain values; not synchronized.
 #pragma once
 
 #include "ledger/crypto.h"
@@ -9,11 +11,11 @@
 
 namespace circuledger::ledger {
 
-constexpr uint8_t kTxVersion = 1;
+constexpr uint8_t kTxVersion = 2;  // 2: the body names its chain by genesis hash (issue 16)
 
 struct TxBody {
   uint8_t version = kTxVersion;
-  std::string chain_id;
+  Hash256 genesis_hash;  // GenesisHash() of the chain this transaction is for
   PubKey signer;
   uint64_t nonce = 0;
   Op op;

@@ -163,7 +163,7 @@ std::string_view OpName(const Op& op) {
   static constexpr std::string_view kNames[] = {"create_lot", "transfer", "transform", "assemble",
                                                 "repair",     "end_of_life", "recycle", "dispose",
                                                 "attest",     "propose",  "approve",
-                                                "register_rules"};
+                                                "register_rules", "authorize_repair", "revoke_repair"};
   static_assert(std::size(kNames) == std::variant_size_v<Op>);
   return kNames[op.index()];
 }

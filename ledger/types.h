@@ -166,6 +166,19 @@ struct RepairRecord {
   auto operator<=>(const RepairRecord&) const = default;
 };
 
+// A repair authorization on the ledger (statekey::RepairGrant(product, repairer)): the product's
+// owner `granted_by` lets `repairer` repair it while the block time is before `expiry_ms`.
+// Revoked or expired grants stay (state objects are never deleted); a new grant overwrites.
+struct RepairGrant {
+  std::string product;
+  std::string repairer;    // org id
+  std::string granted_by;  // org id of the owner when granted
+  uint64_t expiry_ms = 0;
+  uint8_t revoked = 0;     // 0 or 1
+  Hash256 tx;              // the authorize_repair (or revoke_repair) transaction
+  auto operator<=>(const RepairGrant&) const = default;
+};
+
 // kIncorporated: built into another product by `assemble` (a sub-assembly).
 enum class ProductStatus : uint8_t { kActive = 0, kCollected = 1, kRecycled = 2, kDisposed = 3, kIncorporated = 4 };
 constexpr uint8_t kMaxProductStatus = 4;

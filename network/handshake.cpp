@@ -15,32 +15,34 @@ ledger::SecretKey FreshOr(std::optional<ledger::SecretKey> k) { return k ? *k : 
 
 }  // namespace
 
-std::string HandshakePrologue(std::string_view chain_id) {
-  detail::WireWriter w(16 + 1 + 4 + chain_id.size());
+std::string HandshakePrologue(const ChainBinding& chain) {
+  detail::WireWriter w(4 + 15 + 1 + 4 + chain.chain_id.size() + 32);
   w.Bytes("circuledger/p2p");
   w.U8(limits::kProtocolVersion);
-  w.Bytes(chain_id);
+  w.Bytes(chain.chain_id);
+  w.Fixed(chain.genesis_hash);
   return w.Finish();
 }
 
-ledger::Hash256 ChainTag(std::string_view chain_id) {
+ledger::Hash256 ChainTag(const ChainBinding& chain) {
   static const ledger::TaggedHasher kHasher("circuledger/p2p-chain");
-  detail::WireWriter w(4 + chain_id.size());
-  w.Bytes(chain_id);
+  detail::WireWriter w(4 + chain.chain_id.size() + 32);
+  w.Bytes(chain.chain_id);
+  w.Fixed(chain.genesis_hash);
   return kHasher.Hash(w.Finish());
 }
 
-Handshake::Handshake(bool initiator, std::string_view chain_id, const ledger::SecretKey& key, KeyFilter allowed,
+Handshake::Handshake(bool initiator, const ChainBinding& chain, const ledger::SecretKey& key, KeyFilter allowed,
                      std::optional<ledger::SecretKey> ephemeral)
     : initiator_(initiator),
-      chain_id_(chain_id),
+      chain_(chain),
       our_key_(key.Public()),
       allowed_(std::move(allowed)),
-      hs_(initiator, HandshakePrologue(chain_id), key, FreshOr(std::move(ephemeral))) {}
+      hs_(initiator, HandshakePrologue(chain), key, FreshOr(std::move(ephemeral))) {}
 
 std::string Handshake::Start() {
   std::string out(1, static_cast<char>(limits::kProtocolVersion));
-  out += hs_.WriteMessage1(ChainTag(chain_id_).View());
+  out += hs_.WriteMessage1(ChainTag(chain_).View());
   return out;
 }
 
@@ -73,7 +75,7 @@ Handshake::Step Handshake::OnMessage(std::string_view message) {
     }
     std::string payload;
     if (!hs_.ReadMessage1(message.substr(1), payload)) return fail(DisconnectReason::kHandshakeFailed);
-    if (payload != ChainTag(chain_id_).View()) return fail(DisconnectReason::kWrongChain);
+    if (payload != ChainTag(chain_).View()) return fail(DisconnectReason::kWrongChain);
     std::optional<std::string> reply = hs_.WriteMessage2();
     if (!reply) return fail(DisconnectReason::kHandshakeFailed);
     step.reply = std::move(*reply);

@@ -8,7 +8,7 @@
 //   2  responder -> initiator: 32 ephemeral key | 48 encrypted static key | 16 tag
 //   3  initiator -> responder: 48 encrypted static key | 16 tag
 //
-// The prologue binds the protocol version and the chain id (HandshakePrologue); the chain tag in
+// The prologue binds the protocol version and the chain (HandshakePrologue); the chain tag in
 // message 1 only lets the responder name the mismatch (`wrong-chain`) instead of failing at
 // message 3. A peer's static key is accepted only once it is proven inside the transcript: a tag
 // keyed by DH(its static, our ephemeral) verified. Only then are the owner's rules applied (not
@@ -31,10 +31,19 @@ namespace circuledger::network {
 // Whether a node key may connect (the owner's allow-list). Called on the transport's thread.
 using KeyFilter = std::function<bool(const ledger::PubKey&)>;
 
-// "circuledger/p2p" | u8 version | u32 len + chain id: mixed into the transcript before message 1.
-std::string HandshakePrologue(std::string_view chain_id);
-// tagged_hash("circuledger/p2p-chain", u32 len + chain id): the chain tag of message 1.
-ledger::Hash256 ChainTag(std::string_view chain_id);
+// The chain a session belongs to: its chain id and its genesis hash (ledger::GenesisHash).
+struct ChainBinding {
+  ChainBinding(const char* id) : chain_id(id) {}  // NOLINT: tests name a chain by its id alone
+  ChainBinding(std::string id, const ledger::Hash256& genesis = {}) : chain_id(std::move(id)), genesis_hash(genesis) {}
+  std::string chain_id;
+  ledger::Hash256 genesis_hash;  // all zero when the owner has none (tests)
+};
+
+// u32 len + "circuledger/p2p" | u8 version | u32 len + chain id | 32 genesis hash: mixed into the
+// transcript before message 1.
+std::string HandshakePrologue(const ChainBinding& chain);
+// tagged_hash("circuledger/p2p-chain", u32 len + chain id | 32 genesis hash): message 1's chain tag.
+ledger::Hash256 ChainTag(const ChainBinding& chain);
 
 class Handshake {
  public:
@@ -43,7 +52,7 @@ class Handshake {
   static constexpr size_t kMessage3Bytes = noise::XxHandshake::kMessage3Bytes;
 
   // `ephemeral` is drawn from the operating system when not given (tests freeze it).
-  Handshake(bool initiator, std::string_view chain_id, const ledger::SecretKey& key, KeyFilter allowed,
+  Handshake(bool initiator, const ChainBinding& chain, const ledger::SecretKey& key, KeyFilter allowed,
             std::optional<ledger::SecretKey> ephemeral = std::nullopt);
 
   bool initiator() const { return initiator_; }
@@ -68,7 +77,7 @@ class Handshake {
 
  private:
   bool initiator_ = false;
-  std::string chain_id_;
+  ChainBinding chain_;
   ledger::PubKey our_key_;
   KeyFilter allowed_;
   noise::XxHandshake hs_;

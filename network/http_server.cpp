@@ -5,10 +5,13 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/version.hpp>
 #include <nlohmann/json.hpp>
+
+#include "network/detail/accept_backoff.h"
 
 namespace circuledger::network {
 
@@ -222,6 +225,9 @@ struct HttpServer::Impl {
   std::vector<asio::executor_work_guard<asio::io_context::executor_type>> work;
   std::optional<tcp::acceptor> acceptor;
   size_t next_context = 0;  // used by the acceptor's handler only
+  std::optional<asio::steady_timer> accept_pause;  // on the first context, beside the acceptor
+  detail::AcceptBackoff accept_backoff;             // the acceptor's handler only
+  std::atomic<uint64_t> accept_failures{0};
   std::vector<std::thread> threads;
 
   void Accept() {
@@ -229,8 +235,16 @@ struct HttpServer::Impl {
     acceptor->async_accept(target, [this](beast::error_code ec, tcp::socket socket) {
       if (ec) {
         if (ec == asio::error::operation_aborted || !acceptor->is_open()) return;
-        return Accept();  // e.g. too many open files: keep serving the others
+        if (!detail::IsResourceError(ec)) return Accept();  // e.g. a reset before accept
+        // Out of descriptors, buffers or memory: pause instead of failing again at once.
+        ++accept_failures;
+        accept_pause->expires_after(std::chrono::milliseconds(accept_backoff.NextMs()));
+        accept_pause->async_wait([this](const beast::error_code& wait_ec) {
+          if (!wait_ec && acceptor->is_open()) Accept();
+        });
+        return;
       }
+      accept_backoff.Reset();
       // Answers go out at once: with Nagle on, the second of two pipelined answers would wait
       // for the client's delayed ACK of the first (40 ms).
       beast::error_code ignored;
@@ -256,6 +270,7 @@ ledger::Status HttpServer::Start() {
     impl_->work.push_back(asio::make_work_guard(*impl_->contexts.back()));
   }
   impl_->acceptor.emplace(*impl_->contexts[0]);
+  impl_->accept_pause.emplace(*impl_->contexts[0]);
   tcp::acceptor& acceptor = *impl_->acceptor;
   beast::error_code ec;
   const auto address = asio::ip::make_address(impl_->options.host, ec);
@@ -283,6 +298,7 @@ void HttpServer::Stop() {
     asio::post(*impl_->contexts[0], [this] {
       beast::error_code ec;
       impl_->acceptor->close(ec);
+      impl_->accept_pause->cancel();
     });
   }
   for (auto& context : impl_->contexts) context->stop();
@@ -290,5 +306,7 @@ void HttpServer::Stop() {
   impl_->threads.clear();
   impl_->work.clear();
 }
+
+uint64_t HttpServer::accept_failures() const { return impl_->accept_failures.load(); }
 
 }  // namespace circuledger::network

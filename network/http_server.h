@@ -59,6 +59,9 @@ class HttpServer {
   ledger::Status Start();
   // The bound port (after Start).
   uint16_t port() const { return port_; }
+  // Accepts that failed for lack of resources (EMFILE, ENFILE, ENOBUFS, ENOMEM). After each the
+  // listener pauses (network/detail/accept_backoff.h) instead of retrying at once. Any thread.
+  uint64_t accept_failures() const;
   // Stops accepting, closes connections, joins the threads. Idempotent.
   void Stop();
 

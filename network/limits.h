@@ -105,6 +105,10 @@ static_assert(kMaxSyncBlocksPerRequest >= 1);
 static_assert(kHandshakeTimeoutMs < kIdleTimeoutMs);
 static_assert(kPingIntervalMs * 2 < kIdleTimeoutMs, "two pings fit in the idle timeout");
 static_assert(kDialBackoffMinMs > 0 && kDialBackoffMinMs <= kDialBackoffMaxMs);
+static_assert(kBanDurationMs > kDialBackoffMaxMs, "a ban outlasts the longest redial pause");
+static_assert(kMaxBans >= kMaxPeers + kMaxPendingHandshakes, "every connected or pending peer can be banned at once");
+static_assert(kMaxRecentEvents >= kMaxPendingHandshakes, "one burst of refusals stays visible");
+static_assert(kSealedHeaderBytes == kFrameHeaderBytes + kAeadTagBytes);
 static_assert(kAcceptBackoffMinMs > 0 && kAcceptBackoffMinMs <= kAcceptBackoffMaxMs);
 static_assert(kAcceptBackoffMaxMs < kHandshakeTimeoutMs, "a backed-off listener still serves within a handshake");
 static_assert(kMaxPendingPerAddress >= 1 && kMaxPendingPerAddress <= kMaxPendingHandshakes,

@@ -7,6 +7,8 @@
 #include <secp256k1_ecdh.h>
 
 #include <cassert>
+#include <cstdio>
+#include <cstdlib>
 #include <cstring>
 
 namespace circuledger::network::noise {
@@ -43,6 +45,13 @@ std::array<uint8_t, 12> NonceBytes(uint64_t n) {
 
 Key HashOf(std::string_view data) { return ledger::Sha256(data); }
 
+// Crypto++ throws only for arguments our own code fixes (key and output lengths): a throw here is
+// a bug of ours, and continuing without a key would send in clear. Stop instead.
+[[noreturn]] void CryptoBug(const char* where, const CryptoPP::Exception& e) {
+  std::fprintf(stderr, "network/noise: Crypto++ failed in %s: %s\n", where, e.what());
+  std::abort();
+}
+
 }  // namespace
 
 std::optional<Key> Dh(const ledger::SecretKey& secret, const ledger::PubKey& their_key) {
@@ -60,9 +69,13 @@ std::optional<Key> Dh(const ledger::SecretKey& secret, const ledger::PubKey& the
 
 std::pair<Key, Key> Hkdf2(const Key& chaining_key, std::string_view input_key_material) {
   uint8_t out[2 * kKeyBytes];
-  CryptoPP::HKDF<CryptoPP::SHA256> hkdf;
-  hkdf.DeriveKey(out, sizeof(out), U(input_key_material), input_key_material.size(), chaining_key.bytes.data(),
-                 kKeyBytes, nullptr, 0);
+  try {
+    CryptoPP::HKDF<CryptoPP::SHA256> hkdf;
+    hkdf.DeriveKey(out, sizeof(out), U(input_key_material), input_key_material.size(), chaining_key.bytes.data(),
+                   kKeyBytes, nullptr, 0);
+  } catch (const CryptoPP::Exception& e) {
+    CryptoBug("HKDF", e);
+  }
   std::pair<Key, Key> keys;
   std::memcpy(keys.first.bytes.data(), out, kKeyBytes);
   std::memcpy(keys.second.bytes.data(), out + kKeyBytes, kKeyBytes);
@@ -82,8 +95,12 @@ CipherState& CipherState::operator=(CipherState&&) noexcept = default;
 
 CipherState::CipherState(const Key& key, uint64_t first_nonce) : impl_(std::make_unique<Impl>()), nonce_(first_nonce) {
   const auto iv = NonceBytes(0);
-  impl_->enc.SetKeyWithIV(key.bytes.data(), kKeyBytes, iv.data(), iv.size());
-  impl_->dec.SetKeyWithIV(key.bytes.data(), kKeyBytes, iv.data(), iv.size());
+  try {
+    impl_->enc.SetKeyWithIV(key.bytes.data(), kKeyBytes, iv.data(), iv.size());
+    impl_->dec.SetKeyWithIV(key.bytes.data(), kKeyBytes, iv.data(), iv.size());
+  } catch (const CryptoPP::Exception& e) {
+    CryptoBug("SetKeyWithIV", e);
+  }
 }
 
 bool CipherState::Seal(std::string_view ad, std::string_view plaintext, std::string& out) {

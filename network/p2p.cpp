@@ -12,6 +12,7 @@
 #include <thread>
 
 #include "network/ban_list.h"
+#include "network/detail/accept_backoff.h"
 #include "network/detail/connection.h"
 #include "network/messages.h"
 
@@ -87,7 +88,7 @@ struct P2pNode::Impl final : detail::ConnectionOwner {
   asio::io_context ioc;
   tcp::acceptor acceptor{ioc};
   asio::steady_timer accept_pause{ioc};
-  uint32_t accept_backoff_ms = 0;  // the listener's current pause after a resource error
+  detail::AcceptBackoff accept_backoff;  // the listener's pause after a resource error
   tcp::resolver resolver{ioc};
   asio::steady_timer tick{ioc};
   std::vector<std::unique_ptr<Dialer>> dialers;
@@ -116,28 +117,20 @@ struct P2pNode::Impl final : detail::ConnectionOwner {
     });
   }
 
-  // Out of descriptors, buffers or memory: retrying at once would spin on the same error.
-  static bool IsResourceError(const error_code& ec) {
-    if (ec.category() != boost::system::system_category()) return false;
-    const int v = ec.value();
-    return v == EMFILE || v == ENFILE || v == ENOBUFS || v == ENOMEM;
-  }
-
   void Accept() {
     acceptor.async_accept(ioc, [this](const error_code& ec, tcp::socket socket) {
       if (stopping || !acceptor.is_open()) return;
-      if (ec && IsResourceError(ec)) {
-        accept_backoff_ms = accept_backoff_ms == 0 ? limits::kAcceptBackoffMinMs
-                                                   : std::min(limits::kAcceptBackoffMaxMs, accept_backoff_ms * 2);
+      // Out of descriptors, buffers or memory: retrying at once would spin on the same error.
+      if (ec && detail::IsResourceError(ec)) {
         Record(PeerEvent{"", std::nullopt, false, DisconnectReason::kAcceptFailed, false});
-        accept_pause.expires_after(Ms(accept_backoff_ms));
+        accept_pause.expires_after(Ms(accept_backoff.NextMs()));
         accept_pause.async_wait([this](const error_code& wait_ec) {
           if (!wait_ec && !stopping) Accept();
         });
         return;
       }
       if (ec) return Accept();  // e.g. the peer reset before accept: keep serving the others
-      accept_backoff_ms = 0;
+      accept_backoff.Reset();
       error_code ep_ec;
       const tcp::endpoint remote = socket.remote_endpoint(ep_ec);
       const std::string ip = ep_ec ? "" : remote.address().to_string();
@@ -277,9 +270,13 @@ struct P2pNode::Impl final : detail::ConnectionOwner {
         }
       }
       if (ReasonBans(reason) && !stopping) {
-        // By address always; by key only once the key is proven (a claimed key could be anyone's).
-        if (!conn.ip().empty()) bans.BanAddress(conn.ip(), now + Ms(options.ban_ms));
-        if (conn.authenticated()) bans.BanKey(*peer, now + Ms(options.ban_ms));
+        // A proven key is banned, not its address: other nodes may share that address (one host,
+        // a NAT), and banning it would cut honest peers. Before the proof only the address is known.
+        if (conn.authenticated()) {
+          bans.BanKey(*peer, now + Ms(options.ban_ms));
+        } else if (!conn.ip().empty()) {
+          bans.BanAddress(conn.ip(), now + Ms(options.ban_ms));
+        }
         event.banned = true;
       }
       events.push_back(event);
@@ -465,7 +462,7 @@ void P2pNode::BanPeer(const PubKey& peer, DisconnectReason reason) {
     m.bans.BanKey(peer, Clock::now() + Ms(m.options.ban_ms));
     if (auto it = m.peers.find(peer); it != m.peers.end()) conn = it->second;
   }
-  // Connections are closed on the I/O thread only; OnClosed then bans the address too.
+  // Connections are closed on the I/O thread only.
   if (conn && m.started) asio::post(m.ioc, [conn, reason] { conn->Close(reason); });
 }
 

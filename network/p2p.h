@@ -40,6 +40,8 @@ namespace circuledger::network {
 
 struct P2pOptions {
   std::string chain_id;                 // required: peers on another chain are refused
+  ledger::Hash256 genesis_hash;         // the chain's genesis hash, bound into the handshake with
+                                        // chain_id (default all zero: tests; the node sets it)
   KeyFilter allowed;                    // required: node keys that may connect (validators, full nodes)
   std::string listen_host = "127.0.0.1";
   uint16_t listen_port = 0;             // 0: any free port (see P2pNode::port())

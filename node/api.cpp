@@ -92,7 +92,9 @@ bool ParseU32(const std::string& s, uint32_t* out) {
 
 HttpResponse RejectResponse(const Status& s) {
   if (s.IsCorruption() || s.IsIoError()) return JsonError(500, "storage", s.detail());
-  const unsigned code = s.reason() == Reject::kMempoolFull ? 503 : 400;
+  const bool busy = s.reason() == Reject::kMempoolFull || s.reason() == Reject::kMempoolAccountFull ||
+                    s.reason() == Reject::kMempoolOrgFull;
+  const unsigned code = busy ? 503 : 400;
   return JsonError(code, s.RejectString(), s.detail().empty() ? s.RejectString() : s.detail());
 }
 
@@ -154,7 +156,8 @@ HttpResponse Api::Handle(const HttpRequest& req) {
                        ((res == "lots" || res == "products") && (s.size() == 3 || (s.size() == 4 && s[3] == "trace"))) ||
                        (res == "products" && s.size() == 4 && s[3] == "compliance") ||
                        (res == "rules" && (s.size() == 2 || s.size() == 3)) ||
-                       (res == "recycling" && s.size() == 3) || (res == "status" && s.size() == 2);
+                       (res == "recycling" && s.size() == 3) || (res == "status" && s.size() == 2) ||
+                       (res == "peers" && s.size() == 2);
     if (!known) return NotFound("no route " + std::string(path));
     if (!get) return JsonError(405, "method-not-allowed", "use GET");
     if (res == "tx") return GetTx(s[2]);
@@ -163,6 +166,7 @@ HttpResponse Api::Handle(const HttpRequest& req) {
     if (res == "orgs") return GetOrg(s[2]);
     if (res == "recycling") return GetRecycling(s[2]);
     if (res == "status") return GetStatus();
+    if (res == "peers") return GetPeers();
     if (res == "rules") return GetRules(s.size() == 3 ? &s[2] : nullptr, query);
     if (s.size() == 4 && s[3] == "compliance") return GetCompliance(s[2], query);
     if (s.size() == 4) return GetTrace(res == "lots", s[2], query);
@@ -233,11 +237,14 @@ HttpResponse Api::GetBlock(const std::string& which, const std::string& query) {
   const Block& block = (*decoded)->block;
   json out = {{"header", HeaderJson(block.header)}, {"hash", BlockHash(block.header).ToHex()}};
   json txs = json::array();
+  json tx_sigs = json::array();  // ?txs=ids: with the ids, the tx root is recomputed (ENCODING.md 7)
   for (size_t i = 0; i < block.txs.size(); ++i) {
     const Hash256& id = (*decoded)->tx_ids[i];
     txs.push_back(ids_only ? json(id.ToHex()) : TxJson(block.txs[i], id));
+    if (ids_only) tx_sigs.push_back(block.txs[i].sig.ToHex());
   }
   out[ids_only ? "tx_ids" : "txs"] = std::move(txs);
+  if (ids_only) out["tx_signatures"] = std::move(tx_sigs);
   // The commit certificate: the precommits that made the block final (consensus/encoding.h), so
   // a client can check finality against the validator set without trusting this node.
   Result<std::string> cert_bytes = node_.store().ReadCertificate(height);
@@ -267,6 +274,7 @@ HttpResponse Api::GetAccount(const std::string& key_hex) {
              {"org", a->org},
              {"next_nonce", a->next_nonce},
              {"pending_nonce", std::max(a->next_nonce, node_.PendingNonce(*key))},
+             {"pending_txs", node_.mempool().PendingCount(*key)},
              {"revoked", a->revoked != 0}});
 }
 
@@ -360,6 +368,7 @@ HttpResponse Api::GetTrace(bool lot, const std::string& id, const std::string& q
       return JsonError(400, "bad-query", "unknown parameter " + k);
     }
   }
+  if (Status s = CheckTraceWindow(o); !s.ok()) return JsonError(400, "bad-query", s.detail());
   WorkingState st(node_.store());
   if (lot ? !st.GetLot(id) : !st.GetProduct(id)) return NotFound(std::string(lot ? "unknown lot " : "unknown product ") + id);
   const TraceResult r = Trace(node_.store(), id, o);
@@ -436,6 +445,29 @@ HttpResponse Api::GetStatus() {
              {"node_key", node_.node_key().ToHex()},
              {"genesis_hash", GenesisHash(node_.genesis()).ToHex()},
              {"consensus", consensus}});
+}
+
+// What an operator (or a test) needs to see who this node talks to and whom it shut out and why:
+// the reasons are network/reasons.h's stable strings.
+HttpResponse Api::GetPeers() {
+  json peers = json::array();
+  for (const network::PeerInfo& p : node_.peers()) {
+    peers.push_back({{"key", p.key.ToHex()},
+                     {"address", p.address},
+                     {"direction", p.outbound ? "outbound" : "inbound"},
+                     {"queued_frames", p.queued_frames},
+                     {"queued_bytes", p.queued_bytes},
+                     {"dropped_frames", p.dropped_frames}});
+  }
+  json events = json::array();
+  for (const network::PeerEvent& e : node_.peer_events()) {
+    events.push_back({{"address", e.address},
+                      {"key", e.key ? json(e.key->ToHex()) : json(nullptr)},
+                      {"authenticated", e.authenticated},
+                      {"reason", std::string(network::ReasonString(e.reason))},
+                      {"banned", e.banned}});
+  }
+  return Ok({{"peers", std::move(peers)}, {"events", std::move(events)}});
 }
 
 }  // namespace circuledger::node

@@ -5,6 +5,7 @@
 #include <sstream>
 
 #include "ledger/types.h"
+#include "node/limits.h"
 
 namespace circuledger::node {
 
@@ -27,6 +28,9 @@ void Fields(Config_& c, F&& f) {
   f("http_timeout_ms", c.http_timeout_ms);
   f("mempool_max_txs", c.mempool_max_txs);
   f("mempool_max_per_account", c.mempool_max_per_account);
+  f("mempool_max_per_org", c.mempool_max_per_org);
+  f("mempool_nonce_window", c.mempool_nonce_window);
+  f("mempool_expiry_ms", c.mempool_expiry_ms);
   f("block_min_interval_ms", c.block_min_interval_ms);
   f("block_max_txs", c.block_max_txs);
   f("verify_threads", c.verify_threads);
@@ -76,8 +80,19 @@ Status Check(const Config& c) {
   if (c.http_max_body_bytes < 1024) return Status::InvalidArgument("config: http_max_body_bytes must be at least 1024");
   if (c.http_max_connections < 1) return Status::InvalidArgument("config: http_max_connections must be at least 1");
   if (c.http_timeout_ms < 100) return Status::InvalidArgument("config: http_timeout_ms must be at least 100");
-  if (c.mempool_max_txs < 1 || c.mempool_max_per_account < 1) {
-    return Status::InvalidArgument("config: mempool bounds must be at least 1");
+  if (c.mempool_max_txs < 1 || c.mempool_max_txs > limits::kMaxMempoolMaxTxs) {
+    return Status::InvalidArgument("config: mempool_max_txs must be 1.." + std::to_string(limits::kMaxMempoolMaxTxs));
+  }
+  if (c.mempool_max_per_account < 1 || c.mempool_max_per_org < 1) {
+    return Status::InvalidArgument("config: mempool_max_per_account and mempool_max_per_org must be at least 1");
+  }
+  if (c.mempool_nonce_window < 1 || c.mempool_nonce_window > limits::kMaxMempoolNonceWindow) {
+    return Status::InvalidArgument("config: mempool_nonce_window must be 1.." +
+                                   std::to_string(limits::kMaxMempoolNonceWindow));
+  }
+  if (c.mempool_expiry_ms < limits::kMinMempoolExpiryMs || c.mempool_expiry_ms > limits::kMaxMempoolExpiryMs) {
+    return Status::InvalidArgument("config: mempool_expiry_ms must be " + std::to_string(limits::kMinMempoolExpiryMs) +
+                                   ".." + std::to_string(limits::kMaxMempoolExpiryMs));
   }
   if (!c.p2p_listen.empty()) {
     if (Status s = SplitHostPort(c.p2p_listen, &host, &port); !s.ok()) return Status::InvalidArgument("config: p2p_listen: " + s.detail());

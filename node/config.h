@@ -22,8 +22,12 @@ struct Config {
   uint32_t http_max_body_bytes = 1 << 20;     // larger request bodies get 413
   uint32_t http_max_connections = 256;        // more concurrent connections are refused
   uint32_t http_timeout_ms = 10000;           // a request must arrive and be answered within this
-  uint32_t mempool_max_txs = 20000;           // transactions waiting, all signers together
-  uint32_t mempool_max_per_account = 1024;    // waiting transactions of one signer
+  // The mempool (node/mempool.h; bounds and ranges in node/limits.h).
+  uint32_t mempool_max_txs = 20000;           // transactions waiting, all signers together (1..1000000)
+  uint32_t mempool_max_per_account = 64;      // waiting transactions of one signer (>= 1)
+  uint32_t mempool_max_per_org = 5000;        // waiting transactions of one org's signers (>= 1)
+  uint32_t mempool_nonce_window = 64;         // nonces next .. next + window - 1 wait; later: bad-nonce (1..1024)
+  uint32_t mempool_expiry_ms = 600000;        // a transaction waiting longer is dropped (1000..86400000)
   uint32_t block_min_interval_ms = 100;       // at least this long between two blocks
   uint32_t block_max_txs = 5000;              // at most this many transactions per block (and the chain's limit)
   uint32_t verify_threads = 0;                // signature-check threads; 0 = one per core

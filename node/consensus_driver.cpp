@@ -54,9 +54,12 @@ Result<std::unique_ptr<ConsensusDriver>> ConsensusDriver::Open(DriverDeps deps) 
   std::unique_ptr<ConsensusDriver> d(new ConsensusDriver(std::move(deps)));
   const Config& config = d->deps_.config;
   d->chain_id_ = d->deps_.executor.chain_id();
-  d->signer_.emplace(d->deps_.node_key);
-
   const std::string& wal_path = d->deps_.wal_path;
+  // Never sign twice (node/sign_guard.h): checked before Wal::Open, which creates a missing WAL.
+  Result<std::unique_ptr<SignGuard>> guard = OpenSignGuard(wal_path, d->deps_.allow_missing_wal);
+  if (!guard.ok()) return guard.status();
+  d->guard_ = std::move(guard).value();
+  d->signer_.emplace(d->deps_.node_key, *d->guard_, d->deps_.log);
   WalReplay replay;
   Result<std::unique_ptr<Wal>> wal = Wal::Open(wal_path, &replay);
   if (!wal.ok()) return wal.status();
@@ -68,6 +71,9 @@ Result<std::unique_ptr<ConsensusDriver>> ConsensusDriver::Open(DriverDeps deps) 
   Result<std::vector<Message>> messages = ToConsensusMessages(replay);
   if (!messages.ok()) return Status::Corruption("consensus WAL " + wal_path + ": " + messages.status().ToString());
   d->wal_messages_ = std::move(messages).value();
+  if (auto own = LastOwnSlot(d->wal_messages_, d->signer_->Key()); own) {
+    if (Status s = d->guard_->Raise(*own); !s.ok()) return s;  // a WAL from before the sign record
+  }
 
   LedgerAppDeps ad{d->deps_.executor, d->deps_.store,    d->deps_.mempool, d->deps_.log,
                    config.block_max_txs, d->signer_->Key(), d->deps_.now_ms,  d->deps_.left_out};
@@ -91,6 +97,7 @@ Result<std::unique_ptr<ConsensusDriver>> ConsensusDriver::Open(DriverDeps deps) 
   if (networked) {
     network::P2pOptions po;
     po.chain_id = d->chain_id_;
+    po.genesis_hash = d->deps_.genesis_hash;
     ConsensusDriver* self = d.get();
     po.allowed = [self](const PubKey& key) {
       std::shared_ptr<const std::set<PubKey>> allowed;

@@ -52,6 +52,7 @@
 #include "node/peer_budget.h"
 #include "node/proposal_check.h"
 #include "node/metrics.h"
+#include "node/sign_guard.h"
 #include "node/wal.h"
 
 namespace circuledger::node {
@@ -69,6 +70,8 @@ struct DriverDeps {
   std::function<void(const ledger::Hash256&, const ledger::Status&)> left_out;  // record + evict
   std::function<void(const ledger::Tx&)> admit_from_peer;  // Node::SubmitTx without relaying
   std::function<void(const ledger::Status&)> fatal;        // storage failed: the node must stop
+  ledger::Hash256 genesis_hash;  // ledger::GenesisHash of the chain: binds the p2p handshake to it
+  bool allow_missing_wal = false;  // start although the sign record says it signed and the WAL is gone
 };
 
 // What /v1/status shows of consensus.
@@ -103,6 +106,14 @@ class ConsensusDriver {
   ConsensusStatus Info() const;
   // The bound p2p port (0 without a transport).
   uint16_t p2p_port() const { return p2p_ ? p2p_->port() : 0; }
+  // The transport's authenticated peers and its latest disconnects, refusals and bans, oldest
+  // first (network::P2pNode::Peers, RecentEvents); empty without a transport. Thread-safe.
+  std::vector<network::PeerInfo> Peers() const {
+    return p2p_ ? p2p_->Peers() : std::vector<network::PeerInfo>{};
+  }
+  std::vector<network::PeerEvent> PeerEvents() const {
+    return p2p_ ? p2p_->RecentEvents() : std::vector<network::PeerEvent>{};
+  }
 
  private:
   using Clock = std::chrono::steady_clock;
@@ -151,7 +162,8 @@ class ConsensusDriver {
 
   DriverDeps deps_;
   std::string chain_id_;
-  std::optional<consensus::KeySigner> signer_;
+  std::unique_ptr<SignGuard> guard_;       // never sign twice (node/sign_guard.h)
+  std::optional<GuardedSigner> signer_;
   consensus::RoundRobinProposer proposers_;
   consensus::TimeoutConfig timeouts_;
   std::unique_ptr<LedgerApp> app_;

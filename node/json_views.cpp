@@ -58,6 +58,10 @@ struct OpToJson {
   json operator()(const Propose& o) const { return {{"change", GovJson(o.change)}}; }
   json operator()(const Approve& o) const { return {{"proposal", o.proposal.ToHex()}}; }
   json operator()(const RegisterRules& o) const { return {{"source", o.source}}; }
+  json operator()(const AuthorizeRepair& o) const {
+    return {{"product", o.product}, {"repairer", o.repairer}, {"expiry_ms", o.expiry_ms}};
+  }
+  json operator()(const RevokeRepair& o) const { return {{"product", o.product}, {"repairer", o.repairer}}; }
 
   static json GovJson(const GovChange& c) {
     return std::visit(
@@ -170,7 +174,7 @@ json OpJson(const Op& op) {
 
 json TxJson(const Tx& tx, const Hash256& id) {
   return {{"id", id.ToHex()},
-          {"chain_id", tx.body.chain_id},
+          {"genesis_hash", tx.body.genesis_hash.ToHex()},
           {"signer", tx.body.signer.ToHex()},
           {"nonce", tx.body.nonce},
           {"op", OpJson(tx.body.op)},

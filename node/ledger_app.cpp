@@ -1,15 +1,14 @@
 #include "node/ledger_app.h"
 
 #include "ledger/encoding.h"
+#include "node/limits.h"
 
 namespace circuledger::node {
 
 using namespace circuledger::ledger;
 
-namespace {
-constexpr size_t kRecentValues = 8;     // proposals of a few rounds
-constexpr size_t kExecutedBlocks = 16;  // bounded: a Byzantine proposer may send many blocks
-}  // namespace
+using limits::kExecutedBlocks;
+using limits::kRecentValues;
 
 std::string LedgerApp::ProposeValue(uint64_t height) {
   const ChainTip tip = deps_.executor.Tip();
@@ -25,15 +24,14 @@ std::string LedgerApp::ProposeValue(uint64_t height) {
     storage_error_ = Status::Corruption(e.what());
   }
   const uint64_t time_ms = std::max(deps_.now_ms(), tip.time_ms + 1);
+  // A candidate that fails for its own reason (its input, or a state object it would make too
+  // large: ledger/REJECTS.md) is in built->rejected and evicted below; the build itself fails only
+  // when storage does. That is fatal: proposing empty blocks instead would stall the chain on the
+  // same transaction for ever.
   Result<BuiltBlock> built = deps_.executor.BuildBlock(ready, time_ms, deps_.proposer);
-  if (!built.ok() && !ready.empty()) {
-    // Only storage fails a build with candidates; try an empty block so that the height moves on.
-    deps_.log.Error("building a block failed: ", built.status().ToString());
-    built = deps_.executor.BuildBlock({}, time_ms, deps_.proposer);
-  }
   if (!built.ok()) {
-    storage_error_ = built.status();
-    deps_.log.Error("building an empty block failed: ", built.status().ToString());
+    if (built.status().IsCorruption() || built.status().IsIoError()) storage_error_ = built.status();
+    deps_.log.Error("building a block failed: ", built.status().ToString());
     return {};  // not a block: every validator (this one too) finds it invalid
   }
   for (const auto& [index, status] : built->rejected) deps_.left_out(TxId(ready[index].body), status);

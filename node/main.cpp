@@ -3,7 +3,7 @@
 //   circuledgerd init --dev --home DIR [--http 127.0.0.1:8645] [--chain-id ID] [--force]
 //   circuledgerd testnet --validators N --home DIR [--full-nodes M] [--chain-id ID]
 //                        [--base-port P] [--force]
-//   circuledgerd [run] --home DIR
+//   circuledgerd [run] --home DIR [--allow-missing-wal]
 //
 // Runs until SIGINT or SIGTERM, then stops cleanly; on start it continues from its database.
 // Exit codes: 0 clean stop, 1 bad usage or configuration, 2 storage failure.
@@ -32,8 +32,11 @@ constexpr const char* kUsage =
     "  circuledgerd init --dev --home DIR [--http HOST:PORT] [--chain-id ID] [--force]\n"
     "      write a dev genesis (demo orgs, one validator), a node key, config.json and\n"
     "      dev-keys/<org>.key into DIR\n"
-    "  circuledgerd [run] --home DIR\n"
+    "  circuledgerd [run] --home DIR [--allow-missing-wal]\n"
     "      run the node in DIR until SIGINT/SIGTERM (config: DIR/config.json, docs/config.md)\n"
+    "      --allow-missing-wal: start although this validator's sign record says it signed and\n"
+    "      its consensus WAL is gone (refused otherwise). Check first that no other process signs\n"
+    "      with this node key; the node still never signs at or below its last signed step.\n"
     "  circuledgerd --help | --version\n";
 
 int Fail(const std::string& msg, int code = 1) {
@@ -134,7 +137,7 @@ int Testnet(const std::vector<std::string>& args) {
   return 0;
 }
 
-int Run(const std::string& home) {
+int Run(const std::string& home, const node::NodeOptions& options) {
   // Block the stop signals in every thread; the main thread waits for them below.
   sigset_t signals;
   sigemptyset(&signals);
@@ -143,7 +146,7 @@ int Run(const std::string& home) {
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
   node::Logger log;
-  ledger::Result<std::unique_ptr<node::Node>> opened = node::Node::Open(home, log);
+  ledger::Result<std::unique_ptr<node::Node>> opened = node::Node::Open(home, log, options);
   if (!opened.ok()) {
     const bool storage = opened.status().IsCorruption() || opened.status().IsIoError();
     return Fail(opened.status().ToString(), storage ? 2 : 1);
@@ -202,9 +205,12 @@ int main(int argc, char** argv) {
   if (args[0] == "testnet") return Testnet({args.begin() + 1, args.end()});
   if (args[0] == "run") args.erase(args.begin());
   std::string home;
+  node::NodeOptions options;
   for (size_t i = 0; i < args.size(); ++i) {
     if (args[i] == "--home" && i + 1 < args.size()) {
       home = args[++i];
+    } else if (args[i] == "--allow-missing-wal") {
+      options.allow_missing_wal = true;
     } else if (args[i] == "--help") {
       std::cout << kUsage;
       return 0;
@@ -213,5 +219,5 @@ int main(int argc, char** argv) {
     }
   }
   if (home.empty()) return Fail("--home DIR is required\n" + std::string(kUsage));
-  return Run(home);
+  return Run(home, options);
 }

@@ -7,6 +7,7 @@
 
 #include "ledger/encoding.h"
 #include "ledger/limits.h"
+#include "node/limits.h"
 
 namespace circuledger::node {
 
@@ -15,7 +16,7 @@ using namespace circuledger::ledger;
 
 namespace {
 
-constexpr size_t kMaxRememberedRejects = 10000;
+using limits::kMaxRememberedRejects;
 
 std::string ReadFile(const std::string& path) {
   std::ifstream in(path);
@@ -30,12 +31,30 @@ std::string Under(const std::string& home, const std::string& path) {
 
 }  // namespace
 
+namespace {
+
+MempoolOptions MempoolOptionsOf(const Config& c) {
+  return MempoolOptions{c.mempool_max_txs, c.mempool_max_per_account, c.mempool_max_per_org, c.mempool_nonce_window,
+                        c.mempool_expiry_ms};
+}
+
+}  // namespace
+
 Node::Node(const Config& config, Logger& log)
-    : config_(config), log_(log), mempool_(MempoolOptions{config.mempool_max_txs, config.mempool_max_per_account, 1024}) {}
+    : config_(config),
+      log_(log),
+      mempool_(MempoolOptionsOf(config),
+               MempoolHooks{{},
+                            // Opened before any commit can prune (the driver starts after Open).
+                            [this](const Tx& tx, const Hash256& id) { return executor_->CheckTxAgainstTip(tx, id, NowMs()); },
+                            [this](const Hash256& id, const Status& s) {
+                              RecordReject(id, s);
+                              log_.Debug("dropped tx ", id.ToHex(), " from the mempool: ", s.ToString());
+                            }}) {}
 
 Node::~Node() { Stop(); }
 
-Result<std::unique_ptr<Node>> Node::Open(const std::string& home, Logger& log) {
+Result<std::unique_ptr<Node>> Node::Open(const std::string& home, Logger& log, const NodeOptions& options) {
   Result<Config> config = LoadConfig(Under(home, "config.json"));
   if (!config.ok()) return config.status();
   log.SetLevel(Logger::ParseLevel(config->log_level));
@@ -78,7 +97,9 @@ Result<std::unique_ptr<Node>> Node::Open(const std::string& home, Logger& log) {
   auto admit_from_peer = [self](const Tx& tx) { self->SubmitTx(tx, true); };
   auto fatal = [self](const Status&) { self->fatal_.store(true); };
   DriverDeps dd{node->config_, log,  *node->store_, *node->executor_, node->mempool_,  node->metrics_,
-                *node->node_key_, Under(home, config->wal_file), now_ms,          left_out,          admit_from_peer, fatal};
+                *node->node_key_, Under(home, config->wal_file), now_ms,          left_out,          admit_from_peer, fatal,
+                GenesisHash(node->genesis_)};
+  dd.allow_missing_wal = options.allow_missing_wal;
   Result<std::unique_ptr<ConsensusDriver>> driver = ConsensusDriver::Open(std::move(dd));
   if (!driver.ok()) return driver.status();
   node->driver_ = std::move(driver).value();
@@ -167,7 +188,8 @@ SubmitResult Node::SubmitTx(const Tx& tx, bool from_peer) {
     // signer is unknown here (then it is refused at once, so unknown keys cannot fill the pool).
     if (!acc || (!from_peer && tx.body.nonce <= next)) r.status = executor_->CheckTxAgainstTip(tx, r.id, NowMs());
     if (r.status.ok()) {
-      Result<Mempool::AddResult> added = mempool_.Add(tx, r.id, next);
+      const bool checked = !acc || (!from_peer && tx.body.nonce <= next);
+      Result<Mempool::AddResult> added = mempool_.Add(tx, r.id, next, acc ? acc->org : std::string(), checked);
       if (!added.ok()) {
         r.status = added.status();
       } else {

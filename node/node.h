@@ -37,11 +37,19 @@ struct SubmitResult {
   TxStatus::State state = TxStatus::State::kUnknown;  // pending or committed (already known) on success
 };
 
+// Options of one run, from the command line (not config.json: they are not meant to persist).
+struct NodeOptions {
+  // Start although the sign record says this validator signed and its consensus WAL is missing
+  // (circuledgerd --allow-missing-wal; node/sign_guard.h). Default false: refuse to start.
+  bool allow_missing_wal = false;
+};
+
 class Node {
  public:
   // Opens home/config.json, the genesis, the node key and the database (creating it from the
-  // genesis when empty). Corruption or IoError when the database cannot be trusted.
-  static ledger::Result<std::unique_ptr<Node>> Open(const std::string& home, Logger& log);
+  // genesis when empty). Corruption or IoError when the database cannot be trusted; Corruption
+  // when the consensus WAL is missing but the sign record says this validator signed.
+  static ledger::Result<std::unique_ptr<Node>> Open(const std::string& home, Logger& log, const NodeOptions& options = {});
   ~Node();
 
   // Starts consensus and the p2p transport. IoError when the p2p address cannot be bound.
@@ -69,6 +77,9 @@ class Node {
   bool Fatal() const { return fatal_.load(); }
   ConsensusStatus consensus_status() const { return driver_->Info(); }
   uint16_t p2p_port() const { return driver_->p2p_port(); }
+  // The p2p peers and the recent disconnect/ban events (ConsensusDriver::Peers, PeerEvents).
+  std::vector<network::PeerInfo> peers() const { return driver_->Peers(); }
+  std::vector<network::PeerEvent> peer_events() const { return driver_->PeerEvents(); }
   // The node's clock for block times: wall clock plus the configured offset, in ms since 1970.
   uint64_t NowMs() const;
 

@@ -1,11 +1,22 @@
 #include "node/trace.h"
 
+#include <cassert>
 #include <deque>
 #include <unordered_set>
 
 namespace circuledger::node {
 
+ledger::Status CheckTraceWindow(const TraceOptions& o) {
+  if (uint64_t{o.offset} + o.limit > kMaxTraceNodes) {
+    return ledger::Status::InvalidArgument(
+        "offset + limit must be at most " + std::to_string(kMaxTraceNodes) +
+        " (a request walks offset + limit nodes); for a larger graph, trace again from a node of the last page");
+  }
+  return ledger::Status::Ok();
+}
+
 TraceResult Trace(const ledger::Store& store, const std::string& root, const TraceOptions& o) {
+  assert(CheckTraceWindow(o).ok());
   TraceResult out;
   const size_t end = static_cast<size_t>(o.offset) + o.limit;
   std::unordered_set<std::string> seen{root};

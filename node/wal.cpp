@@ -58,7 +58,9 @@ Status ReadFile(int fd, const std::string& path, std::string* out) {
   return Status::Ok();
 }
 
-Status SyncDir(const std::string& path) {
+}  // namespace
+
+Status SyncParentDir(const std::string& path) {
   const size_t slash = path.find_last_of('/');
   const std::string dir = slash == std::string::npos ? "." : (slash == 0 ? "/" : path.substr(0, slash));
   const int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -68,6 +70,8 @@ Status SyncDir(const std::string& path) {
   if (rc != 0) return Status::IoError(Errno("fsync directory", dir));
   return Status::Ok();
 }
+
+namespace {
 
 constexpr const char* kRefusal =
     "Refusing to start: this validator may have signed messages it can no longer read back. "
@@ -106,7 +110,18 @@ std::string EncodeWalRecord(uint8_t type, std::string_view payload) {
 
 ledger::Result<std::unique_ptr<Wal>> Wal::Open(const std::string& path, WalReplay* replay) {
   *replay = WalReplay{};
-  const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  int fd = ::open(path.c_str(), O_RDWR | O_CLOEXEC);
+  if (fd < 0 && errno == ENOENT) {
+    // A new WAL: its directory entry is made durable before anything is appended, so that a
+    // record acknowledged later cannot vanish with a directory that was never synced.
+    fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    if (fd >= 0) {
+      if (Status s = SyncParentDir(path); !s.ok()) {
+        ::close(fd);
+        return s;
+      }
+    }
+  }
   if (fd < 0) return Status::IoError(Errno("open WAL", path));
   std::unique_ptr<Wal> wal(new Wal(path, fd, 0));
   std::string bytes;
@@ -190,7 +205,7 @@ Status Wal::Reset(const std::vector<WalRecord>& keep) {
     ::close(fd);
     return Status::IoError(Errno("rename", tmp));
   }
-  if (Status d = SyncDir(path_); !d.ok()) {
+  if (Status d = SyncParentDir(path_); !d.ok()) {
     ::close(fd);
     return d;
   }

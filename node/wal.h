@@ -55,7 +55,8 @@ std::string EncodeWalRecord(uint8_t type, std::string_view payload);
 
 class Wal {
  public:
-  // Opens `path`, creating it if absent, and replays it into `replay`. A cut-off tail is
+  // Opens `path`, creating it if absent (and then fsyncing its directory), and replays it into
+  // `replay`. A cut-off tail is
   // truncated (and fsynced) before returning. Fails with Corruption (bad checksum, impossible
   // length: the message names the file and offset) or IoError.
   static ledger::Result<std::unique_ptr<Wal>> Open(const std::string& path, WalReplay* replay);
@@ -82,6 +83,9 @@ class Wal {
   int fd_ = -1;
   uint64_t size_ = 0;
 };
+
+// fsyncs the directory holding `path` (after creating or renaming a file in it). IoError.
+ledger::Status SyncParentDir(const std::string& path);
 
 // The consensus view of a replay: the messages the state machine's Start() takes. Corruption if
 // a record has an unknown type or a payload that does not decode (its checksum held, so the file

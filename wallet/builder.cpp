@@ -200,4 +200,18 @@ Result<Op> MakeAttest(std::string_view subject, std::string_view kind, std::stri
       ledger::Attest{std::string(subject), std::string(kind), std::string(reference), expiry_ms});
 }
 
+Result<Op> MakeAuthorizeRepair(std::string_view product, std::string_view repairer,
+                               uint64_t expiry_ms) {
+  if (product.empty()) return Need("the product id");
+  if (repairer.empty()) return Need("the repairer org");
+  if (expiry_ms == 0) return Status::InvalidArgument("a repair authorization needs an expiry");
+  return Op(ledger::AuthorizeRepair{std::string(product), std::string(repairer), expiry_ms});
+}
+
+Result<Op> MakeRevokeRepair(std::string_view product, std::string_view repairer) {
+  if (product.empty()) return Need("the product id");
+  if (repairer.empty()) return Need("the repairer org");
+  return Op(ledger::RevokeRepair{std::string(product), std::string(repairer)});
+}
+
 }  // namespace circuledger::wallet

@@ -5,7 +5,7 @@
 //    wallet/amounts.h, "NAME=INT" attributes, role lists, hex keys). They check what can be
 //    checked without the ledger and return InvalidArgument with a readable reason; the ledger
 //    remains the judge of everything else (ownership, roles, mass balance).
-//  - Submitter: fetches the chain id (GET /v1/status) and the signer's next nonce (GET
+//  - Submitter: fetches the genesis hash (GET /v1/status; checked against the expected one) and the signer's next nonce (GET
 //    /v1/accounts/{key}, field pending_nonce: it counts transactions already waiting in the
 //    mempool), signs with ledger::SignTx (the key never leaves the process), submits with
 //    POST /v1/tx and optionally polls GET /v1/tx/{id} until committed or rejected.
@@ -14,6 +14,7 @@
 
 #include <cstdint>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -58,6 +59,12 @@ Result<ledger::Op> MakeDispose(std::string_view id);
 Result<ledger::Op> MakeAttest(std::string_view subject, std::string_view kind,
                               std::string_view reference, uint64_t expiry_ms);
 
+// The product's owner lets `repairer` (an org with the repairer role) repair it until
+// expiry_ms (unix time in milliseconds, required: an authorization always ends).
+Result<ledger::Op> MakeAuthorizeRepair(std::string_view product, std::string_view repairer,
+                                       uint64_t expiry_ms);
+Result<ledger::Op> MakeRevokeRepair(std::string_view product, std::string_view repairer);
+
 // ---- Governance ----------------------------------------------------------------------------
 
 Result<ledger::Op> MakeProposeAddOrg(std::string_view id, std::string_view name,
@@ -92,6 +99,10 @@ struct SubmitOptions {
   uint32_t wait_timeout_ms = 30000;
   uint32_t poll_interval_ms = 200;
   uint32_t nonce_retries = 3;  // re-sign with a fresh nonce after "bad-nonce" (a racing sender)
+  // The chain to sign for (wallet/genesis_pins.h TrustedGenesisHash gives the pinned one). Set:
+  // a node whose /v1/status presents another genesis hash is refused with WrongChain before
+  // anything is signed. Unset (default): sign for whatever the node presents (trusts the node).
+  std::optional<ledger::Hash256> genesis_hash;
 };
 
 struct TxOutcome {
@@ -105,11 +116,14 @@ class Submitter {
  public:
   Submitter(const Client& client, SubmitOptions options) : client_(client), options_(options) {}
 
-  Result<std::string> ChainId() const;
+  // The genesis hash the node presents (GET /v1/status, field genesis_hash): the chain that
+  // transactions are signed for.
+  Result<ledger::Hash256> GenesisHash() const;
   // The nonce the next transaction of `signer` should carry (0 for an account the ledger does
   // not know: the ledger will then answer "unknown-signer").
   Result<uint64_t> NextNonce(const ledger::PubKey& signer) const;
-  // Fetches chain id and nonce and signs.
+  // Fetches the genesis hash and the nonce and signs. WrongChain when options.genesis_hash is set
+  // and the node presents another.
   Result<ledger::Tx> Sign(const ledger::Op& op, const ledger::SecretKey& key) const;
   // Signs, submits, and (options.wait) waits. Rejected with the ledger's reject string, Timeout
   // when the wait expires (the transaction may still commit), Unavailable on transport errors.

@@ -50,13 +50,30 @@ struct KeyFile {
 
 bool IsPowerOfTwo(uint64_t n) { return n >= 2 && (n & (n - 1)) == 0; }
 
-Status CheckKdf(const KdfParams& k) {
-  if (!IsPowerOfTwo(k.n) || k.n > kKeystoreMaxScryptN)
-    return Status::InvalidArgument("scrypt n must be a power of two in [2, 2^20]");
-  if (k.r < 1 || k.r > kKeystoreMaxScryptR) return Status::InvalidArgument("scrypt r out of range");
-  if (k.p < 1 || k.p > kKeystoreMaxScryptP) return Status::InvalidArgument("scrypt p out of range");
+std::string Log2Text(uint64_t n) {
+  int bits = 0;
+  while ((uint64_t{1} << bits) < n) ++bits;
+  return "2^" + std::to_string(bits);
+}
+
+// Checks scrypt parameters: n a power of two in [min_n, kKeystoreMaxScryptN], r in [min_r,
+// kKeystoreMaxScryptR], p in [1, kKeystoreMaxScryptP], memory within kKeystoreMaxScryptBytes.
+// InvalidArgument naming the accepted range otherwise.
+Status CheckKdf(const KdfParams& k, uint64_t min_n, uint32_t min_r) {
+  if (!IsPowerOfTwo(k.n) || k.n < min_n || k.n > kKeystoreMaxScryptN) {
+    return Status::InvalidArgument("scrypt n " + std::to_string(k.n) + " is not accepted: it must be a power of two in [" +
+                                   Log2Text(min_n) + ", " + Log2Text(kKeystoreMaxScryptN) + "]");
+  }
+  if (k.r < min_r || k.r > kKeystoreMaxScryptR) {
+    return Status::InvalidArgument("scrypt r " + std::to_string(k.r) + " is not accepted: it must be in [" +
+                                   std::to_string(min_r) + ", " + std::to_string(kKeystoreMaxScryptR) + "]");
+  }
+  if (k.p < 1 || k.p > kKeystoreMaxScryptP) {
+    return Status::InvalidArgument("scrypt p " + std::to_string(k.p) + " is not accepted: it must be in [1, " +
+                                   std::to_string(kKeystoreMaxScryptP) + "]");
+  }
   if (128 * k.n * k.r > kKeystoreMaxScryptBytes)
-    return Status::InvalidArgument("scrypt parameters need too much memory");
+    return Status::InvalidArgument("scrypt parameters need more than 1 GiB of memory");
   return Status::Ok();
 }
 
@@ -96,8 +113,9 @@ bool UintField(const json& j, const char* name, T* out) {
   return true;
 }
 
+// `min_n`: the lowest scrypt n accepted (kKeystoreMinScryptN, or a test keystore's lower n).
 Result<KeyFile> ParseKeyFile(const std::string& path, std::string_view expected_name,
-                             const std::string& text) {
+                             const std::string& text, uint64_t min_n) {
   const json j = json::parse(text, nullptr, /*allow_exceptions=*/false);
   if (j.is_discarded() || !j.is_object()) return Corrupt(path, "not a JSON object");
   uint32_t version = 0;
@@ -129,7 +147,7 @@ Result<KeyFile> ParseKeyFile(const std::string& path, std::string_view expected_
       !UintField(*kdf, "p", &f.kdf.p)) {
     return Corrupt(path, "bad kdf parameters");
   }
-  if (Status s = CheckKdf(f.kdf); !s.ok()) return Corrupt(path, s.message());
+  if (Status s = CheckKdf(f.kdf, min_n, kKeystoreMinScryptR); !s.ok()) return Corrupt(path, s.message());
   f.info.scrypt_n = f.kdf.n;
   if (j.value("cipher", "") != "aes-256-gcm") return Corrupt(path, "cipher is not aes-256-gcm");
   auto nonce = HexField(j, "nonce", kNonceBytes);
@@ -276,7 +294,7 @@ Result<KeyInfo> Keystore::Write(std::string_view name, const ledger::SecretKey& 
   if (Status s = CheckKeyName(name); !s.ok()) return s;
   if (password.empty()) return Status::InvalidArgument("the password must not be empty");
   KdfParams kdf{options_.scrypt_n, kDefaultR, kDefaultP, RandomString(kSaltBytes)};
-  if (Status s = CheckKdf(kdf); !s.ok()) return s;
+  if (Status s = CheckKdf(kdf, 2, kDefaultR); !s.ok()) return s;
   const std::string path = PathOf(name);
   std::error_code ec;
   if (fs::exists(path, ec))
@@ -341,7 +359,7 @@ Result<KeyInfo> Keystore::Show(std::string_view name) const {
   const std::string path = PathOf(name);
   Result<std::string> text = ReadKeyFileText(path, name);
   if (!text.ok()) return text.status();
-  Result<KeyFile> f = ParseKeyFile(path, name, *text);
+  Result<KeyFile> f = ParseKeyFile(path, name, *text, std::min(kKeystoreMinScryptN, options_.scrypt_n));
   if (!f.ok()) return f.status();
   return f->info;
 }
@@ -351,7 +369,7 @@ Result<ledger::SecretKey> Keystore::Unlock(std::string_view name, std::string_vi
   const std::string path = PathOf(name);
   Result<std::string> text = ReadKeyFileText(path, name);
   if (!text.ok()) return text.status();
-  Result<KeyFile> f = ParseKeyFile(path, name, *text);
+  Result<KeyFile> f = ParseKeyFile(path, name, *text, std::min(kKeystoreMinScryptN, options_.scrypt_n));
   if (!f.ok()) return f.status();
   const std::string aad = KeyFileAad(name, f->info.public_key);
   CryptoPP::SecByteBlock secret(kSecretBytes);

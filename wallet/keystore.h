@@ -25,13 +25,21 @@
 
 namespace circuledger::wallet {
 
-// Bounds on scrypt parameters read from a file: a crafted file must not make Unlock allocate
-// gigabytes or spin for hours (scrypt needs 128 * n * r bytes).
+// Bounds on scrypt parameters read from a file (wallet/README.md): a crafted file must not make
+// Unlock allocate gigabytes or spin for hours (scrypt needs 128 * n * r bytes), nor unlock a key
+// under a cost so low that its password can be guessed cheaply once the file leaks. Unlock,
+// Show and List accept n a power of two in [kKeystoreMinScryptN, kKeystoreMaxScryptN], r in
+// [kKeystoreMinScryptR, kKeystoreMaxScryptR], p in [1, kKeystoreMaxScryptP].
 constexpr uint64_t kKeystoreDefaultScryptN = 32768;  // 2^15: 32 MiB, about 0.1 s
-constexpr uint64_t kKeystoreMaxScryptN = 1u << 20;
+constexpr uint64_t kKeystoreMinScryptN = uint64_t{1} << 14;
+constexpr uint64_t kKeystoreMaxScryptN = uint64_t{1} << 20;
+constexpr uint32_t kKeystoreMinScryptR = 8;
 constexpr uint32_t kKeystoreMaxScryptR = 32;
 constexpr uint32_t kKeystoreMaxScryptP = 16;
 constexpr uint64_t kKeystoreMaxScryptBytes = uint64_t{1} << 30;
+static_assert(kKeystoreMinScryptN <= kKeystoreDefaultScryptN && kKeystoreDefaultScryptN <= kKeystoreMaxScryptN);
+static_assert(128 * kKeystoreMaxScryptN * kKeystoreMinScryptR <= kKeystoreMaxScryptBytes,
+              "the largest n is usable with the standard r");
 constexpr size_t kKeystoreMaxFileBytes = 64 * 1024;
 constexpr size_t kKeyNameMaxLen = 64;
 
@@ -39,7 +47,9 @@ struct KeystoreOptions {
   std::string dir;  // the keystore directory; created (0700) on first Create/Import
   // scrypt cost N for keys this Keystore creates. Default 32768. FOR TESTS ONLY may it be
   // lowered (e.g. to 1024) to keep test suites fast: a low N makes password guessing cheap.
-  // Must be a power of two in [2, kKeystoreMaxScryptN]. Unlock always uses the N in the file.
+  // Must be a power of two in [2, kKeystoreMaxScryptN]. Unlock always uses the N in the file,
+  // and accepts an N down to kKeystoreMinScryptN, or down to this value when it is lower (so a
+  // test keystore can read its own files; the CLI always uses the default).
   uint64_t scrypt_n = kKeystoreDefaultScryptN;
 };
 
@@ -73,11 +83,14 @@ class Keystore {
   // Every key file of the directory, sorted by name. A missing directory is an empty list.
   // Files that cannot be read or parsed are skipped and named in `problems` (when not null).
   Result<std::vector<KeyInfo>> List(std::vector<std::string>* problems = nullptr) const;
-  // Public information of one key: NoKey ("no key NAME"), CorruptKey, KeystoreIo.
+  // Public information of one key: NoKey ("no key NAME"), CorruptKey, KeystoreIo. A file whose
+  // scrypt parameters are outside the accepted range is CorruptKey, naming the range.
   Result<KeyInfo> Show(std::string_view name) const;
   // Decrypts a key: NoKey ("no key NAME"), WrongPassword ("wrong password for key NAME": the GCM
   // tag does not verify, which also covers a tampered or swapped file), CorruptKey ("corrupt key
-  // file PATH: ..." for a file that does not parse or whose secret does not match its public key).
+  // file PATH: ..." for a file that does not parse, whose scrypt parameters are outside the
+  // accepted range (checked before any key derivation), or whose secret does not match its
+  // public key).
   Result<ledger::SecretKey> Unlock(std::string_view name, std::string_view password) const;
 
   std::string PathOf(std::string_view name) const;

@@ -39,7 +39,9 @@ constexpr const char* kExitHelp =
     "  3  node unreachable, or an unexpected HTTP error or answer\n"
     "  4  keystore error (wrong password, unknown key, corrupt key file)\n"
     "  5  timed out waiting for the commit (the transaction may still commit)\n"
-    "  6  not found (show or trace of an unknown id)\n";
+    "  6  not found (show or trace of an unknown id)\n"
+    "  7  wrong chain: the node presents another genesis hash than the one pinned for its URL\n"
+    "     (nothing signed; see `circuledger node trust --help`)\n";
 
 struct Group {
   const char* title;
@@ -51,6 +53,7 @@ std::vector<Group> AllGroups() {
           {"operations (signed with --as KEY)", OpCommands()},
           {"governance (admin orgs)", GovCommands()},
           {"rules (eco-design compliance, contracts/RULES.md)", RuleCommands()},
+          {"nodes (which chain each node URL is trusted to serve)", NodeCommands()},
           {"queries", [] {
              std::vector<Command> q = QueryCommands();
              for (Command& c : TraceCommands()) q.push_back(std::move(c));

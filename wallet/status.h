@@ -32,6 +32,8 @@ class Status {
     kKeystoreIo,       // keystore: a file or directory cannot be read or written
     kTimeout,          // waiting for a commit took too long (the transaction may still commit)
     kNotFound,         // the node does not know the object asked for
+    kWrongChain,       // the node presents another chain (genesis hash) than the one expected
+                       // (pinned for its URL): nothing was signed
   };
 
   Status() = default;
@@ -55,6 +57,7 @@ class Status {
   static Status KeystoreIo(std::string msg) { return Status(Code::kKeystoreIo, std::move(msg)); }
   static Status Timeout(std::string msg) { return Status(Code::kTimeout, std::move(msg)); }
   static Status NotFound(std::string msg) { return Status(Code::kNotFound, std::move(msg)); }
+  static Status WrongChain(std::string msg) { return Status(Code::kWrongChain, std::move(msg)); }
 
   bool ok() const { return code_ == Code::kOk; }
   bool IsInvalidArgument() const { return code_ == Code::kInvalidArgument; }
@@ -71,6 +74,7 @@ class Status {
   }
   bool IsTimeout() const { return code_ == Code::kTimeout; }
   bool IsNotFound() const { return code_ == Code::kNotFound; }
+  bool IsWrongChain() const { return code_ == Code::kWrongChain; }
 
   Code code() const { return code_; }
   // The human message (for a reject: the ledger's detail).

@@ -4,6 +4,7 @@
 
 #include "ledger/encoding.h"
 #include "wallet/builder.h"
+#include "wallet/genesis_pins.h"
 
 namespace circuledger::wallet {
 
@@ -29,15 +30,16 @@ Result<json> GetJson(const Client& client, std::string_view path) {
                              std::string(path) + ": " + ErrorText(*r));
 }
 
-Result<std::string> Submitter::ChainId() const {
+Result<ledger::Hash256> Submitter::GenesisHash() const {
   Result<json> st = GetJson(client_, "/v1/status");
   if (!st.ok())
     return st.status().IsNotFound() ? Status::Unavailable("no /v1/status at this URL")
                                     : st.status();
-  auto it = st->find("chain_id");
-  if (it == st->end() || !it->is_string())
-    return Status::Unavailable("node status has no chain_id");
-  return it->get<std::string>();
+  auto it = st->find("genesis_hash");
+  std::optional<ledger::Hash256> hash;
+  if (it != st->end() && it->is_string()) hash = ledger::Hash256::FromHex(it->get<std::string>());
+  if (!hash) return Status::Unavailable("node status has no genesis_hash (64 hex digits)");
+  return *hash;
 }
 
 Result<uint64_t> Submitter::NextNonce(const ledger::PubKey& signer) const {
@@ -55,13 +57,16 @@ Result<uint64_t> Submitter::NextNonce(const ledger::PubKey& signer) const {
 }
 
 Result<ledger::Tx> Submitter::Sign(const ledger::Op& op, const ledger::SecretKey& key) const {
-  Result<std::string> chain = ChainId();
-  if (!chain.ok()) return chain.status();
+  Result<ledger::Hash256> genesis = GenesisHash();
+  if (!genesis.ok()) return genesis.status();
+  if (options_.genesis_hash && *options_.genesis_hash != *genesis) {
+    return Status::WrongChain(WrongChainMessage(client_.options().base_url, *genesis, *options_.genesis_hash));
+  }
   const ledger::PubKey signer = key.Public();
   Result<uint64_t> nonce = NextNonce(signer);
   if (!nonce.ok()) return nonce.status();
   ledger::TxBody body;
-  body.chain_id = *chain;
+  body.genesis_hash = *genesis;
   body.signer = signer;
   body.nonce = *nonce;
   body.op = op;

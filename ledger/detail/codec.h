@@ -93,6 +93,45 @@ class Writer {
   std::string& out_;
 };
 
+// Walks a value the way Writer does, without writing, and checks it against the limits Reader
+// enforces: every list and string within the limit its Visit names, and the encoding's size. What
+// passes here decodes (the fields Reader checks beyond lengths, enums and flags, are the ledger's
+// own). Validation uses it on every state object a transaction writes, so nothing is stored that
+// cannot be read back. Not thread-safe; one per call.
+class Bounds {
+ public:
+  static constexpr bool kReading = false;
+
+  void U8(uint8_t&) { bytes_ += 1; }
+  void U32(uint32_t&) { bytes_ += 4; }
+  void U64(uint64_t&) { bytes_ += 8; }
+  void I64(int64_t&) { bytes_ += 8; }
+  template <class E>
+  void Enum(E&, uint8_t /*max*/) { bytes_ += 1; }
+  template <size_t N>
+  void Fixed(FixedBytes<N>&) { bytes_ += N; }
+  void Str(std::string& s, size_t max) {
+    if (s.size() > max) over_limit_ = true;
+    bytes_ += 4 + s.size();
+  }
+  template <class T, class F>
+  void Vec(std::vector<T>& v, size_t max, size_t /*min_elem_bytes*/, F&& each) {
+    if (v.size() > max) over_limit_ = true;
+    bytes_ += 4;
+    for (T& x : v) each(x);
+  }
+  void Raw(std::string_view bytes) { bytes_ += bytes.size(); }
+
+  // The size of the encoding, with its one-byte archive header.
+  size_t bytes() const { return bytes_; }
+  // True when a list or string is longer than Reader accepts.
+  bool over_limit() const { return over_limit_; }
+
+ private:
+  size_t bytes_ = 1;  // the archive header
+  bool over_limit_ = false;
+};
+
 class Reader {
  public:
   static constexpr bool kReading = true;

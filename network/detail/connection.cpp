@@ -1,6 +1,7 @@
 #include "network/detail/connection.h"
 
 #include <boost/asio/connect.hpp>
+#include <cassert>
 #include <boost/asio/post.hpp>
 #include <boost/asio/read.hpp>
 #include <boost/asio/write.hpp>
@@ -26,7 +27,7 @@ Connection::Connection(asio::io_context& ioc, const P2pOptions& options, const l
       options_(options),
       owner_(owner),
       outbound_(outbound),
-      handshake_(/*initiator=*/outbound, options.chain_id, key, options.allowed),
+      handshake_(/*initiator=*/outbound, ChainBinding(options.chain_id, options.genesis_hash), key, options.allowed),
       deadline_(Clock::now() + Ms(options.handshake_timeout_ms)),
       messages_(options.messages_per_s, options.message_burst, Clock::now()),
       bytes_(options.bytes_per_s, options.byte_burst, Clock::now()) {}
@@ -84,7 +85,7 @@ void Connection::OnHeader(const error_code& ec) {
   if (messages_.Take(1, now) < 0) return Close(DisconnectReason::kFlood);
   // Before the proof only handshake messages (under a hundred bytes) are read: an unregistered
   // peer must not make us buffer a block-sized frame, once per pending connection.
-  if (state_ == State::kHandshake && h->type != (confirming_ ? MessageType::kPing : MessageType::kHandshake)) {
+  if (state_ == State::kHandshake && !confirming_ && h->type != MessageType::kHandshake) {
     return Close(DisconnectReason::kUnexpectedMessage);
   }
   type_ = h->type;
@@ -123,7 +124,7 @@ void Connection::OnFrame() {
   body_ = std::string();
   const size_t frame_bytes = limits::kFrameHeaderBytes + payload.size();
   if (confirming_) {
-    Established();  // the responder's confirming ping opened under our session
+    Established(/*confirm=*/false);  // the responder's first frame opened under our session: it accepted us
     if (state_ == State::kActive) HandleActive(type_, std::move(payload));
   } else if (state_ == State::kHandshake) {
     HandleHandshake(type_, payload);
@@ -156,21 +157,27 @@ void Connection::HandleHandshake(MessageType type, const std::string& payload) {
   recv_ = std::move(session.recv);
   if (outbound_) {
     // The responder has yet to accept our key (message 3): we are up only once its first sealed
-    // frame, the ping it sends on accepting, opens. Until then we send nothing more.
+    // frame (the ping it sends on accepting, or anything its owner sent on peer-up) opens. Until
+    // then we send nothing more.
     confirming_ = true;
     return;
   }
-  Established();
-  EnqueueLocal(MessageType::kPing, EncodePing(Ping{++ping_nonce_}));  // tells the initiator we accepted it
+  // The ping tells the initiator we accepted it. It is queued before other threads may queue
+  // theirs, so the initiator hears it first even when our owner has nothing to send.
+  Established(/*confirm=*/true);
 }
 
-void Connection::Established() {
+void Connection::Established(bool confirm) {
   confirming_ = false;
   authenticated_ = true;
   state_ = State::kActive;
   last_ping_ = Clock::now();
   {
     std::lock_guard<std::mutex> lock(queue_mu_);
+    if (confirm) {
+      PushLocked(std::make_shared<const std::string>(EncodeFrame(MessageType::kPing, EncodePing(Ping{++ping_nonce_}))),
+                 /*seal=*/true);
+    }
     accepting_frames_ = true;
   }
   owner_.OnAuthenticated(shared_from_this());
@@ -240,6 +247,7 @@ void Connection::StartWrite() {
   }
   // Header and payload each under the next nonce of this direction (a frame queued before the
   // session existed is not sealed: only our handshake messages are).
+  assert(send_.has_key());  // sealed frames are queued only once the session exists
   const std::string_view frame(*out.frame);
   sealed_.clear();
   sealed_.reserve(frame.size() + limits::kSealedFrameOverheadBytes);

@@ -79,7 +79,9 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void ReadBody();
   void OnFrame();
   void HandleHandshake(MessageType type, const std::string& payload);
-  void Established();
+  // Active from now on; `confirm` (the responder) queues the confirming ping first, atomically
+  // with opening the queue to other threads.
+  void Established(bool confirm);
   void HandleActive(MessageType type, std::string payload);
   void Throttle();
   // Queues one of our own frames: sealed, or (handshake messages) in clear.

@@ -74,7 +74,7 @@ TEST_CASE(
   Tx other_body = good;
   other_body.body.nonce += 1;  // the signature no longer covers the body
   ExpectError(c.Submit(other_body), 400, "bad-signature");
-  LedgerClient other_chain(node, "circuledger-other");
+  LedgerClient other_chain(node, ledger::Sha256("circuledger-other"));
   ExpectError(other_chain.Submit(other_chain.Sign("mine", CreateLot{"lot-d", Comp({{"Co", 1}})})),
               400, "wrong-chain");
   // Replays: a used nonce with a new body is refused; the committed transaction itself is
@@ -92,7 +92,7 @@ TEST_CASE(
   {
     const SecretKey stranger = SecretKey::Generate();
     TxBody b;
-    b.chain_id = "circuledger-dev";
+    b.genesis_hash = *Hash256::FromHex(c.GetJson("/v1/status").at("genesis_hash").get<std::string>());
     b.signer = stranger.Public();
     b.op = CreateLot{"lot-f", Comp({{"Co", 1}})};
     ExpectError(c.Submit(SignTx(b, stranger)), 400, "unknown-signer");

@@ -556,3 +556,63 @@ TEST_CASE("cli: keystore, connection, not-found and usage failures have their ex
     CHECK(account()["next_nonce"] == acc0["next_nonce"]);
   }
 }
+
+TEST_CASE("cli: a node URL that now serves another chain (same chain id) is refused with exit 7 until re-pinned",
+          "[cluster]") {
+  NodeProcess chain_a;
+  NodeProcess chain_b;  // another dev chain: the same chain id, another genesis
+  const std::string hash_a = LedgerClient(chain_a).GetJson("/v1/status").at("genesis_hash");
+  const std::string hash_b = LedgerClient(chain_b).GetJson("/v1/status").at("genesis_hash");
+  REQUIRE(LedgerClient(chain_b).GetJson("/v1/status").at("chain_id") ==
+          LedgerClient(chain_a).GetJson("/v1/status").at("chain_id"));
+  REQUIRE(hash_a != hash_b);
+
+  // First use pins the node's genesis hash.
+  Wallet wa(chain_a);
+  wa.Import("mine");
+  const CliRun first = wa.Run({"lot", "create", "p-1", "--composition", "Co=1kg", "--as", "mine"});
+  INFO(first.Describe());
+  REQUIRE(first.code == 0);
+  const std::string url_a = "http://127.0.0.1:" + std::to_string(chain_a.port());
+  CHECK(Contains(first.err, "pinned genesis hash " + hash_a + " for " + url_a));
+  CHECK(wa.Ok({"node", "pins"})["pins"][url_a] == hash_a);
+  const CliRun second = wa.Run({"lot", "create", "p-2", "--composition", "Co=1kg", "--as", "mine"});
+  INFO(second.Describe());
+  CHECK(second.code == 0);
+  CHECK_FALSE(Contains(second.err, "pinned"));
+
+  // A wallet that pinned chain A for the URL that now serves chain B (a relaunch under the same
+  // chain id, or a lying node): nothing is signed, exit 7, both hashes named.
+  Wallet wb(chain_b);
+  wb.Import("mine");
+  const std::string url_b = "http://127.0.0.1:" + std::to_string(chain_b.port());
+  std::ofstream(wb.keystore() + "/genesis.pins")
+      << json{{"version", 1}, {"pins", {{url_b, hash_a}}}}.dump();
+  LedgerClient api_b(chain_b);
+  const StatusTip tip_b = api_b.Tip();
+  const std::vector<std::string> create = {"lot", "create", "p-3", "--composition", "Co=1kg", "--as", "mine"};
+  const CliRun refused = wb.Run(create);
+  INFO(refused.Describe());
+  CHECK(refused.code == 7);
+  CHECK(Contains(refused.err, hash_a));
+  CHECK(Contains(refused.err, hash_b));
+  CHECK(Contains(refused.err, "circuledger node trust --genesis-hash " + hash_b));
+  std::vector<std::string> create_json = create;
+  create_json.push_back("--json");
+  CHECK(wb.Run(create_json).Json()["error"]["code"] == "wrong-chain");
+  CHECK(api_b.Tip() == tip_b);
+  CHECK(api_b.GetJson("/v1/accounts/" + chain_b.Key("mine").Public().ToHex())["pending_nonce"] == 0);
+
+  // `node trust` does not replace a pin unless told the new hash, which the node must present.
+  CHECK(wb.Run({"node", "trust"}).code == 7);
+  CHECK(wb.Run({"node", "trust", "--genesis-hash", hash_a}).code == 7);
+  CHECK(wb.Run({"node", "trust", "--genesis-hash", "abc"}).code == 1);
+  CHECK(wb.Ok({"node", "pins"})["pins"][url_b] == hash_a);
+  const json trusted = wb.Ok({"node", "trust", "--genesis-hash", hash_b});
+  CHECK(trusted["genesis_hash"] == hash_b);
+  CHECK(trusted["result"] == "replaced the pin");
+  CHECK(wb.Ok({"node", "pins"})["pins"][url_b] == hash_b);
+  const CliRun after = wb.Run(create);
+  INFO(after.Describe());
+  CHECK(after.code == 0);
+}

@@ -67,7 +67,7 @@ class Cluster {
   // The directory holding genesis.json, dev-keys/ and the homes.
   const std::string& net_dir() const { return net_dir_; }
   // A client of node i signing for the testnet's chain with the testnet's org keys.
-  LedgerClient Client(size_t i) const { return LedgerClient(node(i), kChainId); }
+  LedgerClient Client(size_t i) const { return LedgerClient(node(i)); }
   std::vector<size_t> Running() const;
   std::vector<size_t> All() const;
 

@@ -81,7 +81,7 @@ TEST_CASE("consensus cluster: one validator SIGKILLed - three keep committing - 
           "[cluster][consensus]") {
   Cluster cluster;
   cluster.WaitHeight(cluster.All(), 2, 20s);
-  LoadGenerator load(cluster.node(0), kOrgs, kRoundPause, Cluster::kChainId);
+  LoadGenerator load(cluster.node(0), kOrgs, kRoundPause);
   load.Start();
   RequireCommitted(cluster, load, 10, 15s);
 
@@ -103,7 +103,7 @@ TEST_CASE(
     "[cluster][consensus]") {
   Cluster cluster;
   cluster.WaitHeight(cluster.All(), 2, 20s);
-  LoadGenerator load(cluster.node(0), kOrgs, kRoundPause, Cluster::kChainId);
+  LoadGenerator load(cluster.node(0), kOrgs, kRoundPause);
   load.Start();
   RequireCommitted(cluster, load, 10, 15s);
 
@@ -136,7 +136,7 @@ TEST_CASE(
   namespace fs = std::filesystem;
   Cluster cluster;
   cluster.WaitHeight(cluster.All(), 2, 20s);
-  LoadGenerator load(cluster.node(0), kOrgs, kRoundPause, Cluster::kChainId);
+  LoadGenerator load(cluster.node(0), kOrgs, kRoundPause);
   load.Start();
   RequireCommitted(cluster, load, 20, 15s);
 
@@ -173,7 +173,7 @@ TEST_CASE(
   options.proxy_links = true;
   Cluster cluster(options);
   cluster.WaitHeight(cluster.All(), 2, 20s);
-  LoadGenerator load(cluster.node(0), kOrgs, kRoundPause, Cluster::kChainId);
+  LoadGenerator load(cluster.node(0), kOrgs, kRoundPause);
   load.Start();
   RequireCommitted(cluster, load, 10, 15s);
 
@@ -207,7 +207,7 @@ TEST_CASE(
   options.proxy_links = true;
   Cluster cluster(options);
   cluster.WaitHeight(cluster.All(), 2, 20s);
-  LoadGenerator load(cluster.node(0), kOrgs, kRoundPause, Cluster::kChainId);
+  LoadGenerator load(cluster.node(0), kOrgs, kRoundPause);
   load.Start();
   RequireCommitted(cluster, load, 10, 15s);
 

@@ -36,8 +36,13 @@ uint64_t LedgerClient::PendingNonce(const std::string& org) {
 
 ledger::Tx LedgerClient::Sign(const std::string& org, ledger::Op op,
                               std::optional<uint64_t> nonce) {
+  if (!genesis_hash_) {
+    const std::string hex = GetJson("/v1/status").at("genesis_hash").get<std::string>();
+    genesis_hash_ = ledger::Hash256::FromHex(hex);
+    if (!genesis_hash_) throw std::runtime_error("GET /v1/status: bad genesis_hash " + hex);
+  }
   ledger::TxBody b;
-  b.chain_id = chain_id_;
+  b.genesis_hash = *genesis_hash_;
   b.signer = Public(org);
   b.nonce = nonce ? *nonce : PendingNonce(org);
   b.op = std::move(op);

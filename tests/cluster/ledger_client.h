@@ -3,7 +3,8 @@
 //
 // Keys come from DIR/dev-keys/<org>.key; the nonce of a new transaction is the account's
 // `pending_nonce` (GET /v1/accounts/{key}), so transactions waiting in the node's mempool are
-// counted. Bodies are signed for chain "circuledger-dev" unless told otherwise, posted as
+// counted. Bodies are signed for the genesis hash the node presents (GET /v1/status, read once)
+// unless told otherwise, posted as
 // {"tx": hex(Encode(tx))}, and followed with GET /v1/tx/{id} until committed or rejected. Every
 // call reads the node's current port, so a client survives node restarts. Failures (an
 // unexpected status, a timeout) throw std::runtime_error with the request and the answer. Not
@@ -31,8 +32,9 @@ struct StatusTip {
 
 class LedgerClient {
  public:
-  explicit LedgerClient(const NodeProcess& node, std::string chain_id = "circuledger-dev")
-      : node_(node), chain_id_(std::move(chain_id)) {}
+  // `genesis_hash`: sign for this chain instead of the node's own (to test `wrong-chain`).
+  explicit LedgerClient(const NodeProcess& node, std::optional<ledger::Hash256> genesis_hash = std::nullopt)
+      : node_(node), genesis_hash_(genesis_hash) {}
 
   const ledger::SecretKey& Key(const std::string& org);
   ledger::PubKey Public(const std::string& org) { return Key(org).Public(); }
@@ -57,7 +59,7 @@ class LedgerClient {
 
  private:
   const NodeProcess& node_;
-  std::string chain_id_;
+  std::optional<ledger::Hash256> genesis_hash_;  // read from the node on first Sign unless given
   std::map<std::string, ledger::SecretKey> keys_;
 };
 

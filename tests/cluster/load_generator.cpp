@@ -48,7 +48,7 @@ std::vector<std::string> LoadGenerator::Errors() const {
 }
 
 void LoadGenerator::Run() {
-  LedgerClient client(node_, chain_id_);
+  LedgerClient client(node_);
   std::map<std::string, uint64_t> next_lot;               // per org: the next lot number
   std::map<std::string, std::vector<std::string>> owned;  // per org: committed lots it owns
   std::vector<Inflight> inflight;

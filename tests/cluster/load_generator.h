@@ -44,9 +44,8 @@ struct LoadStats {
 class LoadGenerator {
  public:
   LoadGenerator(const NodeProcess& node, std::vector<std::string> orgs,
-                std::chrono::milliseconds round_pause, std::string chain_id = "circuledger-dev")
-      : node_(node), orgs_(std::move(orgs)), round_pause_(round_pause),
-        chain_id_(std::move(chain_id)) {}
+                std::chrono::milliseconds round_pause)
+      : node_(node), orgs_(std::move(orgs)), round_pause_(round_pause) {}
   ~LoadGenerator() { Stop(); }
 
   void Start();
@@ -64,7 +63,6 @@ class LoadGenerator {
   const NodeProcess& node_;
   const std::vector<std::string> orgs_;
   const std::chrono::milliseconds round_pause_;
-  const std::string chain_id_;  // transactions are signed for this chain
   std::atomic<bool> stop_{false};
   std::thread thread_;
   mutable std::mutex mu_;

@@ -25,13 +25,13 @@ namespace {
 
 constexpr size_t kFull = 4;  // the full node's index: validators are 0..3
 
-nlohmann::json Status(const Cluster& c, size_t i) { return LedgerClient(c.node(i), Cluster::kChainId).GetJson("/v1/status"); }
+nlohmann::json Status(const Cluster& c, size_t i) { return LedgerClient(c.node(i)).GetJson("/v1/status"); }
 
 // The intruder (node kFull) sends a valid transaction of its chain; it stays the intruder's own:
 // after a while no validator knows it, the intruder has no peer and no block.
-void RequireShutOut(Cluster& c, const std::string& chain_id) {
+void RequireShutOut(Cluster& c) {
   const uint64_t validators_before = c.MinHeight({0, 1, 2, 3});
-  LedgerClient intruder(c.node(kFull), chain_id);
+  LedgerClient intruder(c.node(kFull));  // signs for the intruder's own genesis
   const ledger::Tx tx = intruder.Sign("mine", ledger::CreateLot{"intruder-lot", Comp({{"Co", 1000}})}, 0);
   const RawResponse submitted = intruder.Submit(tx);
   INFO(submitted.body);
@@ -70,7 +70,7 @@ TEST_CASE("consensus cluster: a node with an unregistered key or of another chai
     c.WipeData(kFull);
     WriteFile(key_file, ledger::HexEncode(ledger::SecretKey::Generate().Bytes()) + "\n");
     c.Start(kFull);
-    RequireShutOut(c, Cluster::kChainId);
+    RequireShutOut(c);
   }
   SECTION("the registered key on a chain of another id") {
     c.Stop(kFull);
@@ -82,7 +82,7 @@ TEST_CASE("consensus cluster: a node with an unregistered key or of another chai
     cfg["genesis_file"] = "genesis-elsewhere.json";
     WriteFile(config_file, cfg.dump(2));
     c.Start(kFull);
-    RequireShutOut(c, "circuledger-elsewhere");
+    RequireShutOut(c);
   }
 
   // Restored, the same node joins and catches up with the validators.
@@ -105,7 +105,7 @@ TEST_CASE("consensus cluster: a node with an unregistered key or of another chai
   }
   const std::optional<consensus::ValidatorSet> validators = consensus::ValidatorSet::Make(keys);
   REQUIRE(validators.has_value());
-  LedgerClient full(c.node(kFull), Cluster::kChainId);
+  LedgerClient full(c.node(kFull));
   for (uint64_t h = 1; h <= 3; ++h) {
     const nlohmann::json block = full.GetJson("/v1/blocks/" + std::to_string(h));
     INFO("height " << h << ": " << block.dump().substr(0, 400));
@@ -139,7 +139,7 @@ TEST_CASE("consensus cluster: a validator added by governance votes from its act
   CHECK(Status(c, kFull)["consensus"]["validator"] == false);
 
   // admin-1 proposes, admin-2 approves (threshold 2): the change applies two heights later.
-  LedgerClient admin(c.node(0), Cluster::kChainId);
+  LedgerClient admin(c.node(0));
   const ledger::Tx propose =
       admin.Sign("admin-1", ledger::Propose{ledger::AddValidator{ledger::Validator{key, "full0", p2p}}});
   REQUIRE(admin.Submit(propose).status == 200);

@@ -147,7 +147,26 @@ int NodeProcess::WaitExit(pid_t pid, std::chrono::milliseconds timeout) {
   }
 }
 
-void NodeProcess::Start() {
+int NodeProcess::StartExpectingExit(const std::vector<std::string>& extra_args) {
+  if (pid_ > 0) Fail("StartExpectingExit: the node is already running");
+  {
+    std::ofstream(home_ + "/node.log", std::ios::app)
+        << "==== cluster test: starting circuledgerd, expecting it to refuse ====\n";
+  }
+  std::vector<std::string> args{"--home", home_};
+  args.insert(args.end(), extra_args.begin(), extra_args.end());
+  const pid_t pid = Spawn(args, home_ + "/node.log");
+  const int code = WaitExit(pid, options_.start_timeout);
+  if (code < 0) {
+    ::kill(pid, SIGKILL);
+    WaitExit(pid, std::chrono::seconds(10));
+    Fail("circuledgerd was expected to refuse to start, but it still runs after " +
+         std::to_string(options_.start_timeout.count()) + " ms");
+  }
+  return code;
+}
+
+void NodeProcess::Start(const std::vector<std::string>& extra_args) {
   if (pid_ > 0) Fail("Start: the node is already running");
   const fs::path address = fs::path(home_) / "api_address";
   std::error_code ec;
@@ -157,7 +176,9 @@ void NodeProcess::Start() {
     std::ofstream(home_ + "/node.log", std::ios::app)
         << "==== cluster test: starting circuledgerd ====\n";
   }
-  pid_ = Spawn({"--home", home_}, home_ + "/node.log");
+  std::vector<std::string> args{"--home", home_};
+  args.insert(args.end(), extra_args.begin(), extra_args.end());
+  pid_ = Spawn(args, home_ + "/node.log");
   const Clock::time_point deadline = Clock::now() + options_.start_timeout;
   for (;;) {
     int status = 0;

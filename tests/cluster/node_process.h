@@ -53,8 +53,12 @@ class NodeProcess {
   NodeProcess(const NodeProcess&) = delete;
   NodeProcess& operator=(const NodeProcess&) = delete;
 
-  // Starts the node (it must not be running) and waits until it serves.
-  void Start();
+  // Starts the node (it must not be running) and waits until it serves. `extra_args` follow
+  // `--home DIR` on the command line (e.g. --allow-missing-wal).
+  void Start(const std::vector<std::string>& extra_args = {});
+  // Starts the node expecting it to refuse: waits (up to start_timeout) for it to exit and
+  // returns its exit code. Throws if it serves instead.
+  int StartExpectingExit(const std::vector<std::string>& extra_args = {});
   // SIGTERM, then waits for the exit. Returns the exit code (128 + signal when killed by one).
   int Stop();
   // SIGKILL, then waits for the exit.

@@ -1,6 +1,9 @@
 #include "tests/cluster/tcp_proxy.h"
 
 #include <array>
+#include <deque>
+#include <optional>
+#include <utility>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
@@ -27,6 +30,8 @@ struct Session {
   tcp::socket server;                                       // the proxy's connection to the target
   std::array<std::array<char, kBufferBytes>, 2> buffers{};  // by direction
   std::array<bool, 2> lost_bytes{false, false};  // a direction dropped bytes: never resumed
+  std::array<uint64_t, 2> offset{0, 0};           // stream bytes read so far, by direction
+  std::optional<std::pair<int, uint64_t>> flip;   // (direction, stream offset) of a byte to flip
   int ended_directions = 0;                      // directions that saw end of stream
   bool closed = false;
 };
@@ -45,6 +50,7 @@ struct TcpProxy::Impl {
   std::set<std::shared_ptr<Session>> sessions;
   bool cut = false;
   std::array<bool, 2> drop{false, false};
+  std::deque<std::pair<int, uint64_t>> flips;  // for the next connections, one each
 
   // Any thread.
   std::atomic<bool> cut_flag{false};
@@ -53,6 +59,7 @@ struct TcpProxy::Impl {
   std::atomic<uint64_t> open{0};
   std::array<std::atomic<uint64_t>, 2> forwarded{};  // bytes, by direction
   std::atomic<uint64_t> dropped{0};
+  std::atomic<uint64_t> flipped{0};
 
   // Runs `f` on the I/O thread and waits for it.
   template <typename F>
@@ -77,6 +84,10 @@ struct TcpProxy::Impl {
         } else {
           auto s = std::make_shared<Session>(io);
           s->client = std::move(socket);
+          if (!flips.empty()) {
+            s->flip = flips.front();
+            flips.pop_front();
+          }
           sessions.insert(s);
           open.fetch_add(1);
           Connect(s);
@@ -124,6 +135,13 @@ struct TcpProxy::Impl {
             Pump(s, dir);
             return;
           }
+          if (s->flip && s->flip->first == dir && s->flip->second >= s->offset[dir] &&
+              s->flip->second < s->offset[dir] + n) {
+            s->buffers[dir][s->flip->second - s->offset[dir]] ^= 0x01;
+            s->flip.reset();
+            flipped.fetch_add(1);
+          }
+          s->offset[dir] += n;
           // Counted before the write: once the receiver has the bytes, Stats() shows them.
           forwarded[dir].fetch_add(n);
           asio::async_write(to, asio::buffer(s->buffers[dir].data(), n),
@@ -207,6 +225,10 @@ void TcpProxy::Drop(ProxyDirection direction) {
   impl_->Apply([impl = impl_.get(), dir = Index(direction)] { impl->drop[dir] = true; });
 }
 
+void TcpProxy::FlipByte(ProxyDirection direction, uint64_t offset) {
+  impl_->Apply([impl = impl_.get(), dir = Index(direction), offset] { impl->flips.emplace_back(dir, offset); });
+}
+
 bool TcpProxy::cut() const { return impl_->cut_flag.load(); }
 
 ProxyStats TcpProxy::Stats() const {
@@ -217,6 +239,7 @@ ProxyStats TcpProxy::Stats() const {
   s.bytes_to_target = impl_->forwarded[0].load();
   s.bytes_from_target = impl_->forwarded[1].load();
   s.bytes_dropped = impl_->dropped.load();
+  s.bytes_flipped = impl_->flipped.load();
   return s;
 }
 

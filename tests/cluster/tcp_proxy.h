@@ -5,7 +5,8 @@
 // address, copying bytes both ways (an end-of-stream is passed on as a half-close, so a peer that
 // half-closes and drains still sees its frames arrive). Cut() closes every current connection and
 // closes each new one right after accepting it (the dialer sees its connection closed, as when a
-// link goes down) until Heal(). Drop(direction) discards the bytes flowing one way, on current
+// link goes down) until Heal(). FlipByte changes one byte of one new connection (a relay that
+// tampers). Drop(direction) discards the bytes flowing one way, on current
 // and new connections: the other way still flows, an asymmetric partition. Bytes are discarded
 // from the first dropped byte on, never resumed mid-stream: Heal() closes every connection that
 // lost bytes, so a receiver never sees a stream with a gap in it (to the p2p transport a gap is
@@ -35,6 +36,7 @@ struct ProxyStats {
   uint64_t bytes_to_target = 0;
   uint64_t bytes_from_target = 0;
   uint64_t bytes_dropped = 0;
+  uint64_t bytes_flipped = 0;  // bytes changed by FlipByte
 };
 
 class TcpProxy {
@@ -58,6 +60,10 @@ class TcpProxy {
   void Heal();
   // Discards the bytes flowing in `direction` (current and new connections) until Heal().
   void Drop(ProxyDirection direction);
+  // The next connection accepted (each call queues one, for one connection) gets the byte at
+  // `offset` of its stream in `direction` XORed with 0x01 (a relay that changes one byte, e.g.
+  // after the handshake). Not undone by Heal().
+  void FlipByte(ProxyDirection direction, uint64_t offset);
 
   bool cut() const;
   ProxyStats Stats() const;

@@ -186,3 +186,79 @@ TEST_CASE("consensus: WAL records of other heights are ignored", "[consensus]") 
 
 }  // namespace
 }  // namespace circuledger::consensus::test
+
+namespace circuledger::consensus::test {
+namespace {
+
+// A signer that refuses every slot at or below `floor`, as node/sign_guard.h does after a
+// validator lost its WAL, and remembers what it was asked.
+class FloorSigner final : public Signer {
+ public:
+  FloorSigner(const KeySigner& key, std::tuple<uint64_t, uint32_t, Step> floor) : key_(key), floor_(floor) {}
+  const PubKey& Key() const override { return key_.Key(); }
+  Signature Sign(const Hash256& msg) const override { return key_.Sign(msg); }
+  bool Reserve(uint64_t height, uint32_t round, Step step) const override {
+    asked.emplace_back(height, round, step);
+    return std::make_tuple(height, round, step) > floor_;
+  }
+  mutable std::vector<std::tuple<uint64_t, uint32_t, Step>> asked;
+
+ private:
+  const KeySigner& key_;
+  std::tuple<uint64_t, uint32_t, Step> floor_;
+};
+
+}  // namespace
+
+TEST_CASE("consensus: a slot the signer refuses is neither signed, persisted nor sent; later ones are",
+          "[consensus]") {
+  const Validators& v = Four();
+  // The validator signed up to height 1 round 1 precommit, then lost its WAL.
+  FloorSigner signer(v[0], {1, 1, Step::kPrecommit});
+  Node n(v, &signer);
+  Output out = n.sm->Start(1, v.set);  // no WAL: round 0 again
+  out = n.sm->OnTimeout(Timeout{1, 0, Step::kPropose});  // would prevote nil in round 0
+  CHECK(Broadcasts(out).empty());
+  CHECK(Persists(out).empty());
+  CHECK(n.sm->step() == Step::kPrevote);  // it moves on as if its vote were lost
+  REQUIRE(signer.asked.size() == 1);
+  CHECK(signer.asked[0] == std::make_tuple(uint64_t{1}, uint32_t{0}, Step::kPrevote));
+  // Its own refused vote does not count: three other prevotes are needed for the quorum.
+  n.sm->OnVote(SignedVote(v[1], VoteType::kPrevote, 1, 0, std::nullopt));
+  out = n.sm->OnVote(SignedVote(v[2], VoteType::kPrevote, 1, 0, std::nullopt));
+  CHECK(Timeouts(out).empty());  // L34 needs 2f+1 = 3: its own would have been the third
+  // L55: f+1 validators in round 3 move it there; round 3's proposer (1 + 3) mod 4 is itself,
+  // and (1, 3, propose) is above the floor: it proposes, persisted before it is sent.
+  n.sm->OnVote(SignedVote(v[1], VoteType::kPrevote, 1, 3, std::nullopt));
+  out = n.sm->OnVote(SignedVote(v[2], VoteType::kPrevote, 1, 3, std::nullopt));
+  CHECK(n.sm->round() == 3);
+  REQUIRE(Persists(out).size() >= 1);
+  CHECK(std::holds_alternative<Proposal>(Persists(out)[0]));
+  CHECK(PersistedBeforeSent(out, v[0].Key()));
+}
+
+TEST_CASE("consensus: a proposer whose proposal slot is refused waits for the round's timeout",
+          "[consensus]") {
+  const Validators& v = Four();
+  FloorSigner signer(v[0], {1, 3, Step::kPropose});
+  Node n(v, &signer);
+  n.sm->Start(1, v.set);
+  n.sm->OnVote(SignedVote(v[1], VoteType::kPrevote, 1, 3, std::nullopt));
+  Output out = n.sm->OnVote(SignedVote(v[2], VoteType::kPrevote, 1, 3, std::nullopt));
+  REQUIRE(n.sm->round() == 3);
+  for (const Message& m : Broadcasts(out)) CHECK_FALSE(std::holds_alternative<Proposal>(m));
+  CHECK(Persists(out).empty());
+  bool scheduled = false;
+  for (const ScheduleTimeout& t : Timeouts(out)) scheduled |= t.timeout == Timeout{1, 3, Step::kPropose};
+  CHECK(scheduled);  // L21, as a non-proposer
+  // Its prevote of round 3 is a later slot: signed (and with the two nil prevotes it got, L44
+  // makes it precommit nil too).
+  out = n.sm->OnTimeout(Timeout{1, 3, Step::kPropose});
+  const std::vector<Vote> votes = BroadcastVotes(out);
+  REQUIRE(votes.size() == 2);
+  CHECK((votes[0].type == VoteType::kPrevote && votes[0].round == 3));
+  CHECK((votes[1].type == VoteType::kPrecommit && votes[1].round == 3));
+  CHECK(PersistedBeforeSent(out, v[0].Key()));
+}
+
+}  // namespace circuledger::consensus::test

@@ -21,9 +21,7 @@ std::string ExecuteReject(TestChain& c, const Block& b, std::optional<uint64_t> 
 
 // Recomputes tx_root after the test changed the transaction list.
 void Reroot(Block& b) {
-  std::vector<Hash256> ids;
-  for (const Tx& t : b.txs) ids.push_back(TxId(t.body));
-  b.header.tx_root = MerkleRoot(ids);
+  b.header.tx_root = TxRoot(b.txs);
 }
 
 }  // namespace
@@ -83,6 +81,53 @@ TEST_CASE("block: header rules", "[block]") {
   Reroot(b);
   CHECK(ExecuteReject(c, b) == "bad-signature");
   CHECK(c.store().Tip().height == 0);  // nothing committed by any of the above
+}
+
+TEST_CASE("block: a damaged signature no longer matches the header and is refused before execution", "[block]") {
+  TestChain c;
+  const Block good = Build(c, {c.Sign("mine", CreateLot{"a", Comp("Co:1:0")}), c.Sign("mine", CreateLot{"b", Comp("Co:1:0")}, 1)});
+  REQUIRE(good.txs.size() == 2);
+  CHECK(good.header.tx_root == TxRoot(good.txs));
+  for (size_t i = 0; i < good.txs.size(); ++i) {
+    INFO("tx " << i);
+    // A certified header with one flipped signature bit in its body, as a peer might ship it:
+    // the header (and so its hash and certificate) no longer describes these bytes.
+    Block b = good;
+    b.txs[i].sig.bytes[17] ^= 0x04;
+    CHECK(TxRoot(b.txs) != b.header.tx_root);
+    const uint64_t verified = c.executor().signatures_verified();
+    Result<BlockCommit> r = c.executor().ExecuteBlock(b, std::nullopt);
+    REQUIRE_FALSE(r.ok());
+    CHECK(r.status().RejectString() == "bad-tx-root");
+    CHECK(r.status().detail().find("signatures") != std::string::npos);
+    // Refused before any transaction ran: not one signature was checked.
+    CHECK(c.executor().signatures_verified() == verified);
+  }
+  CHECK(c.store().Tip().height == 0);
+  REQUIRE(c.executor().ExecuteBlock(good, std::nullopt).ok());
+}
+
+TEST_CASE("block: a chain relaunched under the same chain id refuses the old chain's transactions", "[block]") {
+  TestChain old_chain;
+  TestChainOptions o;
+  o.genesis_time_ms = old_chain.genesis().genesis_time_ms + 1;
+  TestChain relaunched(o);
+  REQUIRE(relaunched.genesis().chain_id == old_chain.genesis().chain_id);
+  REQUIRE(relaunched.genesis_hash() != old_chain.genesis_hash());
+  const Tx old_tx = old_chain.Sign("mine", CreateLot{"a", Comp("Co:1:0")});
+  REQUIRE(old_chain.Commit(old_tx).ok());
+  // Same org keys, same nonce, same chain id: only the genesis hash differs.
+  const Status s = relaunched.Commit(old_tx);
+  CHECK(s.RejectString() == "wrong-chain");
+  CHECK(relaunched.executor().CheckTx(old_tx).RejectString() == "wrong-chain");
+  // Nor can it be smuggled into a block of the new chain.
+  Block b = Build(relaunched, {relaunched.Sign("mine", CreateLot{"x", Comp("Co:1:0")})});
+  b.txs = {old_tx};
+  b.header.tx_root = TxRoot(b.txs);
+  CHECK(ExecuteReject(relaunched, b) == "wrong-chain");
+  CHECK(relaunched.store().Tip().height == 0);
+  // The relaunched chain's own transaction is fine.
+  CHECK(relaunched.Commit(relaunched.Sign("mine", CreateLot{"a", Comp("Co:1:0")})).ok());
 }
 
 TEST_CASE("block: a lot consumed twice in one block", "[block]") {

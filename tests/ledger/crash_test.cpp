@@ -81,7 +81,7 @@ uint64_t Mix(uint64_t seed, uint64_t height, uint64_t k) {
 Tx SignNext(TestChain& c, const std::string& org, Op op) {
   Member& m = c.member(org);
   TxBody body;
-  body.chain_id = c.genesis().chain_id;
+  body.genesis_hash = c.genesis_hash();
   body.signer = m.pub;
   body.nonce = m.nonce++;
   body.op = std::move(op);

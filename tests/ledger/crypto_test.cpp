@@ -337,5 +337,40 @@ TEST_CASE("Merkle inclusion proofs for every index of sizes 1..9", "[merkle]") {
   }
 }
 
+TEST_CASE("tx root: a transaction's leaf commits to its id and its signature", "[merkle]") {
+  const SecretKey key = *SecretKey::FromBytes(std::string(32, '\x05'));
+  const std::vector<Hash256> ids = Ids(3);
+  std::vector<Tx> txs(3);
+  for (size_t i = 0; i < txs.size(); ++i) txs[i].sig = key.Sign(ids[i].View(), FixedBytes<32>{});
+  // The commitment is TH("circuledger/tx-commit", id || sig), then the usual leaf tag on top.
+  const Hash256 c0 = TxCommitment(ids[0], txs[0].sig);
+  CHECK(c0 == RefTagged("circuledger/tx-commit", std::string(ids[0].View()) + std::string(txs[0].sig.View())));
+  CHECK(TxCommitments(ids, txs) == std::vector<Hash256>{c0, TxCommitment(ids[1], txs[1].sig), TxCommitment(ids[2], txs[2].sig)});
+  const Hash256 root = TxRoot(ids, txs);
+  CHECK(root == MerkleRoot(TxCommitments(ids, txs)));
+  CHECK(root != MerkleRoot(ids));  // bare ids are not the tx root any more
+  // One flipped signature bit changes the root: a block hash covers every signature.
+  for (size_t i = 0; i < txs.size(); ++i) {
+    std::vector<Tx> damaged = txs;
+    damaged[i].sig.bytes[i * 9] ^= 0x01;
+    CHECK(TxRoot(ids, damaged) != root);
+  }
+  // Inclusion proofs prove the signature too.
+  for (size_t i = 0; i < txs.size(); ++i) {
+    INFO("index " << i);
+    const MerkleProof proof = MakeMerkleProof(TxCommitments(ids, txs), i);
+    CHECK(VerifyTxInclusion(ids[i], txs[i].sig, proof, root));
+    Signature other = txs[i].sig;
+    other.bytes[63] ^= 0x80;
+    CHECK_FALSE(VerifyTxInclusion(ids[i], other, proof, root));
+    // Another valid signature of the same id (BIP-340 signing is randomized) fails as well.
+    FixedBytes<32> aux;
+    aux.bytes[0] = 7;
+    CHECK_FALSE(VerifyTxInclusion(ids[i], key.Sign(ids[i].View(), aux), proof, root));
+    CHECK_FALSE(VerifyTxInclusion(ids[(i + 1) % 3], txs[i].sig, proof, root));
+    CHECK_FALSE(VerifyMerkleProof(ids[i], proof, root));  // the id alone proves nothing
+  }
+}
+
 }  // namespace
 }  // namespace circuledger::ledger

@@ -37,7 +37,7 @@ TEST_CASE("governance: a change applies only when the threshold is met", "[gov]"
   CHECK(c.Apply("admin-c", Approve{id}).RejectString() == "proposal-closed");
   // The new org's key can act at once.
   TxBody body;
-  body.chain_id = c.genesis().chain_id;
+  body.genesis_hash = c.genesis_hash();
   body.signer = newkey;
   body.op = CreateLot{"newco-lot", Comp("Co:5:5")};
   CHECK(c.Commit(SignTx(body, KeyFor("newco"))).ok());
@@ -81,7 +81,7 @@ TEST_CASE("governance: suspend an org, change roles, rotate keys", "[gov]") {
   REQUIRE(c.Apply("admin-b", Approve{id}).ok());
   CHECK(c.Apply("oem", CreateLot{"o1", Comp("Co:1:0")}).RejectString() == "unknown-signer");
   TxBody body;
-  body.chain_id = c.genesis().chain_id;
+  body.genesis_hash = c.genesis_hash();
   body.signer = second;
   body.op = CreateLot{"o1", Comp("Co:1:0")};
   CHECK(c.Commit(SignTx(body, KeyFor("oem-2"))).ok());

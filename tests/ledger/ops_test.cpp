@@ -222,6 +222,53 @@ TEST_CASE("repair: parts out become lots, parts in are consumed, history grows",
   CHECK(c.store().Parents("b", 10) == std::vector<std::string>{"co", "module", "rco"});
 }
 
+TEST_CASE("repair: the owner repairs its product; another repairer only with the owner's authorization",
+          "[ops][authorize]") {
+  TestChain c;
+  REQUIRE(c.Apply("mine", CreateLot{"co", Comp("Co:1000000:0")}).ok());
+  REQUIRE(c.Apply("mine", Transfer{"co", "oem"}).ok());
+  REQUIRE(c.Apply("oem", Assemble{{"co"}, NewProduct{"b", "battery.ev", "m", Comp("Co:1000000:0"), {}}, {}, {}}).ok());
+  const Repair take_out{"b", {Out("part-1", "Co:1:0")}, {}};
+  // A repairer that does not own the product, without a grant.
+  ExpectRejected(c, "fixit", take_out, "repair-not-authorized");
+  ExpectRejected(c, "mine", take_out, "role-not-allowed");
+
+  const uint64_t expiry = c.NextTime() + 3'600'000;
+  ExpectRejected(c, "fixit", AuthorizeRepair{"b", "fixit", expiry}, "not-owner");
+  ExpectRejected(c, "oem", AuthorizeRepair{"b", "mine", expiry}, "receiver-not-allowed");  // not a repairer
+  ExpectRejected(c, "oem", AuthorizeRepair{"b", "ghost", expiry}, "unknown-org");
+  ExpectRejected(c, "oem", AuthorizeRepair{"b", "fixit", c.NextTime()}, "bad-expiry");
+  ExpectRejected(c, "oem", AuthorizeRepair{"nope", "fixit", expiry}, "unknown-item");
+  ExpectRejected(c, "oem", AuthorizeRepair{"b", "Fix It", expiry}, "bad-id");
+  ExpectRejected(c, "oem", RevokeRepair{"b", "fixit"}, "unknown-item");  // nothing to revoke
+
+  REQUIRE(c.Apply("oem", AuthorizeRepair{"b", "fixit", expiry}).ok());
+  REQUIRE(c.Apply("fixit", take_out).ok());
+  CHECK(c.GetLot("part-1")->owner == "fixit");
+  CHECK(c.GetProduct("b")->repairs.back().repairer == "fixit");
+  // The owner itself needs no grant.
+  REQUIRE(c.Apply("oem", Repair{"b", {Out("part-2", "Co:1:0")}, {}}).ok());
+
+  // Revoked: refused again.
+  ExpectRejected(c, "fixit", RevokeRepair{"b", "fixit"}, "not-owner");
+  REQUIRE(c.Apply("oem", RevokeRepair{"b", "fixit"}).ok());
+  ExpectRejected(c, "fixit", Repair{"b", {Out("part-3", "Co:1:0")}, {}}, "repair-not-authorized");
+
+  // Granted again, then expired at block time.
+  const uint64_t short_expiry = c.NextTime() + 10'000;
+  REQUIRE(c.Apply("oem", AuthorizeRepair{"b", "fixit", short_expiry}).ok());
+  c.SetNextTime(short_expiry - 1);
+  REQUIRE(c.Apply("fixit", Repair{"b", {Out("part-3", "Co:1:0")}, {}}).ok());
+  c.SetNextTime(short_expiry);
+  ExpectRejected(c, "fixit", Repair{"b", {Out("part-4", "Co:1:0")}, {}}, "repair-not-authorized");
+
+  // A grant of a former owner does not count: the buyer decides who repairs.
+  REQUIRE(c.Apply("oem", AuthorizeRepair{"b", "fixit", c.NextTime() + 3'600'000}).ok());
+  REQUIRE(c.Apply("oem", Transfer{"b", "cellmaker"}).ok());
+  ExpectRejected(c, "fixit", Repair{"b", {Out("part-4", "Co:1:0")}, {}}, "repair-not-authorized");
+  REQUIRE(c.Apply("cellmaker", Repair{"b", {Out("part-4", "Co:1:0")}, {}}).ok());
+}
+
 TEST_CASE("end_of_life, recycle and dispose", "[ops]") {
   TestChain c;
   REQUIRE(c.Apply("mine", CreateLot{"co", Comp("Co:1000000:0,Li:100000:0")}).ok());
@@ -327,16 +374,16 @@ TEST_CASE("envelope: nonces, signatures, chain id, signer", "[ops]") {
   Tx changed = c.Sign("mine", CreateLot{"c", Comp("Co:1:0")});
   std::get<CreateLot>(changed.body.op).composition.entries[0].total_mg = 2;
   CHECK(c.Commit(changed).RejectString() == "bad-signature");
-  // Wrong chain id (signed correctly, for another chain).
+  // Wrong genesis hash (signed correctly, for another chain).
   TxBody body;
-  body.chain_id = "other-chain";
+  body.genesis_hash = TaggedHash("other", "chain");
   body.signer = c.member("mine").pub;
   body.nonce = c.member("mine").nonce;
   body.op = CreateLot{"c", Comp("Co:1:0")};
   CHECK(c.Commit(SignTx(body, c.member("mine").key)).RejectString() == "wrong-chain");
   // A key that belongs to no org.
   const SecretKey stranger = KeyFor("stranger");
-  body.chain_id = c.genesis().chain_id;
+  body.genesis_hash = c.genesis_hash();
   body.signer = stranger.Public();
   body.nonce = 0;
   CHECK(c.Commit(SignTx(body, stranger)).RejectString() == "unknown-signer");

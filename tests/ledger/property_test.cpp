@@ -148,6 +148,7 @@ struct Item {
   Hash256 consumed_by;
   size_t repairs = 0;
   size_t attestations = 0;
+  std::string fixit_grant_by;  // products: the org that let fixit repair it (counts while it owns it)
   uint64_t changed_height = 0;  // height of its last composition change (creation or repair)
 };
 
@@ -556,6 +557,11 @@ class Generator {
     const std::string pid = rng_.Pick(products);
     const Item p = model.at(pid);
     const std::string signer = rng_.Percent(50) ? "fixit" : p.owner;
+    // A repairer that does not own the product needs the owner's authorization first.
+    if (signer != p.owner && p.fixit_grant_by != p.owner) {
+      PushValid(p.owner, AuthorizeRepair{pid, "fixit", time_ms_ + 1'000'000'000'000}, "authorize fixit on " + pid);
+      model.Update(pid, [&](Item& it) { it.fixit_grant_by = p.owner; });
+    }
     const std::vector<std::string> added =
         rng_.Sample(Owned(signer, true, false), rng_.Percent(50) ? rng_.Range(1, 2) : 0);
     MComp left = p.comp;
@@ -718,7 +724,9 @@ class Generator {
 
   // ---- invalid operations: each breaks exactly one rule; the reject string is predicted ----
   bool AddInvalid() {
-    switch (rng_.Below(12)) {
+    switch (rng_.Below(13)) {
+      case 12:
+        return RepairNotAuthorized();
       case 0:
         return ConsumedAgain();
       case 1:
@@ -954,6 +962,23 @@ class Generator {
     }
   }
 
+  // A repairer repairs another org's product without that owner's authorization.
+  bool RepairNotAuthorized() {
+    std::vector<std::string> products;
+    for (const auto& [owner, ids] : model.active_products) {
+      if (owner == "fixit") continue;
+      for (const std::string& id : ids) {
+        if (model.at(id).fixit_grant_by != owner) products.push_back(id);
+      }
+    }
+    if (products.empty()) return false;
+    const std::string pid = rng_.Pick(products);
+    const std::string id = NewId('R');
+    const MComp one{{model.at(pid).comp.begin()->first, Amount{1, 0}}};
+    return PushInvalid("fixit", Repair{pid, {OutputLot{id, ToComposition(one)}}, {}}, "repair-not-authorized",
+                       "unauthorized repair of " + model.at(pid).owner + "'s " + pid, {id});
+  }
+
   bool IdExists() {
     if (model.ids.empty()) return false;
     const std::string id = rng_.Pick(model.ids);
@@ -970,7 +995,7 @@ class Generator {
     std::advance(it, static_cast<std::ptrdiff_t>(rng_.Below(p.comp.size())));
     const std::string id = NewId('R');
     const MComp part{{it->first, Amount{it->second.total + 1, 0}}};
-    return PushInvalid("fixit", Repair{pid, {OutputLot{id, ToComposition(part)}}, {}},
+    return PushInvalid(owner, Repair{pid, {OutputLot{id, ToComposition(part)}}, {}},
                        "removed-exceeds-content",
                        "repair removing " + it->first + " +1 mg from " + pid, {id});
   }
@@ -1081,9 +1106,19 @@ class Auditor {
   std::map<std::string, MComp> BeforeRepairs(const Block& block, Problems& p) {
     WorkingState ws(c_.store());
     std::map<std::string, MComp> before;
+    // Who owns each product when each repair runs (transfers earlier in the block move it).
+    std::map<std::string, std::string> owner;
+    repair_owner_.clear();
     for (const Tx& tx : block.txs) {
+      if (const Transfer* t = std::get_if<Transfer>(&tx.body.op)) owner[t->id] = t->to_org;
+      if (const EndOfLife* e = std::get_if<EndOfLife>(&tx.body.op)) owner[e->product] = e->to_org;
       const Repair* r = std::get_if<Repair>(&tx.body.op);
       if (!r) continue;
+      if (!owner.count(r->product)) {
+        const Product* prod = ws.GetProduct(r->product);
+        owner[r->product] = prod ? prod->owner : "";
+      }
+      repair_owner_[TxId(tx.body)] = owner[r->product];
       const Product* prod = ws.GetProduct(r->product);
       if (!prod || before.count(r->product)) {
         p.Add("test setup: repair of " + r->product + " needs one committed product per block");
@@ -1183,6 +1218,13 @@ class Auditor {
       CheckEdge(what, SumOf(ws, asm_->inputs, what, p), Outputs(ws, outs, p), false,
                 asm_->allocation, p);
     } else if (const auto* rp = std::get_if<Repair>(&tx.body.op)) {
+      // Only the owner repairs, or an org holding the owner's unrevoked authorization.
+      if (const std::string& owner = repair_owner_[id]; owner != org) {
+        const RepairGrant* g = ws.GetRepairGrant(rp->product, org);
+        if (!g || g->revoked || g->granted_by != owner || g->expiry_ms <= c_.store().Tip().time_ms) {
+          p.Add(what + ": repair by " + org + " without the owner's authorization");
+        }
+      }
       // The product after the repair plus the removed parts <= the product before plus the added
       // lots.
       Consumed(rp->added, id);
@@ -1308,6 +1350,7 @@ class Auditor {
   std::map<std::string, std::vector<Hash256>> consumers_;  // item -> transactions that consumed it
   std::map<Hash256, std::string> txs_;                     // committed tx -> signer's org
   std::set<std::string> recycler_made_;  // lots made by create_lot or recycle of the recycler
+  std::map<Hash256, std::string> repair_owner_;  // repair tx -> product owner when it ran (BeforeRepairs)
 };
 
 // The model's expectation of every item, nonce and rejected id against the committed state.

@@ -23,7 +23,7 @@ static_assert(consensus::limits::kMaxCertificateBytes <= limits::kMaxCertificate
 ledger::Tx SampleTx() {
   const auto key = ledger::SecretKey::FromBytes(std::string(31, '\0') + "\x07");
   ledger::TxBody body;
-  body.chain_id = "circuledger-test";
+  body.genesis_hash = ledger::Sha256("circuledger-test");
   body.signer = key->Public();
   body.nonce = 3;
   body.op = ledger::CreateLot{"urn:lot:1", ledger::Composition{{{"Co", 1000, 100}}}};

@@ -1,6 +1,8 @@
 // The Noise XX handshake of network/handshake.h and network/noise.h without sockets: two
 // Handshake objects talk directly. Frozen vectors pin the bytes of every message and the keys
-// derived from fixed static and ephemeral keys: a change to them is a protocol change.
+// derived from fixed static and ephemeral keys: a change to them is a protocol change. The same
+// values come out of tests/network/noise_vectors.py, an independent implementation (pure-Python
+// secp256k1, hashlib/hmac, the `cryptography` package's ChaCha20-Poly1305).
 #include <catch2/catch.hpp>
 
 #include "network/handshake.h"
@@ -24,13 +26,20 @@ std::string Hex(std::string_view bytes) {
   return out;
 }
 
+// The vectors' chain: its id and a genesis hash of 32 bytes 0xab.
+ChainBinding VectorChain() {
+  ledger::Hash256 genesis;
+  genesis.bytes.fill(0xab);
+  return ChainBinding("circuledger-test", genesis);
+}
+
 struct Transcript {
   std::string m1, m2, m3;
   noise::Session initiator, responder;
 };
 
 // a (initiator) and b (responder) with fixed ephemeral keys.
-Transcript Run(const ledger::SecretKey& a, const ledger::SecretKey& b, const std::string& chain = "circuledger-test") {
+Transcript Run(const ledger::SecretKey& a, const ledger::SecretKey& b, const ChainBinding& chain = VectorChain()) {
   Handshake ha(true, chain, a, AllowAll(), Key(0x11));
   Handshake hb(false, chain, b, AllowAll(), Key(0x22));
   Transcript t;
@@ -66,19 +75,29 @@ TEST_CASE("handshake: test vectors (fixed static and ephemeral keys)", "[p2p]") 
   CHECK(t.m2.size() == limits::kHandshakeMessage2Bytes);
   CHECK(t.m3.size() == limits::kHandshakeMessage3Bytes);
   // Message 1 in clear: version 2, the ephemeral key of Key(0x11), the chain tag.
-  CHECK(Hex(t.m1) == "02" + Key(0x11).Public().ToHex() + ChainTag("circuledger-test").ToHex());
-  CHECK(Hex(t.m1) == "02defdea4cdb677750a420fee807eacf21eb9898ae79b9768766e4faa04a2d4a344b81a2e5a2c6c7733c35fd2e90707e"
-        "855e8d56df1f56b518cdda9a2a196c4dab");
-  CHECK(Hex(t.m2) == "1be68a5a028f2601d0e80d468c344ba331d611b96c358b6032e8b4da0547fc11b481c12aea509db6d4ce9f98b88f5b4d"
-        "61d21aceaf1f2d47a7abb86868164b497dc5bf88cf213cffe7f86a5849feca197a984c0ea2351bd020d536910607b56f");
-  CHECK(Hex(t.m3) == "29a03f78fdc891a3f17ed320352e8da706695478ad66353858f733327d69b1eda5ce37b39a68d9504f1bce0fdedc6806"
-        "a4db5da07d7fd10ea530176dab2cb8a8");
-  CHECK(t.initiator.handshake_hash.ToHex() == "ea7ff7722998252779a94353817de97ffa27430b8c57e61d8be6a4d52a59f36b");
+  CHECK(Hex(t.m1) == "02" + Key(0x11).Public().ToHex() + ChainTag(VectorChain()).ToHex());
+  CHECK(Hex(t.m1) ==
+        "02defdea4cdb677750a420fee807eacf21eb9898ae79b9768766e4faa04a2d4a34ebc5323c70dfd602e9e0083c3a18ec"
+        "a1ae43d8a96fbf57aaeb18ce49b12d0d31");
+  CHECK(Hex(t.m2) ==
+        "1be68a5a028f2601d0e80d468c344ba331d611b96c358b6032e8b4da0547fc11b481c12aea509db6d4ce9f98b88f5b4d"
+        "61d21aceaf1f2d47a7abb86868164b4913c72e63a4276264e87bea8d93ccd376cde00f91866b22bc131df98039b9a2ba");
+  CHECK(Hex(t.m3) ==
+        "29a03f78fdc891a3f17ed320352e8da706695478ad66353858f733327d69b1ed430b73066e558a39abd02ad633a97445"
+        "e7324d63a4d15e02a828f002d6c93bdb");
+  CHECK(t.initiator.handshake_hash.ToHex() == "449b38bce9d38ab6295dea07678816bdc8d6cdef3de7ff22f75a28ff1711c35f");
   CHECK(t.responder.handshake_hash == t.initiator.handshake_hash);
   // The first transport message each way: ping nonce 1 as a sealed frame header then payload.
   const std::string header("\x08\x00\x00\x00\x07", 5), payload("\x01\0\0\0\0\0\0\0", 8);
-  CHECK(Hex(Seal(t.initiator.send, header) + Seal(t.initiator.send, payload)) == "6abaabcf5b465df02f60df1a8d9ed230f063f73b45a1947c24cd095cd23d13e169277b0a002981a3c20ac29e4e");
-  CHECK(Hex(Seal(t.responder.send, header) + Seal(t.responder.send, payload)) == "58b8969b9d6c4c5a4b627ea00a15401823a3cc0209f235e81b24d23921f9c59e5d3aa0422cbd99d45581ea158f");
+  // (Sealed one statement at a time: the header takes nonce 0 and the payload nonce 1.)
+  std::string i2r = Seal(t.initiator.send, header);
+  i2r += Seal(t.initiator.send, payload);
+  std::string r2i = Seal(t.responder.send, header);
+  r2i += Seal(t.responder.send, payload);
+  CHECK(Hex(i2r) ==
+        "a8947c24ca4651ed628bcd515ee892f8f88d567b1363baabcf5c2cceda4f01e46cdd930b160780a8671080ed33");
+  CHECK(Hex(r2i) ==
+        "fb35e81b231db58706e77de5df6c9df28f32ec5b9051b8969b9a161f726f81ca983d6601da4a7687f22d3c7665");
 }
 
 TEST_CASE("handshake: both ends derive the same session, and only one session", "[p2p]") {
@@ -111,6 +130,21 @@ TEST_CASE("handshake: refusals", "[p2p]") {
     Handshake ha(true, "chain", a, AllowAll());
     Handshake hb(false, "other", b, AllowAll());
     CHECK(hb.OnMessage(ha.Start()).error == DisconnectReason::kWrongChain);
+  }
+  SECTION("the same chain id with another genesis is another chain") {
+    ledger::Hash256 g1, g2;
+    g2.bytes[31] = 1;
+    Handshake ha(true, ChainBinding("chain", g1), a, AllowAll());
+    Handshake hb(false, ChainBinding("chain", g2), b, AllowAll());
+    CHECK(hb.OnMessage(ha.Start()).error == DisconnectReason::kWrongChain);
+    // And were the chain tag forged, the prologue still differs: message 2 does not verify.
+    Handshake hc(true, ChainBinding("chain", g1), a, AllowAll());
+    Handshake hd(false, ChainBinding("chain", g2), b, AllowAll());
+    std::string m1 = hc.Start();
+    m1.replace(1 + 32, 32, ChainTag(ChainBinding("chain", g2)).View());
+    auto s2 = hd.OnMessage(m1);
+    REQUIRE(s2.error == DisconnectReason::kNone);
+    CHECK(hc.OnMessage(s2.reply).error == DisconnectReason::kHandshakeFailed);
   }
   SECTION("another version") {
     Handshake ha(true, "chain", a, AllowAll());
@@ -158,7 +192,7 @@ TEST_CASE("handshake: a changed byte anywhere in messages 2 and 3 fails the proo
   const auto a = Key(1), b = Key(2);
   const Transcript t = Run(a, b);
   for (size_t i = 0; i < t.m2.size(); ++i) {
-    Handshake ha(true, "circuledger-test", a, AllowAll(), Key(0x11));
+    Handshake ha(true, VectorChain(), a, AllowAll(), Key(0x11));
     ha.Start();
     std::string m2 = t.m2;
     m2[i] = static_cast<char>(m2[i] ^ 0x01);
@@ -166,7 +200,7 @@ TEST_CASE("handshake: a changed byte anywhere in messages 2 and 3 fails the proo
     CHECK(ha.OnMessage(m2).error == DisconnectReason::kHandshakeFailed);
   }
   for (size_t i = 0; i < t.m3.size(); ++i) {
-    Handshake hb(false, "circuledger-test", b, AllowAll(), Key(0x22));
+    Handshake hb(false, VectorChain(), b, AllowAll(), Key(0x22));
     REQUIRE(hb.OnMessage(t.m1).error == DisconnectReason::kNone);
     std::string m3 = t.m3;
     m3[i] = static_cast<char>(m3[i] ^ 0x01);

@@ -3,15 +3,19 @@
 // across reads, the end of the stream, and the request deadline.
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <catch2/catch.hpp>
 #include <chrono>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "network/http_server.h"
+#include "network/limits.h"
 
 using namespace circuledger;
 
@@ -79,7 +83,82 @@ std::string Post(const std::string& target, const std::string& body) {
          "\r\n\r\n" + body;
 }
 
+// Runs in a child process (its descriptor limit is lowered): 0 when the listener backed off
+// while accept failed with EMFILE and answered again once descriptors were free.
+int HttpListenerOutOfDescriptors() {
+  network::HttpServerOptions options;
+  options.threads = 1;
+  network::HttpServer server(options, Echo);
+  if (!server.Start().ok()) return 10;
+  rlimit lim{};
+  if (::getrlimit(RLIMIT_NOFILE, &lim) != 0) return 11;
+  lim.rlim_cur = 64;
+  if (::setrlimit(RLIMIT_NOFILE, &lim) != 0) return 12;
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(server.port());
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  std::vector<int> clients;  // connect until no descriptor is left
+  for (;;) {
+    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    if (fd < 0) break;
+    clients.push_back(fd);
+    if (::connect(fd, reinterpret_cast<const sockaddr*>(&addr), sizeof(addr)) != 0) break;
+    if (clients.size() > 1000) return 13;
+  }
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  while (server.accept_failures() == 0) {
+    if (std::chrono::steady_clock::now() > deadline) return 14;
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  }
+  // However fast the machine, a backed-off listener fails at most once per kAcceptBackoffMinMs
+  // (a spinning one, hundreds of thousands of times in this window).
+  const auto start = std::chrono::steady_clock::now();
+  const uint64_t before = server.accept_failures();
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  const auto elapsed_ms =
+      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start).count();
+  if (server.accept_failures() - before > static_cast<uint64_t>(elapsed_ms) / network::limits::kAcceptBackoffMinMs + 2) {
+    return 15;
+  }
+  for (int fd : clients) ::close(fd);
+  // Descriptors are free again: a request is answered (the listener resumes within its pause).
+  for (int attempt = 0; attempt < 50; ++attempt) {
+    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    if (fd < 0) return 16;
+    timeval tv{5, 0};
+    ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+    const std::string get = "GET /again HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
+    std::string in;
+    if (::connect(fd, reinterpret_cast<const sockaddr*>(&addr), sizeof(addr)) == 0 &&
+        ::send(fd, get.data(), get.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(get.size())) {
+      char buf[4096];
+      for (ssize_t n; (n = ::recv(fd, buf, sizeof(buf), 0)) > 0;) in.append(buf, static_cast<size_t>(n));
+    }
+    ::close(fd);
+    if (in.find("GET /again") != std::string::npos) return 0;
+  }
+  return 17;
+}
+
 }  // namespace
+
+TEST_CASE("http server: the listener backs off while accept fails for lack of descriptors", "[http]") {
+  const pid_t pid = ::fork();
+  REQUIRE(pid >= 0);
+  if (pid == 0) {
+    int code = 20;
+    try {
+      code = HttpListenerOutOfDescriptors();
+    } catch (...) {
+    }
+    ::_exit(code);
+  }
+  int status = 0;
+  REQUIRE(::waitpid(pid, &status, 0) == pid);
+  REQUIRE(WIFEXITED(status));
+  CHECK(WEXITSTATUS(status) == 0);
+}
 
 TEST_CASE("http server: pipelined requests are answered in order and at once", "[http]") {
   network::HttpServerOptions options;

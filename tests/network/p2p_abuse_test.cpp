@@ -75,6 +75,7 @@ TEST_CASE("p2p: an oversized frame header is refused before its payload is read"
     // Only the header: the node must not wait for (or allocate) 4 GiB that never come.
     REQUIRE(raw.SendAll(Header(0xfffffff0u, static_cast<uint8_t>(MessageType::kConsensus))));
     CHECK(raw.WaitClosed());
+    REQUIRE(WaitUntil([&] { return a->node->IsAddressBanned("127.0.0.1"); }));  // nothing else is known
   }
   SECTION("from an authenticated peer: a tx one byte over its limit") {
     RawPeer raw;
@@ -87,9 +88,9 @@ TEST_CASE("p2p: an oversized frame header is refused before its payload is read"
     CHECK(raw.WaitClosed());
     REQUIRE(WaitUntil([&] { return a->inbox->UpPeers().empty(); }));
     CHECK(a->node->IsKeyBanned(KeyFromSeed(2).Public()));
+    CHECK_FALSE(a->node->IsAddressBanned("127.0.0.1"));  // a proven key: the key, not the address
   }
   REQUIRE(WaitUntil([&] { return a->EventsWith(DisconnectReason::kOversizedFrame) == 1; }));
-  CHECK(a->node->IsAddressBanned("127.0.0.1"));
 }
 
 TEST_CASE("p2p: before the handshake only hello and auth frames are read", "[p2p]") {
@@ -104,8 +105,8 @@ TEST_CASE("p2p: before the handshake only hello and auth frames are read", "[p2p
   CHECK(a->node->IsAddressBanned("127.0.0.1"));
 }
 
-TEST_CASE("p2p: an authenticated peer sending an undecodable message is banned by key and address", "[p2p]") {
-  auto a = StartNode(1, TestOptions(AllowOneAndTwo()));
+TEST_CASE("p2p: an authenticated peer sending an undecodable message is banned by key, not by address", "[p2p]") {
+  auto a = StartNode(1, TestOptions({KeyFromSeed(1).Public(), KeyFromSeed(2).Public(), KeyFromSeed(3).Public()}));
   RawPeer raw;
   REQUIRE(raw.Connect(a->node->port()));
   REQUIRE(raw.Handshake(KeyFromSeed(2)));
@@ -115,6 +116,11 @@ TEST_CASE("p2p: an authenticated peer sending an undecodable message is banned b
   CHECK(raw.WaitClosed());
   REQUIRE(WaitUntil([&] { return a->EventsWith(DisconnectReason::kBadMessage) == 1; }));
   CHECK(a->node->IsKeyBanned(KeyFromSeed(2).Public()));
+  // Another node on the same address (one host) is not cut off by that peer's offence.
+  CHECK_FALSE(a->node->IsAddressBanned("127.0.0.1"));
+  RawPeer other;
+  REQUIRE(other.Connect(a->node->port()));
+  CHECK(other.Handshake(KeyFromSeed(3)));
   CHECK(a->inbox->Messages().size() == 1);
 }
 
@@ -219,7 +225,7 @@ TEST_CASE("p2p: pings keep a quiet connection between two nodes up", "[p2p]") {
   CHECK(a->EventsWith(DisconnectReason::kIdleTimeout) == 0);
 }
 
-TEST_CASE("p2p: the application bans a peer key: it is disconnected, banned by key and address, and refused", "[p2p]") {
+TEST_CASE("p2p: the application bans a peer key: it is disconnected, banned by key (not address), and refused", "[p2p]") {
   auto a = StartNode(1, TestOptions(AllowOneAndTwo()));
   P2pOptions ob = TestOptions(AllowOneAndTwo());
   ob.listen = false;
@@ -231,13 +237,13 @@ TEST_CASE("p2p: the application bans a peer key: it is disconnected, banned by k
     a->node->BanPeer(b->pub(), DisconnectReason::kInvalidBlock);
     CHECK(a->node->IsKeyBanned(b->pub()));  // at once, before the close runs
     REQUIRE(WaitUntil([&] { return a->EventsWith(DisconnectReason::kInvalidBlock) == 1; }));
-    CHECK(a->node->IsAddressBanned("127.0.0.1"));
+    CHECK_FALSE(a->node->IsAddressBanned("127.0.0.1"));  // the key is proven: not its address
     REQUIRE(WaitUntil([&] { return !a->HasPeer(b->pub()) && !b->HasPeer(a->pub()); }));
     const auto events = a->node->RecentEvents();
     REQUIRE_FALSE(events.empty());
     CHECK(events.back().banned);
     CHECK(events.back().key == b->pub());
-    // b redials with backoff and is refused while banned (by address right after accept).
+    // b redials with backoff and is refused while banned (by key, once it proved it).
     REQUIRE(WaitUntil([&] { return a->EventsWith(DisconnectReason::kBanned) >= 1; }));
     CHECK_FALSE(a->HasPeer(b->pub()));
   }

@@ -193,7 +193,7 @@ bool RawPeer::WaitClosed(std::chrono::milliseconds timeout) {
 }
 
 bool RawPeer::Handshake(const ledger::SecretKey& key, const std::string& chain) {
-  network::Handshake hs(/*initiator=*/true, chain, key, [](const ledger::PubKey&) { return true; });
+  network::Handshake hs(/*initiator=*/true, ChainBinding(chain), key, [](const ledger::PubKey&) { return true; });
   if (!SendAll(EncodeFrame(MessageType::kHandshake, hs.Start()))) return false;
   auto theirs = ReadFrame();
   if (!theirs || theirs->type != MessageType::kHandshake) return false;

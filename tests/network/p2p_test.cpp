@@ -18,7 +18,7 @@ std::set<ledger::PubKey> Keys(std::initializer_list<uint8_t> seeds) {
 
 std::string SignedTx(const ledger::SecretKey& key, uint64_t nonce) {
   ledger::TxBody body;
-  body.chain_id = kChain;
+  body.genesis_hash = ledger::Sha256(kChain);
   body.signer = key.Public();
   body.nonce = nonce;
   body.op = ledger::Transfer{"urn:lot:" + std::to_string(nonce), "recycler"};
@@ -77,6 +77,38 @@ TEST_CASE("p2p: two nodes authenticate and exchange messages both ways", "[p2p]"
   }
 }
 
+TEST_CASE("p2p: messages an owner sends from on_peer_up arrive, on both ends of a new session", "[p2p]") {
+  // The responder is up before the initiator (which waits for the responder's first sealed frame):
+  // what the responder's owner sends at once must still be taken as that first frame.
+  struct Sender {
+    std::unique_ptr<P2pNode> node;
+    std::shared_ptr<Inbox> inbox = std::make_shared<Inbox>();
+  };
+  auto make = [](uint8_t seed, P2pOptions o, Sender& s) {
+    P2pCallbacks cb;
+    Sender* self = &s;
+    cb.on_message = [self](const ledger::PubKey& from, MessageType type, std::string payload) {
+      self->inbox->Add(Received{from, type, std::move(payload)});
+    };
+    cb.on_peer_up = [self](const ledger::PubKey& k) { REQUIRE(self->node->Send(k, MessageType::kConsensus, "up").ok()); };
+    s.node = std::make_unique<P2pNode>(std::move(o), KeyFromSeed(seed), std::move(cb));
+    REQUIRE(s.node->Start().ok());
+  };
+  Sender a, b;
+  make(1, TestOptions(Keys({1, 2})), a);
+  P2pOptions ob = TestOptions(Keys({1, 2}));
+  ob.listen = false;
+  ob.dial = {"127.0.0.1:" + std::to_string(a.node->port())};
+  make(2, ob, b);
+  REQUIRE(WaitUntil([&] {
+    return a.inbox->CountFrom(b.node->key(), "up") == 1 && b.inbox->CountFrom(a.node->key(), "up") == 1;
+  }));
+  for (const PeerEvent& e : a.node->RecentEvents()) CHECK(e.reason == DisconnectReason::kNone);
+  for (const PeerEvent& e : b.node->RecentEvents()) CHECK(e.reason == DisconnectReason::kNone);
+  b.node->Stop();
+  a.node->Stop();
+}
+
 TEST_CASE("p2p: three nodes dialing each other keep one connection per pair and broadcast reaches all",
           "[p2p]") {
   const auto allowed = Keys({1, 2, 3});
@@ -115,6 +147,29 @@ TEST_CASE("p2p: three nodes dialing each other keep one connection per pair and 
     }
   }
   for (auto& x : n) CHECK(x->inbox->UpPeers().size() == 2);
+}
+
+// The responder's confirming ping must be its first sealed frame: the initiator refuses anything
+// else before it (unexpected-message, a ban). Before the fix a message sent to the new peer as soon
+// as it was up (from on_peer_up, as the node's driver does with a sync request, or from another
+// thread's Broadcast) could be queued ahead of the ping, so nodes on one host banned each other at
+// random under load.
+TEST_CASE("p2p: a responder that sends to a new peer as soon as it is up still confirms it with its ping first", "[p2p]") {
+  P2pNode* a_node = nullptr;
+  P2pCallbacks cb;
+  cb.on_peer_up = [&a_node](const ledger::PubKey& k) { (void)a_node->Send(k, MessageType::kConsensus, "hello at once"); };
+  P2pNode a(TestOptions(Keys({1, 2})), KeyFromSeed(1), std::move(cb));
+  a_node = &a;
+  REQUIRE(a.Start().ok());
+  P2pOptions ob = TestOptions(Keys({1, 2}));
+  ob.listen = false;
+  ob.dial = {"127.0.0.1:" + std::to_string(a.port())};
+  auto b = StartNode(2, ob);
+  REQUIRE(WaitUntil([&] { return b->inbox->CountFrom(a.key(), "hello at once") == 1; }));
+  CHECK(b->HasPeer(a.key()));
+  CHECK(b->EventsWith(DisconnectReason::kUnexpectedMessage) == 0);
+  b->node->Stop();
+  a.Stop();
 }
 
 TEST_CASE("p2p: a node with an unregistered key is refused and cannot inject", "[p2p]") {

@@ -1,5 +1,10 @@
 // The HTTP API's handler in process (no sockets): routes, errors, percent-encoded ids, and that
 // bad input changes nothing. Real processes over loopback are tested in tests/cluster/.
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <catch2/catch.hpp>
 
 #include <filesystem>
@@ -32,14 +37,17 @@ struct NodeFixture {
   std::unique_ptr<node::Node> n;
   std::unique_ptr<node::Api> api;
 
-  NodeFixture() {
+  // `extra` is merged over the test's config.json (e.g. a p2p_listen).
+  explicit NodeFixture(const json& extra = json::object()) {
     std::random_device rd;
     home = (std::filesystem::temp_directory_path() / ("circuledger-api-" + std::to_string(rd()))).string();
     node::DevInitOptions o;
     o.home = home;
     REQUIRE(node::InitDevHome(o).ok());
     // Fast blocks and no fsync: this test is about the API, not durability.
-    std::ofstream(home + "/config.json") << R"({"block_min_interval_ms": 10, "sync_writes": false, "log_level": "warn"})";
+    json config = {{"block_min_interval_ms", 10}, {"sync_writes", false}, {"log_level", "warn"}};
+    config.merge_patch(extra);
+    std::ofstream(home + "/config.json") << config.dump();
     auto opened = node::Node::Open(home, log);
     REQUIRE(opened.ok());
     n = std::move(opened).value();
@@ -68,7 +76,7 @@ struct NodeFixture {
     const SecretKey k = Key(org);
     json acc = CallJson("GET", "/v1/accounts/" + k.Public().ToHex(), 200);
     TxBody b;
-    b.chain_id = "circuledger-dev";
+    b.genesis_hash = GenesisHash(n->genesis());
     b.signer = k.Public();
     b.nonce = acc["pending_nonce"].get<uint64_t>();
     b.op = std::move(op);
@@ -112,12 +120,18 @@ TEST_CASE("api: submit, status, lot, account, block", "[node]") {
   CHECK(acc["next_nonce"] == 1);
   json block = f.CallJson("GET", "/v1/blocks/1", 200);
   CHECK(block["txs"].size() == 1);
-  // ?txs=ids: the ids in block order, from which the header's tx root is recomputed.
+  // ?txs=ids: the ids and signatures in block order, from which the header's tx root is
+  // recomputed (the ids alone no longer suffice: the root commits to the signatures too).
   json ids = f.CallJson("GET", "/v1/blocks/1?txs=ids", 200);
   CHECK(!ids.contains("txs"));
   REQUIRE(ids["tx_ids"].size() == 1);
+  REQUIRE(ids["tx_signatures"].size() == 1);
   CHECK(ids["tx_ids"][0] == s["id"]);
-  CHECK(MerkleRoot({*Hash256::FromHex(ids["tx_ids"][0].get<std::string>())}).ToHex() == ids["header"]["tx_root"]);
+  CHECK(ids["tx_signatures"][0] == block["txs"][0]["signature"]);
+  const Hash256 id0 = *Hash256::FromHex(ids["tx_ids"][0].get<std::string>());
+  const Signature sig0 = *Signature::FromHex(ids["tx_signatures"][0].get<std::string>());
+  CHECK(MerkleRoot({TxCommitment(id0, sig0)}).ToHex() == ids["header"]["tx_root"]);
+  CHECK(MerkleRoot({id0}).ToHex() != ids["header"]["tx_root"]);
   CHECK(f.CallJson("GET", "/v1/blocks/1?txs=full", 200)["txs"] == block["txs"]);
   CHECK(f.CallJson("GET", "/v1/blocks/1?txs=some", 400)["error"]["code"] == "bad-query");
   CHECK(f.CallJson("GET", "/v1/blocks/1?limit=3", 400)["error"]["code"] == "bad-query");
@@ -234,6 +248,44 @@ TEST_CASE("api: trace backward and forward, paged", "[node]") {
   CHECK(shallow["nodes"].size() == 3);
 }
 
+TEST_CASE("api: a trace request walks at most 10000 nodes: offset + limit beyond is 400", "[node]") {
+  NodeFixture f;
+  f.SubmitAndWait(f.Sign("mine", CreateLot{"ore", Co(1000)}));
+  // The largest page from the start and the last page that ends at the bound are fine.
+  f.CallJson("GET", "/v1/lots/ore/trace?limit=10000", 200);
+  json last = f.CallJson("GET", "/v1/lots/ore/trace?offset=9000&limit=1000", 200);
+  CHECK(last["nodes"].empty());
+  // Before: offset up to 2^32 - 1 walked offset + limit nodes of a large graph for one request.
+  for (const char* q : {"offset=9001&limit=1000", "offset=4294967295", "offset=10000&limit=1"}) {
+    INFO(q);
+    json e = f.CallJson("GET", std::string("/v1/lots/ore/trace?") + q, 400);
+    CHECK(e["error"]["code"] == "bad-query");
+    CHECK(e["error"]["message"].get<std::string>().find("offset + limit must be at most 10000") != std::string::npos);
+  }
+}
+
+TEST_CASE("api: a nonce beyond the mempool window is bad-nonce; pending_txs counts what waits", "[node]") {
+  NodeFixture f;
+  const SecretKey k = f.Key("mine");
+  auto signed_at = [&](uint64_t nonce, const std::string& lot) {
+    TxBody b;
+    b.genesis_hash = GenesisHash(f.n->genesis());
+    b.signer = k.Public();
+    b.nonce = nonce;
+    b.op = CreateLot{lot, Co(10)};
+    return SignTx(std::move(b), k);
+  };
+  // Committed next nonce 0; the window (64) holds nonces 0..63.
+  json beyond = f.CallJson("POST", "/v1/tx", 400, f.Body(signed_at(64, "beyond")));
+  CHECK(beyond["error"]["code"] == "bad-nonce");
+  json ahead = f.CallJson("POST", "/v1/tx", 200, f.Body(signed_at(63, "ahead")));
+  CHECK(ahead["status"] == "pending");
+  json acc = f.CallJson("GET", "/v1/accounts/" + k.Public().ToHex(), 200);
+  CHECK(acc["next_nonce"] == 0);
+  CHECK(acc["pending_nonce"] == 0);  // the gap: nonce 0 is what a new transaction should use
+  CHECK(acc["pending_txs"] == 1);
+}
+
 TEST_CASE("api: metrics", "[node]") {
   NodeFixture f;
   f.SubmitAndWait(f.Sign("mine", CreateLot{"a", Co(10)}));
@@ -246,4 +298,45 @@ TEST_CASE("api: metrics", "[node]") {
   CHECK(r.body.find("circuledger_signatures_verified_total 2\n") != std::string::npos);
   CHECK(r.body.find("circuledger_tx_rejected_total{reason=\"id-exists\"} 1") != std::string::npos);
   CHECK(r.body.find("circuledger_block_commit_seconds_count 1") != std::string::npos);
+}
+
+TEST_CASE("api: /v1/peers lists the p2p peers and the recent disconnects and bans with their reasons", "[node]") {
+  SECTION("without p2p both lists are empty") {
+    NodeFixture f;
+    const json j = f.CallJson("GET", "/v1/peers", 200);
+    CHECK(j["peers"] == json::array());
+    CHECK(j["events"] == json::array());
+    CHECK(f.Call("POST", "/v1/peers").status == 405);
+    CHECK(f.Call("GET", "/v1/peers/x").status == 404);
+  }
+  SECTION("a frame of an unknown type before the handshake bans the address, and the event shows why") {
+    NodeFixture f(json{{"p2p_listen", "127.0.0.1:0"}});
+    const uint16_t port = f.n->p2p_port();
+    REQUIRE(port != 0);
+    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    REQUIRE(fd >= 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons(port);
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    REQUIRE(::connect(fd, reinterpret_cast<const sockaddr*>(&addr), sizeof(addr)) == 0);
+    const char frame[5] = {8, 0, 0, 0, static_cast<char>(0xee)};  // 8 bytes of type 0xee: unknown
+    REQUIRE(::send(fd, frame, sizeof(frame), MSG_NOSIGNAL) == 5);
+    json event;
+    for (int i = 0; i < 500 && event.is_null(); ++i) {
+      const json peers = f.CallJson("GET", "/v1/peers", 200);
+      for (const json& e : peers["events"]) {
+        if (e["reason"] == "bad-frame") event = e;
+      }
+      if (event.is_null()) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    ::close(fd);
+    INFO(event.dump());
+    REQUIRE(!event.is_null());
+    CHECK(event["banned"] == true);
+    CHECK(event["authenticated"] == false);
+    CHECK(event["key"].is_null());
+    CHECK(event["address"].get<std::string>().rfind("127.0.0.1:", 0) == 0);
+    CHECK(f.CallJson("GET", "/v1/peers", 200)["peers"] == json::array());
+  }
 }

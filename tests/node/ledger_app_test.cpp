@@ -28,7 +28,7 @@ struct AppFixture {
 
   void Admit(const Tx& tx) {
     const Hash256 id = TxId(tx.body);
-    REQUIRE(mempool.Add(tx, id, tx.body.nonce).ok());
+    REQUIRE(mempool.Add(tx, id, tx.body.nonce, "org", true).ok());
   }
   uint64_t Next() { return chain.store().Tip().height + 1; }
 };
@@ -130,6 +130,75 @@ TEST_CASE("ledger app: garbage, a block for another height and a block with a ba
   // Nothing was committed by any of it.
   CHECK(f.chain.store().Tip().height == 0);
   CHECK(f.app.storage_error().ok());
+}
+
+namespace {
+// "M00:1000:0,...": `n` materials.
+std::string ManyMaterials(size_t n) {
+  std::string spec;
+  for (size_t i = 0; i < n; ++i) spec += std::string(spec.empty() ? "" : ",") + "M" + (i < 10 ? "0" : "") + std::to_string(i) + ":1000:0";
+  return spec;
+}
+
+// Proposes, validates and commits one block; returns it.
+Block ProposeAndCommit(AppFixture& f) {
+  const std::string value = f.app.ProposeValue(f.Next());
+  REQUIRE(!value.empty());
+  REQUIRE(f.app.ValidateValue(f.Next(), value));
+  std::optional<BlockCommit> commit = f.app.TakeExecuted(f.app.ValueId(value));
+  REQUIRE(commit.has_value());
+  REQUIRE(f.chain.executor().Commit(*commit).ok());
+  f.app.Clear();
+  return Decoded(value);
+}
+}  // namespace
+
+TEST_CASE("ledger app: a transaction that would make a product unreadable is left out; later blocks still carry "
+          "transactions on it",
+          "[node][consensus][bounds]") {
+  AppFixture f;
+  REQUIRE(f.chain.Apply("oem", CreateLot{"body", Comp(ManyMaterials(64))}).ok());
+  REQUIRE(f.chain.Apply("oem", Assemble{{"body"}, NewProduct{"p", "battery.ev", "m", Comp(ManyMaterials(64)), {}}, {}, {}}).ok());
+  REQUIRE(f.chain.Apply("oem", CreateLot{"part", Comp("Zn:5:0")}).ok());
+  // A 65th material: the product would not decode any more.
+  const Tx breaking = f.chain.Sign("oem", Repair{"p", {OutputLot{"old", Comp("M00:1:0")}}, {"part"}});
+  const Tx attest1 = f.chain.Sign("certifier", Attest{"p", "iso14001", "cert-1", 0}, 0);
+  f.Admit(breaking);
+  f.Admit(attest1);
+  const Block first = ProposeAndCommit(f);
+  REQUIRE(first.txs.size() == 1);
+  CHECK(first.txs[0] == attest1);
+  REQUIRE(f.left_out.size() == 1);
+  CHECK(f.left_out[0].first == TxId(breaking.body));
+  CHECK(f.left_out[0].second.RejectString() == "too-many-materials");
+
+  // The next block builds on the product as usual (on a product that no longer decodes, every
+  // build with a transaction on it failed and only empty blocks were proposed).
+  const Tx attest2 = f.chain.Sign("certifier", Attest{"p", "iso9001", "cert-2", 0}, 1);
+  f.Admit(attest2);
+  const Block second = ProposeAndCommit(f);
+  REQUIRE(second.txs.size() == 1);
+  CHECK(second.txs[0] == attest2);
+  CHECK(f.chain.GetProduct("p")->attestations.size() == 2);
+  CHECK(f.app.storage_error().ok());
+}
+
+TEST_CASE("ledger app: storage that fails while a block is built stops the node instead of proposing empty blocks",
+          "[node][consensus]") {
+  AppFixture f;
+  // A committed lot whose stored bytes are damaged (as a disk fault would leave them).
+  Result<BuiltBlock> built = f.chain.executor().BuildBlock({f.chain.Sign("mine", CreateLot{"lot-1", Comp("Co:1000:0")}, 0)},
+                                                           f.chain.NextTime(), f.chain.proposer());
+  REQUIRE(built.ok());
+  bool damaged = false;
+  for (auto& [key, value] : built->commit.writes) {
+    if (key == statekey::Item("lot-1")) value = "\x01garbage", damaged = true;
+  }
+  REQUIRE(damaged);
+  REQUIRE(f.chain.executor().Commit(built->commit).ok());
+  f.Admit(f.chain.Sign("mine", Transfer{"lot-1", "refinery"}, 1));
+  CHECK(f.app.ProposeValue(f.Next()).empty());
+  CHECK(f.app.storage_error().IsCorruption());
 }
 
 TEST_CASE("proposal envelope: the proposer's signature over the header's hash is checked before the body is decoded",

@@ -74,6 +74,7 @@ TestChain::TestChain(const TestChainOptions& options) : options_(options), genes
   } else {
     dir_ = options.dir;
   }
+  if (options.genesis_time_ms != 0) genesis_.genesis_time_ms = options.genesis_time_ms;
   for (const Org& o : genesis_.orgs) members_.emplace(o.id, Member{o.id, KeyFor(o.id), KeyFor(o.id).Public(), 0});
   proposer_ = genesis_.validators[0].key;
   StoreOptions so;
@@ -105,7 +106,7 @@ TestChain::~TestChain() {
 Tx TestChain::Sign(const std::string& org, Op op, std::optional<uint64_t> nonce) {
   Member& m = members_.at(org);
   TxBody body;
-  body.chain_id = genesis_.chain_id;
+  body.genesis_hash = GenesisHash(genesis_);
   body.signer = m.pub;
   body.nonce = nonce.value_or(m.nonce);
   body.op = std::move(op);

@@ -45,6 +45,7 @@ struct TestChainOptions {
   unsigned threads = 2;
   std::string dir;            // empty: a fresh temporary directory, deleted at the end
   uint64_t block_segment_bytes = BlockFiles::kDefaultSegmentBytes;  // small: many block files
+  uint64_t genesis_time_ms = 0;  // 0: TestGenesis()'s; another: the same chain id relaunched
 };
 
 class TestChain {
@@ -56,6 +57,8 @@ class TestChain {
   Store& store() { return *store_; }
   Executor& executor() { return *executor_; }
   const Genesis& genesis() const { return genesis_; }
+  // GenesisHash(genesis()): what this chain's transactions sign.
+  Hash256 genesis_hash() const { return GenesisHash(genesis_); }
   const std::string& dir() const { return dir_; }
   const PubKey& proposer() const { return proposer_; }
 

@@ -1,5 +1,5 @@
 // wallet/builder: operations from user arguments, and the Submitter against a fake node
-// (chain id and nonce look-up, local signing, bad-nonce retry, commit polling, rejects, timeout).
+// (genesis hash and nonce look-up, local signing, bad-nonce retry, commit polling, rejects, timeout).
 #include "wallet/builder.h"
 
 #include <atomic>
@@ -18,6 +18,9 @@ namespace {
 
 constexpr const char* kSecret3 = "0000000000000000000000000000000000000000000000000000000000000003";
 constexpr const char* kPublic3 = "f9308a019258c31049344f85f89d5229b531c845836f99b08601f113bce036f9";
+
+// The genesis hash a fake node presents.
+const std::string kGenesisA = std::string(62, 'a') + "01";
 
 ledger::SecretKey Key3() { return *ledger::SecretKey::FromBytes(*ledger::HexDecode(kSecret3)); }
 
@@ -85,6 +88,20 @@ TEST_CASE("builder: recycled parts only where the transaction may declare them",
         ledger::MaterialAmount{"Co", 12'500'000, 2'000'000});
 }
 
+TEST_CASE("builder: repair authorizations name a product, a repairer and an end", "[wallet]") {
+  auto grant = wallet::MakeAuthorizeRepair("battery-1", "fixit", 1'780'000'000'000);
+  REQUIRE(grant.ok());
+  CHECK(std::get<ledger::AuthorizeRepair>(*grant) ==
+        ledger::AuthorizeRepair{"battery-1", "fixit", 1'780'000'000'000});
+  CHECK(wallet::MakeAuthorizeRepair("battery-1", "fixit", 0).status().IsInvalidArgument());
+  CHECK(wallet::MakeAuthorizeRepair("", "fixit", 1).status().IsInvalidArgument());
+  CHECK(wallet::MakeAuthorizeRepair("battery-1", "", 1).status().IsInvalidArgument());
+  auto revoke = wallet::MakeRevokeRepair("battery-1", "fixit");
+  REQUIRE(revoke.ok());
+  CHECK(std::get<ledger::RevokeRepair>(*revoke) == ledger::RevokeRepair{"battery-1", "fixit"});
+  CHECK(wallet::MakeRevokeRepair("battery-1", "").status().IsInvalidArgument());
+}
+
 TEST_CASE("builder: roles, keys and proposals", "[wallet]") {
   auto roles = wallet::ParseRoles("supplier,manufacturer");
   REQUIRE(roles.ok());
@@ -108,12 +125,12 @@ TEST_CASE("builder: roles, keys and proposals", "[wallet]") {
   CHECK(wallet::MakeProposeAddValidator(kPublic3, "v1", "no-port").status().IsInvalidArgument());
 }
 
-TEST_CASE("submitter: signs locally with the node's chain id and pending nonce; retries bad-nonce",
+TEST_CASE("submitter: signs locally with the node's genesis hash and pending nonce; retries bad-nonce",
           "[wallet]") {
   std::atomic<int> posts{0};
   std::atomic<int> polls{0};
   FakeHttpServer node([&](const FakeRequest& r) -> FakeResponse {
-    if (r.target == "/v1/status") return {200, R"({"chain_id":"test-chain","height":4})"};
+    if (r.target == "/v1/status") return {200, json{{"chain_id", "test-chain"}, {"genesis_hash", kGenesisA}, {"height", 4}}.dump()};
     if (r.target == std::string("/v1/accounts/") + kPublic3) {
       return {200, R"({"key":"x","org":"mine","next_nonce":5,"pending_nonce":7,"revoked":false})"};
     }
@@ -149,7 +166,7 @@ TEST_CASE("submitter: signs locally with the node's chain id and pending nonce; 
   auto tx =
       ledger::Decode<ledger::Tx>(*ledger::HexDecode(json::parse(posted)["tx"].get<std::string>()));
   REQUIRE(tx.ok());
-  CHECK(tx->body.chain_id == "test-chain");
+  CHECK(tx->body.genesis_hash.ToHex() == kGenesisA);
   CHECK(tx->body.nonce == 7);
   CHECK(tx->body.signer.ToHex() == kPublic3);
   CHECK(tx->body.op == *op);
@@ -161,7 +178,7 @@ TEST_CASE("submitter: rejects, unknown accounts, --no-wait and timeouts", "[wall
   std::string tx_state =
       R"({"status":"rejected","reject":{"code":"lot-already-consumed","message":"ore-1"}})";
   FakeHttpServer node([&](const FakeRequest& r) -> FakeResponse {
-    if (r.target == "/v1/status") return {200, R"({"chain_id":"c"})"};
+    if (r.target == "/v1/status") return {200, json{{"chain_id", "c"}, {"genesis_hash", kGenesisA}}.dump()};
     if (r.target.rfind("/v1/accounts/", 0) == 0)
       return {404, R"({"error":{"code":"not-found","message":"unknown account"}})"};
     if (r.method == "POST") {

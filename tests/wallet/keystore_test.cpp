@@ -258,3 +258,42 @@ TEST_CASE("KeyFileAad is length-prefixed: name and key cannot trade bytes", "[wa
   CHECK(wallet::KeyFileAad("ab", k).size() ==
         std::string("circuledger/keystore/v1").size() + 1 + 1 + 2 + 32);
 }
+
+TEST_CASE("keystore: unlock accepts only the documented scrypt parameters, checked before deriving",
+          "[wallet]") {
+  TempDir t;
+  const Keystore test_ks = Store(t);  // test-only N 1024: accepts files down to 1024
+  const Keystore cli_ks(wallet::KeystoreOptions{(t.root / "keys").string()});  // what the CLI uses
+  auto alice = test_ks.Create("alice", "pw");
+  REQUIRE(alice.ok());
+  const json original = ReadJson(alice->path);
+
+  SECTION("a file with n below 2^14 is refused by a normal keystore, naming the range") {
+    REQUIRE(test_ks.Unlock("alice", "pw").ok());
+    auto r = cli_ks.Unlock("alice", "pw");
+    REQUIRE(r.status().IsCorruptKey());
+    CHECK_THAT(r.status().message(), Catch::Contains("scrypt n 1024") && Catch::Contains("[2^14, 2^20]"));
+    CHECK(cli_ks.Show("alice").status().IsCorruptKey());
+  }
+  SECTION("n = 2^14 (the documented minimum) unlocks with a normal keystore") {
+    const Keystore min_ks(wallet::KeystoreOptions{(t.root / "keys").string(), wallet::kKeystoreMinScryptN});
+    REQUIRE(min_ks.Create("bob", "pw").ok());
+    CHECK(cli_ks.Unlock("bob", "pw").ok());
+  }
+  SECTION("parameters outside the range are corrupt before any derivation (not a wrong password)") {
+    struct Case {
+      const char* field;
+      uint64_t value;
+    };
+    for (const Case c : {Case{"n", 2}, Case{"n", 512}, Case{"n", 3072}, Case{"n", uint64_t{1} << 21},
+                         Case{"r", 1}, Case{"r", 7}, Case{"r", 33}, Case{"p", 0}, Case{"p", 17}}) {
+      INFO(c.field << " = " << c.value);
+      json j = original;
+      j["kdf"][c.field] = c.value;
+      WriteJson(alice->path, j);
+      auto r = test_ks.Unlock("alice", "pw");
+      REQUIRE(r.status().IsCorruptKey());
+      CHECK_THAT(r.status().message(), Catch::Contains(std::string("scrypt ") + c.field));
+    }
+  }
+}

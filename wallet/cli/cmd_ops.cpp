@@ -62,6 +62,16 @@ int Attest(Context& ctx, const ParsedArgs& a) {
   return ctx.SendOp(MakeAttest(a.positionals[0], a.Get("--kind"), a.Get("--reference"), expiry), a);
 }
 
+int AuthorizeRepair(Context& ctx, const ParsedArgs& a) {
+  Result<uint64_t> e = ParseU64(a.Get("--expires-ms"), "--expires-ms");
+  if (!e.ok()) return ctx.Usage(e.status().message());
+  return ctx.SendOp(MakeAuthorizeRepair(a.positionals[0], a.Get("--repairer"), *e), a);
+}
+
+int RevokeRepair(Context& ctx, const ParsedArgs& a) {
+  return ctx.SendOp(MakeRevokeRepair(a.positionals[0], a.Get("--repairer")), a);
+}
+
 constexpr std::string_view kSpecHelp =
     "Masses: 12.5kg, 2 kg, 300g, 1.5t, 12000mg (exact; no sub-milligram digits).\n"
     "Composition SPEC: MATERIAL=MASS entries separated by commas; `recycled=MASS` after an entry\n"
@@ -170,6 +180,24 @@ std::vector<Command> OpCommands() {
        1,
        1,
        Attest},
+      {{"authorize-repair"},
+       "PRODUCT --repairer ORG --expires-ms MS --as KEY",
+       "let another org repair a product you own, until a time",
+       "Only the owner's org may grant it; the repairer org needs the repairer role. The grant\n"
+       "ends at --expires-ms (unix time in milliseconds), on `revoke-repair`, or when the product\n"
+       "changes owner. A new grant to the same org replaces the old one.",
+       {{"--repairer", true, false, true}, {"--expires-ms", true, false, true}, kAs},
+       1,
+       1,
+       AuthorizeRepair},
+      {{"revoke-repair"},
+       "PRODUCT --repairer ORG --as KEY",
+       "withdraw a repair authorization you granted",
+       "",
+       {{"--repairer", true, false, true}, kAs},
+       1,
+       1,
+       RevokeRepair},
   };
 }
 

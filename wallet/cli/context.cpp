@@ -8,6 +8,7 @@
 
 #include "wallet/builder.h"
 #include "wallet/cli/password.h"
+#include "wallet/genesis_pins.h"
 
 namespace circuledger::wallet::cli {
 
@@ -52,6 +53,8 @@ std::string ErrorCode(const Status& s) {
       return "timeout";
     case C::kNotFound:
       return "not-found";
+    case C::kWrongChain:
+      return "wrong-chain";
     case C::kOk:
       return "ok";
   }
@@ -67,6 +70,7 @@ int ExitCodeOf(const Status& s) {
   if (s.IsKeystore()) return kExitKeystore;
   if (s.IsTimeout()) return kExitTimeout;
   if (s.IsNotFound()) return kExitNotFound;
+  if (s.IsWrongChain()) return kExitWrongChain;
   return kExitUsage;
 }
 
@@ -138,6 +142,16 @@ int Context::SendOp(const Result<ledger::Op>& op, const ParsedArgs& args) {
   if (Result<KeyInfo> info = ks.Show(name); !info.ok()) return Fail(info.status());
   Result<const Client*> c = client();
   if (!c.ok()) return Usage(c.status().message());
+  // The chain to sign for, before the password is asked: the genesis hash pinned for this node
+  // URL (pinned now on first use); a node on another chain is refused here.
+  bool pinned_now = false;
+  Result<ledger::Hash256> chain = TrustedGenesisHash(**c, GenesisPins(keystore_dir_), node_url_, &pinned_now);
+  if (!chain.ok()) return Fail(chain.status());
+  if (pinned_now) {
+    err_ << "circuledger: pinned genesis hash " << chain->ToHex() << " for " << *NodeUrlKey(node_url_)
+         << " (first use; see `circuledger node pins`)\n";
+  }
+  so.genesis_hash = *chain;
   Result<std::string> password =
       ReadPassword(globals_.password_file, "password for key " + name + ": ", false);
   if (!password.ok()) return Usage(password.status().message());

@@ -3,7 +3,8 @@
 //
 // Exit codes (documented in `circuledger --help` and wallet/README.md):
 //   0 success; 1 usage error; 2 rejected by the ledger; 3 node unreachable or unexpected HTTP
-//   error; 4 keystore error; 5 timed out waiting for commit; 6 not found.
+//   error; 4 keystore error; 5 timed out waiting for commit; 6 not found; 7 the node presents
+//   another chain (genesis hash) than the one pinned for its URL.
 // One Context per process run, used from the main thread only.
 #pragma once
 
@@ -29,6 +30,7 @@ enum ExitCode : int {
   kExitKeystore = 4,
   kExitTimeout = 5,
   kExitNotFound = 6,
+  kExitWrongChain = 7,
 };
 
 int ExitCodeOf(const Status& s);
@@ -55,6 +57,7 @@ std::vector<Command> GovCommands();
 std::vector<Command> QueryCommands();
 std::vector<Command> TraceCommands();
 std::vector<Command> RuleCommands();
+std::vector<Command> NodeCommands();
 
 class Context {
  public:
@@ -77,7 +80,9 @@ class Context {
   // A usage error for the current command: prints the message and a pointer to --help; exit 1.
   int Usage(const std::string& message);
 
-  // Unlocks --as, signs `op`, submits it, waits unless --no-wait, prints the outcome.
+  // Unlocks --as, signs `op` for the chain pinned for --node (pinning it on first use, refusing
+  // with exit 7 a node that presents another), submits it, waits unless --no-wait, prints the
+  // outcome.
   int SendOp(const Result<ledger::Op>& op, const ParsedArgs& args);
   // Resolves a key argument: 64 hex digits, or the name of a key in the keystore.
   Result<std::string> KeyHex(const std::string& hex_or_name);
