@@ -9,6 +9,7 @@
 
 #include "consensus/application.h"
 #include "consensus/encoding.h"
+#include "ledger/genesis.h"
 #include "network/p2p.h"
 #include "node/testnet.h"
 #include <nlohmann/json.hpp>
@@ -58,10 +59,11 @@ struct Attacked {
     cb.on_peer_up = [this](const PubKey&) { ++ups; };
     cb.on_peer_down = [this](const PubKey&) { ++downs; };
     {
-      // The chain id the node will use: the genesis of the testnet.
-      nlohmann::json genesis;
-      std::ifstream(dir + "/genesis.json") >> genesis;
-      po.chain_id = genesis["chain_id"].get<std::string>();
+      // The chain the node will be on: the genesis of the testnet.
+      Result<Genesis> genesis = GenesisFromFile(dir + "/genesis.json");
+      REQUIRE(genesis.ok());
+      po.chain_id = genesis->chain_id;
+      po.genesis_hash = GenesisHash(*genesis);
     }
     attacker = std::make_unique<network::P2pNode>(po, attacker_key, cb);
     REQUIRE(attacker->Start().ok());
