@@ -125,7 +125,7 @@ bool HostilePeer::WaitClosed(std::chrono::milliseconds timeout) {
   }
 }
 
-bool HostilePeer::Handshake(const ledger::SecretKey& key, const std::string& chain) {
+bool HostilePeer::Handshake(const ledger::SecretKey& key, const network::ChainBinding& chain) {
   constexpr std::chrono::milliseconds kStepTimeout{5000};
   network::Handshake hs(/*initiator=*/true, chain, key, [](const ledger::PubKey&) { return true; });
   if (!SendAll(network::EncodeFrame(MessageType::kHandshake, hs.Start()))) return false;

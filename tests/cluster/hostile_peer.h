@@ -17,6 +17,7 @@
 
 #include "ledger/crypto.h"
 #include "network/frame.h"
+#include "network/handshake.h"
 #include "network/noise.h"
 
 namespace circuledger::cluster {
@@ -46,10 +47,10 @@ class HostilePeer {
   std::optional<network::Frame> ReadFrameOf(network::MessageType type, std::chrono::milliseconds timeout);
   // True when the node closes the connection within `timeout` (what it sends before is discarded).
   bool WaitClosed(std::chrono::milliseconds timeout);
-  // The initiator's side of the handshake with `key` on `chain`. False when the node's message 2
+  // The initiator's side of the handshake with `key` on `chain` (its id and genesis hash). False when the node's message 2
   // does not come or does not verify, or the node closes instead of confirming with its first
   // sealed frame (it refused our key).
-  bool Handshake(const ledger::SecretKey& key, const std::string& chain);
+  bool Handshake(const ledger::SecretKey& key, const network::ChainBinding& chain);
 
  private:
   int fd_ = -1;

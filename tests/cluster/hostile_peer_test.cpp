@@ -6,8 +6,8 @@
 // rising on the honest nodes. Attacks: garbage before the handshake; a relay that changes one
 // byte of the handshake or of a sealed frame; an authenticated peer (the testnet's full node key,
 // its process killed) sending an unrequested sync response with a real certified block whose
-// transaction signature has one bit flipped, or an oversized consensus frame (its key is banned,
-// not its address); replays of a sealed frame, of an old vote and of a committed transaction.
+// transaction signature has one bit flipped, an oversized consensus frame (its key is banned,
+// not its address), forged votes and proposals (signatures that do not verify); replays of a sealed frame, of an old vote and of a committed transaction.
 //
 // The attacker connects from its own loopback address (127.0.0.66): a ban of its address must not
 // fall on the honest nodes, which all dial from 127.0.0.1. Each test stays well under 20 s.
@@ -74,6 +74,12 @@ struct HostileNet {
   }
   uint16_t P2pPort(size_t i) const { return GetJson(i, "/v1/status")["consensus"]["p2p_port"].get<uint16_t>(); }
   json Peers(size_t i) const { return GetJson(i, "/v1/peers"); }
+  // What the handshake binds: the chain id and the genesis hash node0 reports.
+  network::ChainBinding Chain() const {
+    auto genesis = ledger::Hash256::FromHex(GetJson(0, "/v1/status")["genesis_hash"].get<std::string>());
+    REQUIRE(genesis);
+    return network::ChainBinding(Cluster::kChainId, *genesis);
+  }
 
   // The node answers, and its heights rise by `blocks` within `timeout` on every validator.
   void RequireHeightsRise(uint64_t blocks = 3, std::chrono::milliseconds timeout = 10s) {
@@ -236,7 +242,7 @@ TEST_CASE(
   {
     HostilePeer peer;
     REQUIRE(peer.Connect(net.P2pPort(1), kAttackerIp));
-    REQUIRE(peer.Handshake(attacker, Cluster::kChainId));
+    REQUIRE(peer.Handshake(attacker, net.Chain()));
     REQUIRE(peer.SendFrame(MessageType::kSyncRequest, network::EncodeSyncRequest({height, 1})));
     auto frame = peer.ReadFrameOf(MessageType::kSyncResponse, kRead);
     REQUIRE(frame);
@@ -256,7 +262,7 @@ TEST_CASE(
   // Sent to node0, which never asked the attacker for anything at that height.
   HostilePeer peer;
   REQUIRE(peer.Connect(net.P2pPort(0), kAttackerIp));
-  REQUIRE(peer.Handshake(attacker, Cluster::kChainId));
+  REQUIRE(peer.Handshake(attacker, net.Chain()));
   REQUIRE(peer.SendFrame(MessageType::kSyncResponse, network::EncodeSyncResponse(forged)));
   CHECK(peer.WaitClosed(kRead));
   CHECK(WaitPeers(net, 0, [&](const json& p) { return BansOfKey(p, attacker.Public().ToHex()) >= 1; }));
@@ -267,7 +273,7 @@ TEST_CASE(
   {
     HostilePeer again;
     REQUIRE(again.Connect(net.P2pPort(0), kAttackerIp));
-    CHECK(!again.Handshake(attacker, Cluster::kChainId));
+    CHECK(!again.Handshake(attacker, net.Chain()));
   }
   CHECK(WaitPeers(net, 0, [&](const json& p) { return RefusedKey(p, attacker.Public().ToHex()); }));
   RequireNoHonestBanned(net);
@@ -280,7 +286,7 @@ namespace {
 // A handshake of `key` with node i from the attacker's address (REQUIREs that it succeeds).
 void Authenticate(HostilePeer& peer, const HostileNet& net, size_t i, const ledger::SecretKey& key) {
   REQUIRE(peer.Connect(net.P2pPort(i), kAttackerIp));
-  REQUIRE(peer.Handshake(key, Cluster::kChainId));
+  REQUIRE(peer.Handshake(key, net.Chain()));
 }
 }  // namespace
 
@@ -303,9 +309,69 @@ TEST_CASE("hostile peer: an authenticated peer's oversized consensus frame bans 
   {
     HostilePeer again;
     REQUIRE(again.Connect(net.P2pPort(0), kAttackerIp));
-    CHECK(!again.Handshake(attacker, Cluster::kChainId));
+    CHECK(!again.Handshake(attacker, net.Chain()));
   }
   CHECK(WaitPeers(net, 0, [&](const json& p) { return RefusedKey(p, attacker.Public().ToHex()); }));
+  RequireNoHonestBanned(net);
+  net.RequireHeightsRise();
+}
+
+namespace {
+
+// Sends make(height being decided) until node i closes the connection (the height moves fast:
+// a message for a height just committed is ignored, not punished). True when it closed.
+template <typename Make>
+bool SendUntilClosed(HostilePeer& peer, const HostileNet& net, size_t i, Make make) {
+  for (int attempt = 0; attempt < 20; ++attempt) {
+    const uint64_t h = net.GetJson(i, "/v1/status")["consensus"]["height"].get<uint64_t>();
+    if (!peer.SendFrame(MessageType::kConsensus, consensus::EncodeMessage(make(h)))) return true;
+    if (peer.WaitClosed(250ms)) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+TEST_CASE("hostile peer: forged consensus votes and proposals ban the sender's key",
+          "[cluster][hostile]") {
+  HostileNet net(/*proxy_links=*/false, /*full_nodes=*/2);  // two registered keys to spend
+  const ledger::SecretKey vote_forger = net.NodeKey(kFullNode);
+  const ledger::SecretKey proposal_forger = net.NodeKey(kFullNode + 1);
+  const auto node1 = net.NodeKey(1).Public();
+
+  // A prevote in node1's name with a signature that does not verify.
+  {
+    HostilePeer peer;
+    Authenticate(peer, net, 0, vote_forger);
+    CHECK(SendUntilClosed(peer, net, 0, [&](uint64_t h) {
+      consensus::Vote v;
+      v.type = consensus::VoteType::kPrevote;
+      v.height = h;
+      v.round = 0;
+      v.validator = node1;
+      v.signature.bytes.fill(0x5a);
+      return consensus::Message(v);
+    }));
+  }
+  // A proposal in node1's name: garbage for a block, a signature that does not verify.
+  {
+    HostilePeer peer;
+    Authenticate(peer, net, 0, proposal_forger);
+    CHECK(SendUntilClosed(peer, net, 0, [&](uint64_t h) {
+      consensus::Proposal p;
+      p.height = h;
+      p.round = 0;
+      p.value = std::string(4096, '\x7f');
+      p.proposer = node1;
+      p.signature.bytes.fill(0x33);
+      return consensus::Message(p);
+    }));
+  }
+  const json peers = net.Peers(0);
+  INFO("node0 /v1/peers: " << peers.dump());
+  CHECK(BansOfKey(peers, vote_forger.Public().ToHex()) >= 1);
+  CHECK(BansOfKey(peers, proposal_forger.Public().ToHex()) >= 1);
+  CHECK(EventsWith(peers, "bad-consensus-signature") >= 2);
   RequireNoHonestBanned(net);
   net.RequireHeightsRise();
 }
