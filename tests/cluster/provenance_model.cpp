@@ -52,6 +52,8 @@ void ProvenanceModel::Apply(const std::string& org, const Op& op) {
     }
   } else if (const auto* dispose = std::get_if<Dispose>(&op)) {
     items_.at(dispose->id).status = "disposed";
+  } else if (std::holds_alternative<AuthorizeRepair>(op) || std::holds_alternative<RevokeRepair>(op)) {
+    // A repair grant is stored beside the product: no node, edge, owner or status changes.
   } else {
     throw std::logic_error("the provenance model does not follow this operation");
   }
