@@ -15,6 +15,7 @@
 #include "ledger/crypto.h"
 #include "wallet/builder.h"
 #include "wallet/client.h"
+#include "wallet/detail/private_file.h"
 
 namespace circuledger::wallet {
 
@@ -53,34 +54,14 @@ Status MakePrivateDirs(const fs::path& dir) {
 // Replaces `path` by `content` atomically: a new 0600 temporary file beside it, fsync, rename
 // over the old one, fsync of the directory (so the rename itself survives a crash).
 Status ReplaceFile(const fs::path& path, const std::string& content) {
-  std::string suffix(8, '\0');
-  ledger::RandomBytes(reinterpret_cast<uint8_t*>(suffix.data()), suffix.size());
-  const fs::path tmp = path.parent_path() / ("." + path.filename().string() + ".tmp-" + ledger::HexEncode(suffix));
-  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-  if (fd < 0) return Status::KeystoreIo("cannot create " + tmp.string() + ": " + std::strerror(errno));
-  size_t done = 0;
-  bool ok = true;
-  while (ok && done < content.size()) {
-    const ssize_t n = ::write(fd, content.data() + done, content.size() - done);
-    if (n < 0 && errno == EINTR) continue;
-    ok = n > 0;
-    if (ok) done += static_cast<size_t>(n);
-  }
-  ok = ok && ::fsync(fd) == 0;
-  const int write_errno = errno;
-  ::close(fd);
-  if (!ok || ::rename(tmp.c_str(), path.c_str()) != 0) {
-    const int err = ok ? errno : write_errno;
-    ::unlink(tmp.c_str());
+  Result<fs::path> tmp = detail::WriteTempPrivateFile(path, content);
+  if (!tmp.ok()) return tmp.status();
+  if (::rename(tmp->c_str(), path.c_str()) != 0) {
+    const int err = errno;
+    ::unlink(tmp->c_str());
     return Status::KeystoreIo("cannot write " + path.string() + ": " + std::strerror(err));
   }
-  const int dfd = ::open(path.parent_path().c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (dfd < 0) return Status::KeystoreIo("cannot open " + path.parent_path().string() + ": " + std::strerror(errno));
-  const bool synced = ::fsync(dfd) == 0;
-  const int sync_errno = errno;
-  ::close(dfd);
-  if (!synced) return Status::KeystoreIo("cannot sync " + path.parent_path().string() + ": " + std::strerror(sync_errno));
-  return Status::Ok();
+  return detail::SyncParentDir(path);
 }
 
 }  // namespace

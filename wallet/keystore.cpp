@@ -18,6 +18,8 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "wallet/detail/private_file.h"
+
 namespace circuledger::wallet {
 
 namespace fs = std::filesystem;
@@ -182,40 +184,18 @@ Status MakePrivateDirs(const fs::path& dir) {
 
 // Writes `content` to a new 0600 file at `path`; KeyExists when the path already exists.
 Status WriteNewPrivateFile(const fs::path& path, const std::string& content) {
-  const fs::path tmp = path.parent_path() / ("." + path.filename().string() + ".tmp-" +
-                                             ledger::HexEncode(RandomString(8)));
-  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-  if (fd < 0)
-    return Status::KeystoreIo("cannot create " + tmp.string() + ": " + std::strerror(errno));
-  size_t done = 0;
-  bool ok = true;
-  while (ok && done < content.size()) {
-    const ssize_t n = ::write(fd, content.data() + done, content.size() - done);
-    if (n < 0 && errno == EINTR) continue;
-    ok = n > 0;
-    if (ok) done += static_cast<size_t>(n);
-  }
-  ok = ok && ::fsync(fd) == 0;
-  const int write_errno = errno;
-  ::close(fd);
-  if (!ok) {
-    ::unlink(tmp.c_str());
-    return Status::KeystoreIo("cannot write " + tmp.string() + ": " + std::strerror(write_errno));
-  }
+  Result<fs::path> tmp = detail::WriteTempPrivateFile(path, content);
+  if (!tmp.ok()) return tmp.status();
   // link() refuses to replace an existing file: never overwrite a key, even under a race.
-  const int rc = ::link(tmp.c_str(), path.c_str());
+  const int rc = ::link(tmp->c_str(), path.c_str());
   const int link_errno = errno;
-  ::unlink(tmp.c_str());
+  ::unlink(tmp->c_str());
   if (rc != 0) {
     if (link_errno == EEXIST)
       return Status::KeyExists("key file " + path.string() + " already exists");
     return Status::KeystoreIo("cannot create " + path.string() + ": " + std::strerror(link_errno));
   }
-  const int dfd = ::open(path.parent_path().c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (dfd >= 0) {
-    ::fsync(dfd);
-    ::close(dfd);
-  }
+  (void)detail::SyncParentDir(path);  // best effort, as before: the key file itself is synced
   return Status::Ok();
 }
 
