@@ -1,5 +1,6 @@
 // Misbehaving peers against a P2pNode: garbage, oversized frames, floods and slow readers
 // (tag [p2p]). Each test has its own node: a ban of 127.0.0.1 would refuse every local peer.
+#include <fcntl.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
@@ -307,6 +308,22 @@ int ListenerOutOfDescriptors() {
     for (const PeerEvent& e : node.RecentEvents()) n += e.reason == DisconnectReason::kAcceptFailed ? 1 : 0;
     return n;
   };
+  // The node may have accepted every connection before the descriptors ran out, leaving none
+  // pending: then hand one descriptor back to a new connection, which the node cannot accept.
+  // The node also frees descriptors as it closes refused connections: take every free one first.
+  for (int attempt = 0; attempt < 50 && failures() == 0 && !clients.empty(); ++attempt) {
+    for (int spare = ::open("/dev/null", O_RDONLY); spare >= 0; spare = ::open("/dev/null", O_RDONLY)) {
+      clients.push_back(spare);
+    }
+    ::close(clients.back());
+    clients.pop_back();
+    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    if (fd >= 0) {
+      clients.push_back(fd);
+      (void)::connect(fd, reinterpret_cast<const sockaddr*>(&addr), sizeof(addr));
+    }
+    std::this_thread::sleep_for(20ms);
+  }
   if (!WaitUntil([&] { return failures() >= 1; })) return 14;
   // However fast this machine is, a backed-off listener fails at most once per
   // kAcceptBackoffMinMs (a spinning one, hundreds of thousands of times in this window).
