@@ -6,10 +6,11 @@
 
 #include <cassert>
 #include <cryptopp/crc.h>
-#include <cryptopp/osrng.h>
 #include <cryptopp/sha.h>
+#include <cerrno>
 #include <cstring>
 #include <stdexcept>
+#include <sys/random.h>
 
 namespace circuledger::ledger {
 
@@ -33,8 +34,18 @@ const unsigned char* U(std::string_view s) { return reinterpret_cast<const unsig
 
 }  // namespace
 
+// getrandom(2) needs no file descriptor: a node whose descriptors are exhausted (a flood of
+// connections) can still make handshake keys, where opening /dev/urandom would fail and throw.
 void RandomBytes(uint8_t* out, size_t len) {
-  CryptoPP::OS_GenerateRandomBlock(/*blocking=*/false, out, len);
+  while (len > 0) {
+    const ssize_t n = ::getrandom(out, len, 0);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      throw std::runtime_error(std::string("getrandom failed: ") + std::strerror(errno));
+    }
+    out += n;
+    len -= static_cast<size_t>(n);
+  }
 }
 
 Hash256 Sha256(std::string_view data) {

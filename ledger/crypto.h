@@ -77,7 +77,8 @@ bool VerifySchnorr(const ParsedPubKey& pubkey, std::string_view msg, const Signa
 // (what secp256k1_xonly_pubkey_parse accepts). No signature verifies under an invalid key.
 bool IsValidPubKey(const PubKey& pubkey);
 
-// Fills `out` with bytes from the operating system's random source.
+// Fills `out` with bytes from the operating system's random source (getrandom(2): works even
+// when the process has no free file descriptor). Throws only if the kernel refuses.
 void RandomBytes(uint8_t* out, size_t len);
 
 }  // namespace circuledger::ledger

@@ -2,6 +2,13 @@
 // tree of ledger/block.h. The BIP-340 vectors come from ../shared/testdata (never copied here).
 #include <catch2/catch.hpp>
 
+#include <fcntl.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
 #include <fstream>
 #include <sstream>
 #include <string>
@@ -242,6 +249,36 @@ TEST_CASE("Sign then verify, and any change breaks verification", "[crypto]") {
 }
 
 // ---- Merkle tree -------------------------------------------------------------------------------
+
+// A node flooded with connections may have no descriptor left when it makes a handshake key.
+TEST_CASE("RandomBytes works when the process has no free file descriptor", "[crypto]") {
+  const pid_t pid = ::fork();
+  REQUIRE(pid >= 0);
+  if (pid == 0) {
+    int code = 0;
+    rlimit lim{};
+    if (::getrlimit(RLIMIT_NOFILE, &lim) != 0) ::_exit(10);
+    lim.rlim_cur = 64;
+    if (::setrlimit(RLIMIT_NOFILE, &lim) != 0) ::_exit(11);
+    while (::open("/dev/null", O_RDONLY) >= 0) {
+    }
+    if (errno != EMFILE) ::_exit(12);
+    try {
+      uint8_t a[64] = {};
+      uint8_t b[64] = {};
+      RandomBytes(a, sizeof(a));
+      RandomBytes(b, sizeof(b));
+      code = std::equal(std::begin(a), std::end(a), std::begin(b)) ? 13 : 0;
+    } catch (...) {
+      code = 14;
+    }
+    ::_exit(code);
+  }
+  int status = 0;
+  REQUIRE(::waitpid(pid, &status, 0) == pid);
+  REQUIRE(WIFEXITED(status));
+  CHECK(WEXITSTATUS(status) == 0);
+}
 
 TEST_CASE("MerkleRoot of 0, 1, 2, 3 and 5 leaves", "[merkle]") {
   const std::vector<Hash256> v = Ids(5);
