@@ -44,6 +44,14 @@ ledger::Result<Mempool::AddResult> Mempool::Add(const Tx& tx, const Hash256& id,
                                                    std::to_string(next_nonce));
   }
   if (nonce - next_nonce >= options_.nonce_window) {
+    if (WindowFullBefore(tx.body.signer, next_nonce, nonce)) {
+      // Not a skipped nonce: a client pipelining ahead of the chain by the whole window. It may
+      // send this again once some of its transactions commit ("busy", not "wrong").
+      return Status::Rejected(Reject::kMempoolAccountFull,
+                              "nonces " + std::to_string(next_nonce) + " to " + std::to_string(nonce - 1) +
+                                  " wait, the whole window this node keeps for a signer: send nonce " +
+                                  std::to_string(nonce) + " again after some of them commit");
+    }
     return Status::Rejected(Reject::kBadNonce, "nonce " + std::to_string(nonce) + " skips ahead: next is " +
                                                    std::to_string(next_nonce) + ", and this node keeps nonces up to " +
                                                    std::to_string(next_nonce + options_.nonce_window - 1));
@@ -191,6 +199,14 @@ bool Mempool::Evict(const Hash256& id) {
 void Mempool::EraseAccountIfEmpty(const PubKey& key) {
   auto it = accounts_.find(key);
   if (it != accounts_.end() && it->second.by_nonce.empty()) accounts_.erase(it);
+}
+
+bool Mempool::WindowFullBefore(const PubKey& signer, uint64_t next_nonce, uint64_t nonce) const {
+  auto it = accounts_.find(signer);
+  if (it == accounts_.end()) return false;
+  uint64_t n = next_nonce;
+  for (auto e = it->second.by_nonce.find(n); e != it->second.by_nonce.end() && e->first == n; ++e) ++n;
+  return n == nonce;
 }
 
 uint64_t Mempool::PendingNonce(const PubKey& signer, uint64_t next_nonce) const {

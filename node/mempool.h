@@ -2,7 +2,9 @@
 //
 // Bounded (node/limits.h, docs/config.md), each bound with its own reject string:
 //   - a nonce must lie in the signer's window [next, next + nonce_window), next being the
-//     committed next nonce: below is a used nonce, beyond is a skipped one; both "bad-nonce";
+//     committed next nonce: below is a used nonce, beyond is a skipped one; both "bad-nonce".
+//     The nonce just past a window whose every nonce waits is not skipped: the signer is
+//     pipelining ahead of the chain, and it is told to retry ("mempool-account-full");
 //   - at most max_per_account waiting transactions of one signer ("mempool-account-full"), at most
 //     max_per_org of all signers of one org ("mempool-org-full"), so one org cannot fill the pool
 //     for everyone, and at most max_txs in total ("mempool-full");
@@ -119,6 +121,8 @@ class Mempool {
     size_t operator()(const ledger::Hash256& id) const;
   };
   uint64_t Now() const;
+  // Under mu_: every nonce from next_nonce to nonce - 1 of `signer` waits.
+  bool WindowFullBefore(const ledger::PubKey& signer, uint64_t next_nonce, uint64_t nonce) const;
   // Under mu_: removes one entry of `acc` (its id, its org count), not the account.
   void EraseLocked(Account& acc, std::map<uint64_t, Entry>::iterator it);
   void EraseAccountIfEmpty(const ledger::PubKey& key);

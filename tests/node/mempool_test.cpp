@@ -90,6 +90,24 @@ TEST_CASE("mempool: a nonce beyond the window is bad-nonce; used and taken nonce
   CHECK(m.Size() == 2);
 }
 
+TEST_CASE("mempool: the nonce just past a full window is busy (retry), not a skipped nonce", "[mempool]") {
+  Fixture f;
+  Mempool m(Options(100, 100, 100, /*window=*/4));
+  // Committed next nonce 7: 7 .. 10 fill the window.
+  for (uint64_t n = 7; n <= 10; ++n) REQUIRE(Add(m, f.Make("mine", n, "l" + std::to_string(n)), 7, "mine").ok());
+  const auto next = Add(m, f.Make("mine", 11, "l11"), 7, "mine");
+  CHECK(next.status().RejectString() == "mempool-account-full");
+  CHECK(next.status().detail().find("again") != std::string::npos);
+  // One further is a skip: the client left a gap.
+  CHECK(Add(m, f.Make("mine", 12, "l12"), 7, "mine").status().RejectString() == "bad-nonce");
+  // A window with a hole is not full: the nonce past it is a skip as well.
+  Mempool holes(Options(100, 100, 100, 4));
+  for (uint64_t n : {7, 8, 10}) REQUIRE(Add(holes, f.Make("mine", n, "h" + std::to_string(n)), 7, "mine").ok());
+  CHECK(Add(holes, f.Make("mine", 11, "h11"), 7, "mine").status().RejectString() == "bad-nonce");
+  CHECK(m.Size() == 4);
+  CHECK(holes.Size() == 3);
+}
+
 TEST_CASE("mempool: per-account, per-org and total caps have their own reject strings", "[mempool]") {
   Fixture f;
   // 2 per signer, 3 per org, 5 in all.
