@@ -206,6 +206,21 @@ struct P2pNode::Impl final : detail::ConnectionOwner {
 
   void Record(PeerEvent e) {
     std::lock_guard<std::mutex> lock(mu);
+    AddEventLocked(std::move(e));
+  }
+
+  // Under mu.
+  void AddEventLocked(PeerEvent e) {
+    if (!e.banned) {
+      for (auto it = events.begin(); it != events.end(); ++it) {
+        if (!it->banned && it->address == e.address && it->key == e.key && it->reason == e.reason &&
+            it->authenticated == e.authenticated) {
+          e.repeats = it->repeats + 1;
+          events.erase(it);
+          break;
+        }
+      }
+    }
     events.push_back(std::move(e));
     while (events.size() > limits::kMaxRecentEvents) events.pop_front();
   }
@@ -279,8 +294,7 @@ struct P2pNode::Impl final : detail::ConnectionOwner {
         }
         event.banned = true;
       }
-      events.push_back(event);
-      while (events.size() > limits::kMaxRecentEvents) events.pop_front();
+      AddEventLocked(std::move(event));
     }
     // The connection may be inside one of its own methods: release our reference later.
     if (auto it = conns.find(&conn); it != conns.end()) {

@@ -91,6 +91,10 @@ struct PeerEvent {
   bool authenticated = false;
   DisconnectReason reason = DisconnectReason::kNone;
   bool banned = false;                 // this event banned the peer
+  // How many times this happened in a row: an event that repeats one still in the list without
+  // banning anyone (a peer that is down, dialed again and again) is folded into it and moved to
+  // the end, so retries do not push bans out of the list.
+  uint64_t repeats = 1;
 };
 
 class P2pNode {

@@ -465,7 +465,7 @@ HttpResponse Api::GetPeers() {
                       {"key", e.key ? json(e.key->ToHex()) : json(nullptr)},
                       {"authenticated", e.authenticated},
                       {"reason", std::string(network::ReasonString(e.reason))},
-                      {"banned", e.banned}});
+                      {"banned", e.banned}, {"repeats", e.repeats}});
   }
   return Ok({{"peers", std::move(peers)}, {"events", std::move(events)}});
 }

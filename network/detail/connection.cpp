@@ -38,6 +38,11 @@ void Connection::Accept(tcp::socket socket) {
 }
 
 void Connection::Connect(const tcp::resolver::results_type& endpoints) {
+  // Named after the first address tried until the connection is up, so a failed dial says where.
+  if (!endpoints.empty()) {
+    const tcp::endpoint first = endpoints.begin()->endpoint();
+    address_ = first.address().to_string() + ":" + std::to_string(first.port());
+  }
   asio::async_connect(socket_, endpoints, [self = shared_from_this()](const error_code& ec, const tcp::endpoint&) {
     if (self->state_ == State::kClosed) return;
     if (ec) return self->Close(DisconnectReason::kIoError);

@@ -102,9 +102,10 @@ size_t BansOfAddress(const json& peers, const std::string& ip) {
   }
   return n;
 }
+// How many disconnects with this reason were seen (repeats of one event included).
 size_t EventsWith(const json& peers, const std::string& reason) {
   size_t n = 0;
-  for (const json& e : peers["events"]) n += e["reason"] == reason ? 1 : 0;
+  for (const json& e : peers["events"]) n += e["reason"] == reason ? e["repeats"].get<size_t>() : 0;
   return n;
 }
 // A handshake refused because the proven key is banned. (A refusal on accept, for a banned

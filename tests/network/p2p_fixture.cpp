@@ -72,7 +72,7 @@ bool TestNode::HasPeer(const ledger::PubKey& k) const {
 
 size_t TestNode::EventsWith(DisconnectReason reason) const {
   size_t n = 0;
-  for (const PeerEvent& e : node->RecentEvents()) n += e.reason == reason ? 1 : 0;
+  for (const PeerEvent& e : node->RecentEvents()) n += e.reason == reason ? e.repeats : 0;
   return n;
 }
 

@@ -61,7 +61,7 @@ struct TestNode {
   const ledger::PubKey& pub() const { return node->key(); }
   std::string Address() const { return "127.0.0.1:" + std::to_string(node->port()); }
   bool HasPeer(const ledger::PubKey& k) const;
-  // Disconnect events with this reason seen so far.
+  // How many disconnects with this reason were seen so far (repeats of one event included).
   size_t EventsWith(DisconnectReason reason) const;
 };
 

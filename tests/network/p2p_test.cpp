@@ -229,5 +229,25 @@ TEST_CASE("p2p: a node that dials itself refuses the connection and stops dialin
   CHECK(a->node->AddPeer("127.0.0.1:99999").IsInvalidArgument());
 }
 
+TEST_CASE("p2p: dialing a peer that is down folds the failures into one event and bans stay visible", "[p2p]") {
+  // A port nobody listens on: bound once to learn a free number, then closed.
+  uint16_t closed_port = 0;
+  {
+    auto probe = StartNode(3, TestOptions(Keys({3})));
+    closed_port = probe->node->port();
+  }
+  P2pOptions o = TestOptions(Keys({1, 2}));
+  o.dial = {"127.0.0.1:" + std::to_string(closed_port)};
+  auto a = StartNode(1, o);
+  REQUIRE(WaitUntil([&] {
+    const auto events = a->node->RecentEvents();
+    return !events.empty() && events.back().repeats >= 3;
+  }));
+  const auto events = a->node->RecentEvents();
+  REQUIRE(events.size() == 1);
+  CHECK(events[0].address == o.dial[0]);
+  CHECK_FALSE(events[0].banned);
+}
+
 }  // namespace
 }  // namespace circuledger::network::test
