@@ -3,6 +3,8 @@
 // Each is a clear error with the right status (docs/api.md) and changes nothing: the same height
 // and state root before and after, nothing waiting in the mempool, and the node keeps serving.
 #include <catch2/catch.hpp>
+#include <cstdio>
+#include <sys/wait.h>
 #include <thread>
 
 #include "ledger/encoding.h"
@@ -274,4 +276,26 @@ TEST_CASE("cluster: a config with an unknown field stops circuledgerd at start w
   // NodeProcess reports the exit and the node's log, which names the field.
   REQUIRE_THROWS_WITH(NodeProcess(options), Catch::Contains("exited with code 1 during start-up") &&
                                                 Catch::Contains("block_min_interval"));
+}
+
+TEST_CASE("cluster: circuledgerd --help lists every subcommand and an unknown one exits 1", "[cluster]") {
+  const auto run = [](const std::string& args) {
+    std::string out;
+    FILE* p = ::popen((std::string(CIRCULEDGER_NODE_BIN) + " " + args + " 2>&1").c_str(), "r");
+    REQUIRE(p != nullptr);
+    char buf[4096];
+    for (size_t n; (n = std::fread(buf, 1, sizeof(buf), p)) > 0;) out.append(buf, n);
+    const int status = ::pclose(p);
+    return std::make_pair(WIFEXITED(status) ? WEXITSTATUS(status) : -1, out);
+  };
+  const auto [code, help] = run("--help");
+  CHECK(code == 0);
+  for (const char* sub : {"circuledgerd init", "circuledgerd testnet", "circuledgerd [run]", "--allow-missing-wal",
+                          "--full-nodes", "--base-port"}) {
+    INFO(sub);
+    CHECK(help.find(sub) != std::string::npos);
+  }
+  const auto [bad_code, bad] = run("testnet --no-such-flag");
+  CHECK(bad_code == 1);
+  CHECK(bad.find("unknown option --no-such-flag") != std::string::npos);
 }
