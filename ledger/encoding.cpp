@@ -243,14 +243,15 @@ template <class A> void Visit(A& a, ValidatorSet& x) {
   });
 }
 template <class A> void Visit(A& a, Params& x) {
-  a.U32(x.max_block_txs);
-  a.U32(x.max_block_bytes);
-  a.U32(x.gov_threshold);
-  a.U64(x.proposal_ttl_blocks);
-  a.U64(x.max_time_drift_ms);
-  a.U32(x.timeout_propose_ms);
-  a.U32(x.timeout_vote_ms);
-  a.U32(x.timeout_delta_ms);
+  ForEachParam(x, [&](const char*, auto& member) {
+    using T = std::remove_reference_t<decltype(member)>;
+    static_assert(std::is_same_v<T, uint32_t> || std::is_same_v<T, uint64_t>, "params are u32 or u64");
+    if constexpr (std::is_same_v<T, uint32_t>) {
+      a.U32(member);
+    } else {
+      a.U64(member);
+    }
+  });
 }
 template <class A> void Visit(A& a, AdminSet& x) {
   a.Vec(x.orgs, L::kMaxOrgs, kStrMin, [&](std::string& s) { a.Str(s, L::kMaxOrgIdLen); });

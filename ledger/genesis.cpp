@@ -60,19 +60,6 @@ std::string Shown(const Json& v) {
   return v.dump(-1, ' ', false, Json::error_handler_t::replace).substr(0, 72);
 }
 
-// Params fields in encoding order, by JSON name. The one list both reading and writing use.
-template <class P, class F>
-void ForEachParam(P& p, F&& f) {
-  f("max_block_txs", p.max_block_txs);
-  f("max_block_bytes", p.max_block_bytes);
-  f("gov_threshold", p.gov_threshold);
-  f("proposal_ttl_blocks", p.proposal_ttl_blocks);
-  f("max_time_drift_ms", p.max_time_drift_ms);
-  f("timeout_propose_ms", p.timeout_propose_ms);
-  f("timeout_vote_ms", p.timeout_vote_ms);
-  f("timeout_delta_ms", p.timeout_delta_ms);
-}
-
 // ---- Reading the document's shape ----
 
 void CheckObject(const Json& j, const std::string& field, const std::set<std::string>& allowed) {

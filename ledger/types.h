@@ -305,6 +305,21 @@ struct Params {
   auto operator<=>(const Params&) const = default;
 };
 
+// The one list of Params fields: f(json_name, member) for each, in encoding order. The codec,
+// the genesis file, the API's views and the wallet's set-params options all walk it, so a new
+// parameter is one line here (and its bound in ValidateParams, ledger/genesis.h).
+template <class P, class F>
+void ForEachParam(P& p, F&& f) {
+  f("max_block_txs", p.max_block_txs);
+  f("max_block_bytes", p.max_block_bytes);
+  f("gov_threshold", p.gov_threshold);
+  f("proposal_ttl_blocks", p.proposal_ttl_blocks);
+  f("max_time_drift_ms", p.max_time_drift_ms);
+  f("timeout_propose_ms", p.timeout_propose_ms);
+  f("timeout_vote_ms", p.timeout_vote_ms);
+  f("timeout_delta_ms", p.timeout_delta_ms);
+}
+
 // Where the chain stands: the last committed block (height 0 = genesis only).
 struct ChainTip {
   uint64_t height = 0;

@@ -157,6 +157,7 @@ HttpResponse Api::Handle(const HttpRequest& req) {
                        (res == "products" && s.size() == 4 && s[3] == "compliance") ||
                        (res == "rules" && (s.size() == 2 || s.size() == 3)) ||
                        (res == "recycling" && s.size() == 3) || (res == "status" && s.size() == 2) ||
+                       (res == "params" && s.size() == 2) ||
                        (res == "peers" && s.size() == 2);
     if (!known) return NotFound("no route " + std::string(path));
     if (!get) return JsonError(405, "method-not-allowed", "use GET");
@@ -166,6 +167,7 @@ HttpResponse Api::Handle(const HttpRequest& req) {
     if (res == "orgs") return GetOrg(s[2]);
     if (res == "recycling") return GetRecycling(s[2]);
     if (res == "status") return GetStatus();
+    if (res == "params") return GetParams();
     if (res == "peers") return GetPeers();
     if (res == "rules") return GetRules(s.size() == 3 ? &s[2] : nullptr, query);
     if (s.size() == 4 && s[3] == "compliance") return GetCompliance(s[2], query);
@@ -276,6 +278,11 @@ HttpResponse Api::GetAccount(const std::string& key_hex) {
              {"pending_nonce", std::max(a->next_nonce, node_.PendingNonce(*key))},
              {"pending_txs", node_.mempool().PendingCount(*key)},
              {"revoked", a->revoked != 0}});
+}
+
+HttpResponse Api::GetParams() {
+  WorkingState st(node_.store());
+  return Ok(ParamsJson(st.GetParams()));
 }
 
 HttpResponse Api::GetOrg(const std::string& id) {

@@ -10,7 +10,7 @@
 //   GET  /v1/{lots|products}/{id}/trace?direction=backward|forward&depth=&offset=&limit=
 //   GET  /v1/products/{id}/compliance?at=<ms|YYYY-MM-DD>   rules in force: pass/fail, figures
 //   GET  /v1/rules, /v1/rules/{id}?version=N               registered rule sets
-//   GET  /v1/status, /metrics
+//   GET  /v1/status, /v1/params, /metrics
 //   GET  /v1/peers                      p2p peers and recent disconnects/bans with their reasons
 // Errors are {"error": {"code": "<reject string or error code>", "message": "..."}} with 400
 // (bad input), 404 (unknown route or object), 405 (wrong method), 413 (body too large), 503
@@ -38,6 +38,7 @@ class Api {
   network::HttpResponse GetTrace(bool lot, const std::string& id, const std::string& query);
   network::HttpResponse GetRecycling(const std::string& tx_hex);
   network::HttpResponse GetStatus();
+  network::HttpResponse GetParams();
   network::HttpResponse GetPeers();
   network::HttpResponse GetCompliance(const std::string& id, const std::string& query);
   network::HttpResponse GetRules(const std::string* id, const std::string& query);

@@ -88,12 +88,9 @@ struct OpToJson {
           } else if constexpr (std::is_same_v<T, SetRuleSetOwner>) {
             return {{"type", "set_rule_set_owner"}, {"rule_set", ch.rule_set}, {"org", ch.org}};
           } else {
-            return {{"type", "set_params"},
-                    {"max_block_txs", ch.params.max_block_txs},
-                    {"max_block_bytes", ch.params.max_block_bytes},
-                    {"gov_threshold", ch.params.gov_threshold},
-                    {"proposal_ttl_blocks", ch.params.proposal_ttl_blocks},
-                    {"max_time_drift_ms", ch.params.max_time_drift_ms}};
+            json out = ParamsJson(ch.params);
+            out["type"] = "set_params";
+            return out;
           }
         },
         c);
@@ -152,6 +149,12 @@ json ProductJson(const Product& p) {
           {"created_height", p.created_height},
           {"consumed_by", p.consumed_by.IsZero() ? json(nullptr) : json(p.consumed_by.ToHex())},
           {"parents", p.parents}};
+}
+
+json ParamsJson(const Params& p) {
+  json out = json::object();
+  ForEachParam(p, [&](const char* name, const auto& value) { out[name] = value; });
+  return out;
 }
 
 json OrgJson(const Org& org) {

@@ -18,6 +18,8 @@ nlohmann::json LotJson(const ledger::Lot& lot);
 // history, attestations, status and owner.
 nlohmann::json ProductJson(const ledger::Product& p);
 nlohmann::json OrgJson(const ledger::Org& org);
+// Every chain parameter by name (ledger::ForEachParam): GET /v1/params and set_params proposals.
+nlohmann::json ParamsJson(const ledger::Params& p);
 nlohmann::json OpJson(const ledger::Op& op);
 nlohmann::json TxJson(const ledger::Tx& tx, const ledger::Hash256& id);
 nlohmann::json HeaderJson(const ledger::BlockHeader& h);

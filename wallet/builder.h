@@ -79,6 +79,13 @@ Result<ledger::Op> MakeProposeAddValidator(std::string_view key_hex, std::string
 Result<ledger::Op> MakeProposeRemoveValidator(std::string_view key_hex);
 // Gives rule set `rule_set` to the regulator org `org` (only the owner registers new versions).
 Result<ledger::Op> MakeProposeSetRuleSetOwner(std::string_view rule_set, std::string_view org);
+// The chain's parameters from a node's GET /v1/params answer: every parameter of
+// ledger::ForEachParam present, an unsigned integer in its type's range, nothing else.
+Result<ledger::Params> ParamsFromJson(const nlohmann::json& j);
+// A set_params proposal: `current` (the parameters in force) with each "NAME=VALUE" of `sets`
+// applied (NAME as in ledger::ForEachParam, each at most once, at least one), checked by
+// ledger::ValidateParams so the ledger will not refuse it for its values.
+Result<ledger::Op> MakeProposeSetParams(ledger::Params current, const std::vector<std::string>& sets);
 // proposal: the 64-hex tx id of the propose transaction.
 Result<ledger::Op> MakeApprove(std::string_view proposal_hex);
 

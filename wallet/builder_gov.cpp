@@ -1,5 +1,10 @@
 // Governance proposals and approvals from user arguments (wallet/builder.h).
+#include <limits>
+#include <set>
+#include <type_traits>
+
 #include "ledger/crypto.h"
+#include "ledger/genesis.h"
 #include "wallet/builder.h"
 
 namespace circuledger::wallet {
@@ -107,6 +112,80 @@ Result<Op> MakeProposeSetRuleSetOwner(std::string_view rule_set, std::string_vie
   if (rule_set.empty()) return Status::InvalidArgument("missing the rule set id");
   if (org.empty()) return Status::InvalidArgument("missing the org id");
   return Propose(ledger::SetRuleSetOwner{std::string(rule_set), std::string(org)});
+}
+
+namespace {
+
+std::string ParamNames() {
+  std::string names;
+  ledger::Params p;
+  ledger::ForEachParam(p, [&](const char* name, auto&) { names += (names.empty() ? "" : ", ") + std::string(name); });
+  return names;
+}
+
+// Sets the parameter `name` of `p` from `text`; InvalidArgument for an unknown name or a value
+// that is not an unsigned integer of the parameter's width.
+Status SetParam(ledger::Params& p, std::string_view name, std::string_view text) {
+  bool found = false;
+  Status status = Status::Ok();
+  ledger::ForEachParam(p, [&](const char* n, auto& member) {
+    if (name != n) return;
+    found = true;
+    using T = std::remove_reference_t<decltype(member)>;
+    Result<uint64_t> v = ParseU64(text, n);
+    if (!v.ok()) {
+      status = v.status();
+    } else if (*v > std::numeric_limits<T>::max()) {
+      status = Status::InvalidArgument(std::string(n) + " must be at most " +
+                                       std::to_string(std::numeric_limits<T>::max()));
+    } else {
+      member = static_cast<T>(*v);
+    }
+  });
+  if (!found) {
+    return Status::InvalidArgument("unknown parameter \"" + std::string(name) + "\" (parameters: " + ParamNames() + ")");
+  }
+  return status;
+}
+
+}  // namespace
+
+Result<ledger::Params> ParamsFromJson(const nlohmann::json& j) {
+  if (!j.is_object()) return Status::InvalidArgument("the node's parameters are not a JSON object");
+  ledger::Params p;
+  size_t seen = 0;
+  Status status = Status::Ok();
+  ledger::ForEachParam(p, [&](const char* name, auto&) {
+    auto it = j.find(name);
+    if (!status.ok()) return;
+    // A parsed answer holds non-negative integers as unsigned; one built in code may hold them signed.
+    const bool whole = it != j.end() && it->is_number_integer() && (it->is_number_unsigned() || it->get<int64_t>() >= 0);
+    if (!whole) {
+      status = Status::InvalidArgument(std::string("the node's parameters lack ") + name + " (an unsigned integer)");
+      return;
+    }
+    ++seen;
+    status = SetParam(p, name, std::to_string(it->get<uint64_t>()));
+  });
+  if (!status.ok()) return status;
+  if (seen != j.size()) return Status::InvalidArgument("the node's parameters name one this wallet does not know");
+  return p;
+}
+
+Result<Op> MakeProposeSetParams(ledger::Params current, const std::vector<std::string>& sets) {
+  if (sets.empty()) return Status::InvalidArgument("name at least one parameter to change: --set NAME=VALUE");
+  std::set<std::string, std::less<>> named;
+  for (const std::string& s : sets) {
+    const size_t eq = s.find('=');
+    if (eq == std::string::npos || eq == 0) {
+      return Status::InvalidArgument("bad --set \"" + s + "\": expected NAME=VALUE");
+    }
+    const std::string name = s.substr(0, eq);
+    if (!named.insert(name).second) return Status::InvalidArgument("parameter " + name + " is set twice");
+    if (Status st = SetParam(current, name, std::string_view(s).substr(eq + 1)); !st.ok()) return st;
+  }
+  if (ledger::Status st = ledger::ValidateParams(current); !st.ok()) return Status::InvalidArgument(st.detail());
+  return Propose(ledger::SetParams{current});
 }
 
 Result<Op> MakeApprove(std::string_view proposal_hex) {

@@ -315,6 +315,21 @@ TEST_CASE("cli: every operation through the circuledger binary commits and shows
     CHECK(org2["keys"] == json::array({node.Key("mine").Public().ToHex()}));
   }
 
+  // Chain parameters: a set-params proposal keeps every parameter it does not name.
+  {
+    const json before = w.Ok({"show", "params"});
+    REQUIRE(before.contains("timeout_vote_ms"));
+    const CliRun bad = w.Run({"gov", "propose", "set-params", "--set", "gov_threshold=0", "--as", "admin-1"});
+    INFO(bad.Describe());
+    CHECK(bad.code == 1);  // refused before signing: the ledger would refuse it too
+    const json pp = w.Commit({"gov", "propose", "set-params", "--set", "proposal_ttl_blocks=5000", "--as", "admin-1"});
+    CHECK(w.Ok({"show", "params"}) == before);  // one approval of two
+    w.Commit({"gov", "approve", pp["id"].get<std::string>(), "--as", "admin-2"});
+    json expected = before;
+    expected["proposal_ttl_blocks"] = 5000;
+    CHECK(w.Ok({"show", "params"}) == expected);
+  }
+
   // show block / tx
   {
     const uint64_t h = rec["height"];

@@ -144,6 +144,34 @@ TEST_CASE("api: submit, status, lot, account, block", "[node]") {
   CHECK(f.CallJson("POST", "/v1/tx", 200, f.Body(again))["status"] == "committed");
 }
 
+TEST_CASE("api: /v1/params shows every chain parameter, and a set_params proposal shows them all", "[node]") {
+  NodeFixture f;
+  const Params& genesis = f.n->genesis().params;
+  const json p = f.CallJson("GET", "/v1/params", 200);
+  size_t fields = 0;
+  ForEachParam(genesis, [&](const char* name, const auto& value) {
+    INFO(name);
+    ++fields;
+    CHECK(p.at(name).get<uint64_t>() == value);
+  });
+  CHECK(p.size() == fields);
+  CHECK(fields == 8);
+  CHECK(f.CallJson("POST", "/v1/params", 405)["error"]["code"] == "method-not-allowed");
+  CHECK(f.CallJson("GET", "/v1/params/x", 404)["error"]["code"] == "not-found");
+  // The proposal's JSON carries every parameter, the consensus timeouts included.
+  Params changed = genesis;
+  changed.timeout_vote_ms = 1234;
+  const json s = f.SubmitAndWait(f.Sign("admin-1", Propose{SetParams{changed}}));
+  REQUIRE(s["status"] == "committed");
+  const json change = s["tx"]["op"]["change"];
+  INFO(s.dump());
+  CHECK(change["type"] == "set_params");
+  CHECK(change["timeout_vote_ms"] == 1234);
+  CHECK(change["timeout_propose_ms"] == genesis.timeout_propose_ms);
+  CHECK(change["timeout_delta_ms"] == genesis.timeout_delta_ms);
+  CHECK(change.size() == fields + 1);
+}
+
 TEST_CASE("node: a peer's transaction with a used nonce is dropped before its signature is checked", "[node]") {
   NodeFixture f;
   const Tx first = f.Sign("mine", CreateLot{"used", Co(10)});

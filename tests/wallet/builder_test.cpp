@@ -125,6 +125,53 @@ TEST_CASE("builder: roles, keys and proposals", "[wallet]") {
   CHECK(wallet::MakeProposeAddValidator(kPublic3, "v1", "no-port").status().IsInvalidArgument());
 }
 
+TEST_CASE("builder: a set-params proposal changes only the named parameters, within their bounds", "[wallet]") {
+  ledger::Params current;  // the defaults: max_block_txs 5000, proposal_ttl_blocks 100000, ...
+  auto op = wallet::MakeProposeSetParams(current, {"timeout_vote_ms=1200", "proposal_ttl_blocks=5000"});
+  REQUIRE(op.ok());
+  const auto& change = std::get<ledger::SetParams>(std::get<ledger::Propose>(*op).change);
+  ledger::Params expected = current;
+  expected.timeout_vote_ms = 1200;
+  expected.proposal_ttl_blocks = 5000;
+  CHECK(change.params == expected);
+  const auto error = [&](std::vector<std::string> sets) {
+    auto r = wallet::MakeProposeSetParams(current, sets);
+    REQUIRE_FALSE(r.ok());
+    CHECK(r.status().IsInvalidArgument());
+    return r.status().message();
+  };
+  CHECK_THAT(error({}), Catch::Contains("at least one"));
+  CHECK_THAT(error({"block_size=1"}), Catch::Contains("unknown parameter \"block_size\"") &&
+                                          Catch::Contains("timeout_delta_ms"));
+  CHECK_THAT(error({"gov_threshold=2", "gov_threshold=3"}), Catch::Contains("set twice"));
+  CHECK_THAT(error({"gov_threshold"}), Catch::Contains("NAME=VALUE"));
+  CHECK_THAT(error({"timeout_vote_ms=-5"}), Catch::Contains("non-negative integer"));
+  CHECK_THAT(error({"timeout_vote_ms=4294967296"}), Catch::Contains("at most 4294967295"));  // u32
+  CHECK_THAT(error({"gov_threshold=0"}), Catch::Contains("gov_threshold"));  // ValidateParams
+  CHECK_THAT(error({"max_block_txs=20001"}), Catch::Contains("max_block_txs"));
+}
+
+TEST_CASE("builder: the parameters in force are read from the node's JSON, every one and no other", "[wallet]") {
+  json j = {{"max_block_txs", 2000},       {"max_block_bytes", 4194304}, {"gov_threshold", 2},
+            {"proposal_ttl_blocks", 50},   {"max_time_drift_ms", 1000},  {"timeout_propose_ms", 3000},
+            {"timeout_vote_ms", 1000},     {"timeout_delta_ms", 500}};
+  auto p = wallet::ParamsFromJson(j);
+  REQUIRE(p.ok());
+  CHECK(p->max_block_txs == 2000);
+  CHECK(p->gov_threshold == 2);
+  CHECK(p->proposal_ttl_blocks == 50);
+  json missing = j;
+  missing.erase("timeout_delta_ms");
+  CHECK(wallet::ParamsFromJson(missing).status().IsInvalidArgument());
+  json extra = j;
+  extra["new_param"] = 1;
+  CHECK(wallet::ParamsFromJson(extra).status().IsInvalidArgument());
+  json negative = j;
+  negative["gov_threshold"] = -1;
+  CHECK(wallet::ParamsFromJson(negative).status().IsInvalidArgument());
+  CHECK(wallet::ParamsFromJson(json::array()).status().IsInvalidArgument());
+}
+
 TEST_CASE("submitter: signs locally with the node's genesis hash and pending nonce; retries bad-nonce",
           "[wallet]") {
   std::atomic<int> posts{0};

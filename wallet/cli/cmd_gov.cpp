@@ -65,6 +65,16 @@ int RemoveValidator(Context& ctx, const ParsedArgs& a) {
 int SetRuleSetOwner(Context& ctx, const ParsedArgs& a) {
   return ctx.SendOp(MakeProposeSetRuleSetOwner(a.positionals[0], a.Get("--org")), a);
 }
+// Reads the parameters in force from the node, applies the --set changes, proposes the result.
+int SetParams(Context& ctx, const ParsedArgs& a) {
+  Result<const Client*> c = ctx.client();
+  if (!c.ok()) return ctx.Usage(c.status().message());
+  Result<nlohmann::json> current = GetJson(**c, "/v1/params");
+  if (!current.ok()) return ctx.Fail(current.status());
+  Result<ledger::Params> params = ParamsFromJson(*current);
+  if (!params.ok()) return ctx.Fail(params.status());
+  return ctx.SendOp(MakeProposeSetParams(*params, a.All("--set")), a);
+}
 int Approve(Context& ctx, const ParsedArgs& a) {
   return ctx.SendOp(MakeApprove(a.positionals[0]), a);
 }
@@ -156,6 +166,17 @@ std::vector<Command> GovCommands() {
        1,
        1,
        SetRuleSetOwner},
+      {{"gov", "propose", "set-params"},
+       "--set NAME=VALUE... --as KEY",
+       "propose changing chain parameters (the others keep their values in force)",
+       "Parameters (docs/genesis.md): max_block_txs, max_block_bytes, gov_threshold,\n"
+       "proposal_ttl_blocks, max_time_drift_ms, timeout_propose_ms, timeout_vote_ms,\n"
+       "timeout_delta_ms. The wallet reads the values in force from the node (GET /v1/params)\n"
+       "and proposes them with your changes; `circuledger show params` prints them.",
+       {{"--set", true, true, true}, kAs},
+       0,
+       0,
+       SetParams},
       {{"gov", "approve"},
        "PROPOSAL_ID --as KEY",
        "approve a pending proposal (its id is the tx id of the propose transaction)",

@@ -89,6 +89,10 @@ void PrintOrg(std::ostream& out, const json& j) {
   for (const json& k : j.at("keys")) out << "  " << k.get<std::string>() << "\n";
 }
 
+void PrintParams(std::ostream& out, const json& j) {
+  for (const auto& item : j.items()) out << item.key() << "  " << item.value().dump() << "\n";
+}
+
 void PrintBlock(std::ostream& out, const json& j) {
   if (!j.contains("header")) {  // height 0: the genesis
     PrintFields(out, {{"height", "0 (genesis)"},
@@ -183,6 +187,7 @@ int ShowProduct(Context& ctx, const ParsedArgs& a) {
 int ShowOrg(Context& ctx, const ParsedArgs& a) {
   return Query(ctx, "/v1/orgs/" + PercentEncode(a.positionals[0]), PrintOrg);
 }
+int ShowParams(Context& ctx, const ParsedArgs&) { return Query(ctx, "/v1/params", PrintParams); }
 int ShowBlock(Context& ctx, const ParsedArgs& a) {
   const std::string& which = a.positionals[0];
   if (which != "latest") {
@@ -233,6 +238,14 @@ std::vector<Command> QueryCommands() {
        1,
        1,
        ShowOrg},
+      {{"show", "params"},
+       "",
+       "the chain's parameters in force (block limits, governance threshold, timeouts)",
+       "",
+       {},
+       0,
+       0,
+       ShowParams},
       {{"show", "block"},
        "HEIGHT|latest",
        "a block header and its transactions (0 = genesis)",
