@@ -106,7 +106,10 @@ void World::ByzantineVote(Node& n, const Vote& v) {
       } else {
         bytes[rng_.Below(bytes.size())] ^= static_cast<char>(1u << rng_.Below(8));
       }
-      if (to != n.index) Send(n.index, to, bytes);
+      if (to != n.index) {
+        garbage_ += 1;
+        Send(n.index, to, bytes);
+      }
       Vote forged = v;
       forged.value_id = ledger::TaggedHash("sim/junk", std::to_string(rng_.Next()));
       BroadcastHonest(n, forged);

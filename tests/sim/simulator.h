@@ -6,7 +6,8 @@
 // duplication, reordering, partitions (symmetric and asymmetric), crashes of honest nodes (also
 // between a WAL write and the send) with restarts from their WAL. Byzantine validators
 // double-propose, double-vote, propose invalid blocks, send garbage, forged and unrequested sync
-// replies. Block sync is the node's own (node::BlockSync) over the simulated network.
+// replies. A simulated node is the node's own height driver (node::HeightDriver) and block sync
+// (node::BlockSync) over the simulated network, a durable in-memory WAL and a toy chain.
 // After GST the network heals and every crashed node restarts.
 //
 // Checkers, run as it goes: no two honest nodes commit different blocks at one height; honest
@@ -32,7 +33,8 @@ struct SimOptions {
   size_t extra_byzantine = 0;       // Byzantine validators beyond f (all of them split-attack)
   bool lose_wal_on_restart = false;  // a restarted node forgets what it signed
   // Sync answers outlive the requester's crash (a transport that would deliver them to the
-  // restarted process): its fresh block sync sees answers it never asked for.
+  // restarted process): its fresh block sync sees answers it never asked for. Crashed nodes
+  // then restart within 100 ms, so that such answers land.
   bool sync_survives_restart = false;
   bool verbose = false;              // trace events to stderr
 };

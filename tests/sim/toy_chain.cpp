@@ -40,6 +40,11 @@ std::string ToyChain::ProposeValue(uint64_t height) {
   return EncodeBlock(BlockOnTip(height, std::move(txs)));
 }
 
+bool ToyChain::HasReadyTxs() const {
+  return std::any_of(mempool_.begin(), mempool_.end(),
+                     [&](uint64_t tx) { return registry_.Valid(tx) && committed_txs_.count(tx) == 0; });
+}
+
 SimBlock ToyChain::BlockOnTip(uint64_t height, std::vector<uint64_t> txs) const {
   SimBlock b;
   b.height = height;

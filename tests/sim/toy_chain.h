@@ -64,6 +64,8 @@ class ToyChain final : public consensus::Application {
 
   void AddToMempool(uint64_t tx) { mempool_.insert(tx); }
   void ClearMempool() { mempool_.clear(); }
+  // The mempool holds a transaction that could go into the next block (the node's cadence).
+  bool HasReadyTxs() const;
   // A block at `height` on the tip, with the given transactions: what Byzantine proposers forge.
   SimBlock BlockOnTip(uint64_t height, std::vector<uint64_t> txs) const;
 
