@@ -82,7 +82,16 @@ ledger::Result<consensus::ValidatorSet> SimNodeIo::StartingHeight(uint64_t heigh
 
 bool SimNodeIo::HasReadyTxs() { return node_.chain.HasReadyTxs(); }
 
-node::EnvelopeCheck SimNodeIo::CheckProposal(const consensus::Proposal&) { return node::EnvelopeCheck::kOk; }
+// The toy chain's envelope check, in the order of node/proposal_check.h: the proposer's signature
+// over the value's id, then the chain's max block bytes, before the application reads the value.
+node::EnvelopeCheck SimNodeIo::CheckProposal(const consensus::Proposal& proposal) {
+  if (world_.options_.skip_envelope_check) return node::EnvelopeCheck::kOk;
+  if (!consensus::VerifyProposalSignature(proposal, BlockId(proposal.value), world_.chain_id_, world_.verifier_)) {
+    return node::EnvelopeCheck::kBadSignature;
+  }
+  if (proposal.value.size() > kMaxSimBlockBytes) return node::EnvelopeCheck::kTooLarge;
+  return node::EnvelopeCheck::kOk;
+}
 
 ledger::Status SimNodeIo::CommitDecided(const consensus::Decide& decide) {
   if (Live()) world_.Commit(node_, decide.value, decide.certificate);

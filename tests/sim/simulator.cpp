@@ -167,7 +167,7 @@ SimResult World::Run() {
               " txs=" + std::to_string(tx_height_.size()) + " sig-bans=" + std::to_string(sig_bans_) +
               " garbage=" + std::to_string(garbage_) + " forged-syncs=" +
               std::to_string(sync_rejected_) + " unrequested-syncs=" + std::to_string(unrequested_sent_) +
-              " bans=" + std::to_string(bans_);
+              " oversized=" + std::to_string(oversized_sent_) + " bans=" + std::to_string(bans_);
   return r;
 }
 
@@ -206,6 +206,10 @@ void World::OnDeliver(Deliver& d) {
   std::visit(Overloaded{
                  [&](std::string& bytes) {
                    n.proc->driver->OnConsensusMessage(nodes_[d.from]->signer->Key(), bytes);
+                   if (!n.byzantine && n.chain.oversized_read() > 0) {
+                     return Fail("node " + std::to_string(n.index) + " read a value over the max block bytes" +
+                                 " (the envelope check did not refuse it)");
+                   }
                    Poll(n);
                  },
                  [&](network::SyncRequest& r) {

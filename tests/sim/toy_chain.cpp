@@ -53,7 +53,16 @@ SimBlock ToyChain::BlockOnTip(uint64_t height, std::vector<uint64_t> txs) const 
   return b;
 }
 
+Hash256 ToyChain::ValueId(std::string_view value) {
+  if (value.size() > kMaxSimBlockBytes) oversized_read_ += 1;
+  return BlockId(value);
+}
+
 bool ToyChain::ValidateValue(uint64_t height, std::string_view value) {
+  if (value.size() > kMaxSimBlockBytes) {
+    oversized_read_ += 1;
+    return false;
+  }
   std::optional<SimBlock> b = DecodeBlock(value);
   if (!b || b->height != height || height != Height() + 1 || b->parent != TipId()) return false;
   std::set<uint64_t> seen;

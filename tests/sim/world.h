@@ -247,7 +247,7 @@ class World {
 
   // Counters for the summary.
   uint64_t events_run_ = 0, crashes_ = 0, partitions_ = 0, garbage_ = 0, sync_rejected_ = 0;
-  uint64_t sig_bans_ = 0, unrequested_sent_ = 0, bans_ = 0;
+  uint64_t sig_bans_ = 0, unrequested_sent_ = 0, bans_ = 0, oversized_sent_ = 0;
 };
 
 }  // namespace circuledger::sim::detail
