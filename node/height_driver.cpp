@@ -27,8 +27,8 @@ HeightDriver::HeightDriver(HeightDriverDeps deps, std::vector<Message> wal_messa
       wal_(deps.wal),
       clock_(deps.clock),
       log_(deps.log),
-      sm_(consensus::ConsensusState::Config{options_.chain_id, options_.timeouts}, deps.app, deps.proposers,
-          deps.verifier, deps.signer),
+      sm_(consensus::ConsensusState::Config{options_.chain_id, options_.timeouts}, deps.app,
+          deps.proposers, deps.verifier, deps.signer),
       wal_messages_(std::move(wal_messages)),
       early_bytes_(limits::kMaxEarlyBytesPerPeer) {}
 
@@ -39,7 +39,8 @@ void HeightDriver::Begin() {
   // wait for transactions or the other validators like after any commit.
   height_ = chain_.TipHeight() + 1;
   committed_at_ms_ = now - std::min(now, options_.block_min_interval_ms);
-  if (std::any_of(wal_messages_.begin(), wal_messages_.end(), [&](const Message& m) { return HeightOf(m) == height_; })) {
+  if (std::any_of(wal_messages_.begin(), wal_messages_.end(),
+                  [&](const Message& m) { return HeightOf(m) == height_; })) {
     StartHeight(height_);
   }
 }
@@ -76,7 +77,8 @@ bool HeightDriver::IntervalPassed() const {
 bool HeightDriver::ReadyToStart() const {
   if (next_height_seen_) return true;
   if (!IntervalPassed()) return false;
-  if (options_.create_empty_blocks && clock_.NowMs() >= committed_at_ms_ + options_.empty_block_interval_ms) {
+  if (options_.create_empty_blocks &&
+      clock_.NowMs() >= committed_at_ms_ + options_.empty_block_interval_ms) {
     return true;
   }
   return chain_.HasReadyTxs();
@@ -91,12 +93,14 @@ void HeightDriver::Execute(consensus::Output out) {
   // leaves (state_machine.h: a persist precedes every later action).
   std::vector<WalRecord> records;
   for (const consensus::Action& a : out.actions) {
-    if (const auto* p = std::get_if<consensus::PersistMessage>(&a)) records.push_back(ConsensusRecord(p->message));
+    if (const auto* p = std::get_if<consensus::PersistMessage>(&a))
+      records.push_back(ConsensusRecord(p->message));
   }
   if (!records.empty()) {
     if (Status s = wal_.Append(records); !s.ok()) return Fail(s);
     for (const consensus::Action& a : out.actions) {
-      if (const auto* p = std::get_if<consensus::PersistMessage>(&a)) wal_messages_.push_back(p->message);
+      if (const auto* p = std::get_if<consensus::PersistMessage>(&a))
+        wal_messages_.push_back(p->message);
     }
   }
   for (consensus::Action& a : out.actions) {
@@ -131,7 +135,8 @@ void HeightDriver::OnCommitted(uint64_t height) {
 void HeightDriver::OnConsensusMessage(const PubKey& peer, std::string_view payload) {
   ledger::Result<Message> m = consensus::DecodeMessage(payload);
   if (!m.ok()) {
-    log_.Debug("undecodable consensus message from ", peer.ToHex().substr(0, 12), ": ", m.status().ToString());
+    log_.Debug("undecodable consensus message from ", peer.ToHex().substr(0, 12), ": ",
+               m.status().ToString());
     return;
   }
   const uint64_t h = HeightOf(*m);
@@ -177,9 +182,12 @@ void HeightDriver::OnConsensusMessage(const PubKey& peer, std::string_view paylo
     transport_.Ban(peer, network::DisconnectReason::kBadConsensusSignature);
   }
   if (out.verdict == consensus::Verdict::kFutureHeight) chain_.RequestSync(peer);
-  if (out.verdict != consensus::Verdict::kAccepted && out.verdict != consensus::Verdict::kDuplicate &&
-      out.verdict != consensus::Verdict::kBuffered && out.verdict != consensus::Verdict::kStaleHeight) {
-    log_.Debug("consensus message from ", peer.ToHex().substr(0, 12), ": ", consensus::VerdictName(out.verdict));
+  if (out.verdict != consensus::Verdict::kAccepted &&
+      out.verdict != consensus::Verdict::kDuplicate &&
+      out.verdict != consensus::Verdict::kBuffered &&
+      out.verdict != consensus::Verdict::kStaleHeight) {
+    log_.Debug("consensus message from ", peer.ToHex().substr(0, 12), ": ",
+               consensus::VerdictName(out.verdict));
   }
   Execute(std::move(out));
 }

@@ -93,9 +93,9 @@ class HeightChain {
 struct HeightOptions {
   std::string chain_id;
   consensus::TimeoutConfig timeouts;
-  uint64_t block_min_interval_ms = 0;     // Config::block_min_interval_ms
-  bool create_empty_blocks = false;       // Config::create_empty_blocks
-  uint64_t empty_block_interval_ms = 0;   // Config::empty_block_interval_ms
+  uint64_t block_min_interval_ms = 0;    // Config::block_min_interval_ms
+  bool create_empty_blocks = false;      // Config::create_empty_blocks
+  uint64_t empty_block_interval_ms = 0;  // Config::empty_block_interval_ms
   // Re-send this node's messages of the height every two vote timeouts once the height has run
   // one vote timeout (messages lost while links were down still arrive). Off without peers.
   bool gossip = true;

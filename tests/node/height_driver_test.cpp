@@ -1,8 +1,9 @@
 // The height driver (node/height_driver.h) on a virtual clock, with a recording transport, WAL and
 // chain: write-ahead order, timers as data, the block cadence, and a failed WAL append.
 // Tag [node][height].
-#include <catch2/catch.hpp>
+#include "node/height_driver.h"
 
+#include <catch2/catch.hpp>
 #include <map>
 #include <memory>
 #include <sstream>
@@ -10,7 +11,6 @@
 #include <vector>
 
 #include "consensus/encoding.h"
-#include "node/height_driver.h"
 
 namespace circuledger::node {
 namespace {
@@ -21,7 +21,9 @@ using consensus::Message;
 class StringApp final : public consensus::Application {
  public:
   std::string ProposeValue(uint64_t height) override { return "block-" + std::to_string(height); }
-  ledger::Hash256 ValueId(std::string_view value) override { return ledger::TaggedHash("test/value", value); }
+  ledger::Hash256 ValueId(std::string_view value) override {
+    return ledger::TaggedHash("test/value", value);
+  }
   bool ValidateValue(uint64_t, std::string_view) override { return true; }
 };
 
@@ -64,11 +66,13 @@ struct Recorder final : public ConsensusTransport, public ConsensusWal, public H
 };
 
 consensus::KeySigner Key(const char* name) {
-  return consensus::KeySigner(*ledger::SecretKey::FromBytes(ledger::TaggedHash("test/height", name).View()), true);
+  return consensus::KeySigner(
+      *ledger::SecretKey::FromBytes(ledger::TaggedHash("test/height", name).View()), true);
 }
 
 struct Fixture {
-  explicit Fixture(std::vector<const consensus::KeySigner*> validators, const consensus::KeySigner* me) {
+  explicit Fixture(std::vector<const consensus::KeySigner*> validators,
+                   const consensus::KeySigner* me) {
     std::vector<ledger::PubKey> keys;
     for (const consensus::KeySigner* v : validators) keys.push_back(v->Key());
     rec.set = *consensus::ValidatorSet::Make(keys);
@@ -78,7 +82,9 @@ struct Fixture {
     o.block_min_interval_ms = 200;
     o.create_empty_blocks = false;
     driver = std::make_unique<HeightDriver>(
-        HeightDriverDeps{o, app, proposers, consensus::DefaultVerifier(), me, rec, rec, rec, clock, log}, std::vector<Message>{});
+        HeightDriverDeps{o, app, proposers, consensus::DefaultVerifier(), me, rec, rec, rec, clock,
+                         log},
+        std::vector<Message>{});
   }
   StringApp app;
   consensus::RoundRobinProposer proposers;
@@ -89,8 +95,10 @@ struct Fixture {
   std::unique_ptr<HeightDriver> driver;
 };
 
-TEST_CASE("height driver: a lone validator decides on a virtual clock, persisting each output in one append before its sends",
-          "[node][height]") {
+TEST_CASE(
+    "height driver: a lone validator decides on a virtual clock, persisting each output in one "
+    "append before its sends",
+    "[node][height]") {
   const consensus::KeySigner me = Key("me");
   Fixture f({&me}, &me);
   f.driver->Begin();
@@ -149,8 +157,9 @@ TEST_CASE("height driver: a timeout is a wake-up time the caller polls", "[node]
   CHECK(f.driver->state().step() != consensus::Step::kPropose);
 }
 
-TEST_CASE("height driver: a failed WAL append sends nothing of that output and reports a fatal error",
-          "[node][height]") {
+TEST_CASE(
+    "height driver: a failed WAL append sends nothing of that output and reports a fatal error",
+    "[node][height]") {
   const consensus::KeySigner me = Key("me");
   Fixture f({&me}, &me);
   f.rec.append_result = ledger::Status::IoError("disk gone");
@@ -162,19 +171,23 @@ TEST_CASE("height driver: a failed WAL append sends nothing of that output and r
   CHECK(f.rec.fatal[0].ToString().find("disk gone") != std::string::npos);
 }
 
-TEST_CASE("height driver: a message of the height it waits to start makes it follow, and later heights ask for sync",
-          "[node][height]") {
+TEST_CASE(
+    "height driver: a message of the height it waits to start makes it follow, and later heights "
+    "ask for sync",
+    "[node][height]") {
   const consensus::KeySigner me = Key("me");
   const consensus::KeySigner other = Key("other");
   Fixture f({&me, &other}, &me);
   f.driver->Begin();
   f.driver->Poll();
   REQUIRE_FALSE(f.driver->running());  // no transaction
-  const Message far = consensus::MakeVote(other, "test-chain", consensus::VoteType::kPrevote, 5, 0, std::nullopt);
+  const Message far =
+      consensus::MakeVote(other, "test-chain", consensus::VoteType::kPrevote, 5, 0, std::nullopt);
   f.driver->OnConsensusMessage(other.Key(), consensus::EncodeMessage(far));
   CHECK(f.rec.events == std::vector<std::string>{"sync"});
   CHECK_FALSE(f.driver->running());
-  const Message next = consensus::MakeVote(other, "test-chain", consensus::VoteType::kPrevote, 1, 0, std::nullopt);
+  const Message next =
+      consensus::MakeVote(other, "test-chain", consensus::VoteType::kPrevote, 1, 0, std::nullopt);
   f.driver->OnConsensusMessage(other.Key(), consensus::EncodeMessage(next));
   CHECK_FALSE(f.driver->running());  // kept until the loop looks
   f.driver->Poll();

@@ -37,8 +37,8 @@ void World::StartProcess(Node& n) {
   ho.empty_block_interval_ms = commit_delay_ms_;
   ho.gossip = true;
   p->driver = std::make_unique<node::HeightDriver>(
-      node::HeightDriverDeps{std::move(ho), n.chain, proposers_, verifier_, n.signer.get(), *p->io, *p->io, *p->io,
-                             clock_, log_},
+      node::HeightDriverDeps{std::move(ho), n.chain, proposers_, verifier_, n.signer.get(), *p->io,
+                             *p->io, *p->io, clock_, log_},
       n.wal);
   n.wakes.clear();
   n.proc = std::move(p);
@@ -61,7 +61,8 @@ void World::ArmWake(Node& n) {
   Schedule(t, Wake{n.index, n.incarnation, t});
 }
 
-SimNodeIo::SimNodeIo(World& world, Node& node) : world_(world), node_(node), incarnation_(node.incarnation) {}
+SimNodeIo::SimNodeIo(World& world, Node& node)
+    : world_(world), node_(node), incarnation_(node.incarnation) {}
 
 bool SimNodeIo::Live() const { return node_.up && node_.incarnation == incarnation_ && node_.proc; }
 
@@ -86,7 +87,8 @@ bool SimNodeIo::HasReadyTxs() { return node_.chain.HasReadyTxs(); }
 // over the value's id, then the chain's max block bytes, before the application reads the value.
 node::EnvelopeCheck SimNodeIo::CheckProposal(const consensus::Proposal& proposal) {
   if (world_.options_.skip_envelope_check) return node::EnvelopeCheck::kOk;
-  if (!consensus::VerifyProposalSignature(proposal, BlockId(proposal.value), world_.chain_id_, world_.verifier_)) {
+  if (!consensus::VerifyProposalSignature(proposal, BlockId(proposal.value), world_.chain_id_,
+                                          world_.verifier_)) {
     return node::EnvelopeCheck::kBadSignature;
   }
   if (proposal.value.size() > kMaxSimBlockBytes) return node::EnvelopeCheck::kTooLarge;
@@ -108,17 +110,20 @@ void SimNodeIo::Fatal(const ledger::Status& status) {
 
 // A block is taken only with a certificate that verifies against the validator set of its
 // height, and only if it is valid on this node's chain; anything else is the sender's fault.
-node::SyncApplied SimNodeIo::Apply(uint64_t height, std::string_view block, std::string_view certificate) {
+node::SyncApplied SimNodeIo::Apply(uint64_t height, std::string_view block,
+                                   std::string_view certificate) {
   const auto refuse = [&](const std::string& why) {
     world_.sync_rejected_ += 1;
-    return node::SyncApplied{node::SyncApplied::Kind::kPeerFault, ledger::Status::InvalidArgument(why)};
+    return node::SyncApplied{node::SyncApplied::Kind::kPeerFault,
+                             ledger::Status::InvalidArgument(why)};
   };
   if (height != node_.chain.Height() + 1) return refuse("not the next height");
   ledger::Result<CommitCertificate> cert = consensus::DecodeCertificate(certificate);
   if (!cert.ok()) return refuse("certificate does not decode");
-  if (cert->height != height || BlockId(block) != cert->value_id) return refuse("certificate for another block");
-  if (consensus::VerifyCommitCertificate(*cert, world_.ValidatorsAt(height), world_.chain_id_, world_.verifier_) !=
-      consensus::CertCheck::kOk) {
+  if (cert->height != height || BlockId(block) != cert->value_id)
+    return refuse("certificate for another block");
+  if (consensus::VerifyCommitCertificate(*cert, world_.ValidatorsAt(height), world_.chain_id_,
+                                         world_.verifier_) != consensus::CertCheck::kOk) {
     return refuse("certificate does not verify");
   }
   if (!node_.chain.ValidateValue(height, block)) return refuse("invalid block");
@@ -133,7 +138,8 @@ node::SyncApplied SimNodeIo::Apply(uint64_t height, std::string_view block, std:
 void SimNodeIo::Broadcast(const Message& message) {
   if (!Live() || MaybeCrash("before a send")) return;
   if (node_.byzantine) return world_.BroadcastByzantine(node_, message);
-  if (SignedBy(message, node_.signer->Key()) && !node_.wal_bytes.count(consensus::EncodeMessage(message))) {
+  if (SignedBy(message, node_.signer->Key()) &&
+      !node_.wal_bytes.count(consensus::EncodeMessage(message))) {
     world_.Fail("node " + std::to_string(node_.index) + " sends what it did not persist");
   }
   world_.BroadcastHonest(node_, message);
@@ -151,7 +157,8 @@ void SimNodeIo::Ban(const consensus::PubKey& peer, network::DisconnectReason rea
 std::vector<consensus::PubKey> SimNodeIo::Peers() {
   std::vector<consensus::PubKey> keys;
   for (const auto& other : world_.nodes_) {
-    if (other->index != node_.index && !node_.banned.count(other->index)) keys.push_back(other->signer->Key());
+    if (other->index != node_.index && !node_.banned.count(other->index))
+      keys.push_back(other->signer->Key());
   }
   return keys;
 }
@@ -170,7 +177,8 @@ ledger::Status SimNodeIo::Append(const std::vector<node::WalRecord>& records) {
   for (const node::WalRecord& r : records) {
     ledger::Result<Message> m = consensus::DecodeMessage(r.payload);
     if (r.type != node::kWalConsensusMessage || !m.ok()) {
-      world_.Fail("node " + std::to_string(node_.index) + " wrote a WAL record that does not decode");
+      world_.Fail("node " + std::to_string(node_.index) +
+                  " wrote a WAL record that does not decode");
       return ledger::Status::Corruption("bad WAL record");
     }
     if (!node_.byzantine) world_.CheckSigned(node_, *m);
@@ -269,8 +277,8 @@ void World::BanPeer(Node& n, const consensus::PubKey& peer, network::DisconnectR
   Trace("node " + std::to_string(n.index) + " bans node " + std::to_string(*who) + ": " +
         std::string(network::ReasonString(reason)));
   if (!n.byzantine && !nodes_[*who]->byzantine) {
-    Fail("honest node " + std::to_string(n.index) + " banned honest node " + std::to_string(*who) + " (" +
-         std::string(network::ReasonString(reason)) + ")");
+    Fail("honest node " + std::to_string(n.index) + " banned honest node " + std::to_string(*who) +
+         " (" + std::string(network::ReasonString(reason)) + ")");
   }
 }
 
@@ -280,12 +288,14 @@ void World::ServeSync(Node& n, const Deliver& d, const network::SyncRequest& r) 
   const uint64_t last = std::min<uint64_t>(n.chain.Height(), r.from_height + r.count - 1);
   for (uint64_t h = r.from_height; h <= last; ++h) {
     const Committed& c = n.chain.Blocks()[h - 1];
-    Answer(n.index, d.from, d.from_incarnation, network::SyncResponse{h, c.block, consensus::EncodeCertificate(c.cert)});
+    Answer(n.index, d.from, d.from_incarnation,
+           network::SyncResponse{h, c.block, consensus::EncodeCertificate(c.cert)});
   }
 }
 
 void World::OnSyncResponse(Node& n, size_t from, network::SyncResponse r) {
-  const ledger::Status s = n.proc->sync->OnResponse(nodes_[from]->signer->Key(), std::move(r), now_);
+  const ledger::Status s =
+      n.proc->sync->OnResponse(nodes_[from]->signer->Key(), std::move(r), now_);
   if (!s.ok()) return Fail("node " + std::to_string(n.index) + ": block sync: " + s.ToString());
   Poll(n);
 }
