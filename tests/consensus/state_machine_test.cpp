@@ -285,6 +285,16 @@ TEST_CASE("consensus: a validator's gossip relays the votes that moved it into i
   CHECK((relayed[3].round == 1 && relayed[3].type == VoteType::kPrevote && relayed[3].validator == v[2].Key()));
 }
 
+TEST_CASE("consensus: in round 0 a validator's gossip relays no other validator's votes", "[consensus]") {
+  const Validators& v = Four();
+  Node n(v, &v[0]);
+  n.sm->Start(1, v.set);
+  n.sm->OnVote(SignedVote(v[1], VoteType::kPrevote, 1, 0, std::nullopt));
+  n.sm->OnVote(SignedVote(v[2], VoteType::kPrecommit, 1, 0, std::nullopt));
+  REQUIRE(n.sm->round() == 0);
+  CHECK(n.sm->GossipMessages().size() == n.sm->OwnMessages().size());
+}
+
 TEST_CASE("consensus: L55 f+1 senders of a later round make a validator skip to it",
           "[consensus]") {
   const Validators& v = Four();
