@@ -232,6 +232,21 @@ std::vector<Message> ConsensusState::GossipMessages() const {
       }
     }
   }
+  // The way into the current round (SPEC.md, "Relaying"): the precommits of the round before
+  // (line 47's timeout) and the votes of this round (line 55's skip) that other validators sent.
+  // Round 0 is entered by Start alone: nothing to relay, so a healthy height gossips as before.
+  if (round_ == 0) return out;
+  const auto relay = [&](const detail::VoteTally& tally) {
+    for (size_t i = 0; i < validators_.Size(); ++i) {
+      const Vote* v = tally.First(i);
+      if (v && (!signer_ || v->validator != signer_->Key())) out.push_back(*v);
+    }
+  };
+  if (const detail::RoundLog* before = FindRound(round_ - 1)) relay(before->precommits);
+  if (const detail::RoundLog* now = FindRound(round_)) {
+    relay(now->prevotes);
+    relay(now->precommits);
+  }
   return out;
 }
 

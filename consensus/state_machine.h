@@ -118,7 +118,9 @@ class ConsensusState {
   std::vector<Message> OwnMessages() const;
   // What to re-send periodically so that messages lost before the network stabilised still
   // arrive: OwnMessages() plus, for its proposals with a valid round, the prevotes that justify
-  // them (the proof of lock; other validators' signatures).
+  // them (the proof of lock; other validators' signatures), plus, from round 1 on, the other
+  // validators' votes that moved it into its round: their precommits of the round before (line
+  // 47) and their prevotes and precommits of this round (line 55); at most 3 per validator.
   std::vector<Message> GossipMessages() const;
   const std::vector<Evidence>& evidence() const { return evidence_; }
 

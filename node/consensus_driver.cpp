@@ -14,17 +14,11 @@ using network::MessageType;
 
 namespace {
 
-using limits::kMaxEarlyMessages;
 using limits::kMaxInboxMessages;
 using limits::kMaxTxInbox;
 using limits::kSyncIntervalMs;
 using limits::kTxGossipBatch;
 using limits::kTxGossipDelayMs;
-using limits::kWalRewriteBytes;
-
-uint64_t HeightOf(const Message& m) {
-  return std::visit([](const auto& x) { return x.height; }, m);
-}
 
 // Block sync's view of the transport.
 class P2pSyncPeers final : public SyncPeers {
@@ -70,8 +64,7 @@ Result<std::unique_ptr<ConsensusDriver>> ConsensusDriver::Open(DriverDeps deps) 
   }
   Result<std::vector<Message>> messages = ToConsensusMessages(replay);
   if (!messages.ok()) return Status::Corruption("consensus WAL " + wal_path + ": " + messages.status().ToString());
-  d->wal_messages_ = std::move(messages).value();
-  if (Status s = d->guard_->AfterWalReplay(LastOwnSlot(d->wal_messages_, d->signer_->Key())); !s.ok()) return s;
+  if (Status s = d->guard_->AfterWalReplay(LastOwnSlot(*messages, d->signer_->Key())); !s.ok()) return s;
 
   LedgerAppDeps ad{d->deps_.executor, d->deps_.store,    d->deps_.mempool, d->deps_.log,
                    config.block_max_txs, d->signer_->Key(), d->deps_.now_ms,  d->deps_.left_out};
@@ -81,12 +74,21 @@ Result<std::unique_ptr<ConsensusDriver>> ConsensusDriver::Open(DriverDeps deps) 
   const Params& params = state.GetParams();
   // Timeouts are read once, at start: a governance change of them applies from the next restart.
   d->timeouts_ = consensus::TimeoutConfig{params.timeout_propose_ms, params.timeout_vote_ms, params.timeout_delta_ms};
-  d->sm_ = std::make_unique<consensus::ConsensusState>(consensus::ConsensusState::Config{d->chain_id_, d->timeouts_},
-                                                       *d->app_, d->proposers_, consensus::DefaultVerifier(),
-                                                       &*d->signer_);
+  const bool networked = !config.p2p_listen.empty() || !config.peers.empty();
+  HeightOptions ho;
+  ho.chain_id = d->chain_id_;
+  ho.timeouts = d->timeouts_;
+  ho.block_min_interval_ms = config.block_min_interval_ms;
+  ho.create_empty_blocks = config.create_empty_blocks;
+  ho.empty_block_interval_ms = config.empty_block_interval_ms;
+  ho.gossip = networked;  // no peers to talk to: never wakes the loop
+  ConsensusDriver& self_ref = *d;
+  d->heights_ = std::make_unique<HeightDriver>(
+      HeightDriverDeps{std::move(ho), *d->app_, d->proposers_, consensus::DefaultVerifier(), &*d->signer_, self_ref,
+                       self_ref, *d->wal_, self_ref, d->deps_.log},
+      std::move(messages).value());
 
   const size_t validators = state.GetValidators().active.size();
-  const bool networked = !config.p2p_listen.empty() || !config.peers.empty();
   if (validators > 1 && !networked) {
     return Status::InvalidArgument("the chain has " + std::to_string(validators) +
                                    " validators: set p2p_listen and peers in config.json (docs/config.md)");
@@ -143,7 +145,10 @@ Result<std::unique_ptr<ConsensusDriver>> ConsensusDriver::Open(DriverDeps deps) 
     d->p2p_ = std::make_unique<network::P2pNode>(std::move(po), d->deps_.node_key, std::move(cb));
     d->sync_peers_ = std::make_unique<P2pSyncPeers>(*d->p2p_);
     d->sync_target_ = std::make_unique<LedgerSyncTarget>(d->deps_.executor, d->deps_.store, d->chain_id_,
-                                                         [self](const BlockCommit& c) { self->AfterCommit(c, true); });
+                                                         [self](const BlockCommit& c) {
+                                                           self->LedgerCommitted(c, true);
+                                                           self->heights_->OnCommitted(c.block.header.height);
+                                                         });
     SyncOptions so;
     so.batch_blocks = config.sync_batch_blocks;
     d->sync_ = std::make_unique<BlockSync>(so, *d->sync_peers_, *d->sync_target_);
@@ -301,17 +306,8 @@ void ConsensusDriver::TxLoop() {
 // ---- The driver thread ----
 
 void ConsensusDriver::Loop() {
-  const auto now = Clock::now();
-  committed_at_ = now;
-  next_gossip_ = now;
-  next_sync_ = now + std::chrono::milliseconds(kSyncIntervalMs);
-  // Mid-height when it stopped (the WAL holds what it signed there): go on at once. Otherwise
-  // wait for transactions or the other validators like after any commit.
-  height_ = deps_.executor.Tip().height + 1;
-  committed_at_ = now - std::chrono::milliseconds(deps_.config.block_min_interval_ms);
-  if (std::any_of(wal_messages_.begin(), wal_messages_.end(), [&](const Message& m) { return HeightOf(m) == height_; })) {
-    StartHeight(height_);
-  }
+  next_sync_ = Clock::now() + std::chrono::milliseconds(kSyncIntervalMs);
+  heights_->Begin();
   PublishStatus();
   for (;;) {
     std::deque<Inbound> batch;
@@ -326,7 +322,7 @@ void ConsensusDriver::Loop() {
     for (Inbound& in : batch) {
       switch (in.kind) {
         case Inbound::Kind::kConsensus:
-          HandleConsensus(in.peer, in.payload);
+          heights_->OnConsensusMessage(in.peer, in.payload);
           break;
         case Inbound::Kind::kSyncRequest:
           ServeSync(in.peer, in.payload);
@@ -336,39 +332,48 @@ void ConsensusDriver::Loop() {
           break;
         case Inbound::Kind::kPeerUp:
           // A new link: what this node signed at the current height, and a look at its chain.
-          if (running_) {
-            for (const Message& m : sm_->GossipMessages()) p2p_->Send(in.peer, MessageType::kConsensus, consensus::EncodeMessage(m));
-          }
+          heights_->OnPeerUp(in.peer);
           RequestSync(in.peer);
           break;
       }
     }
-    FireTimers();
-    MaybeSyncAndGossip();
+    heights_->FireTimers();
+    heights_->Gossip();
+    MaybeSync();
     // Announced before the mempool is looked at: a transaction arriving after the look wakes us.
     // Before the interval has passed the driver wakes itself (NextWake).
-    waiting_for_txs_.store(!running_ && IntervalPassed());
+    waiting_for_txs_.store(!heights_->running() && heights_->IntervalPassed());
     MaybeStartHeight();
-    if (running_) waiting_for_txs_.store(false);
+    if (heights_->running()) waiting_for_txs_.store(false);
     if (!app_->storage_error().ok()) Fatal(app_->storage_error());
+    PublishStatus();
     std::lock_guard<std::mutex> lock(mu_);
     if (stop_) return;
   }
 }
 
 ConsensusDriver::Clock::time_point ConsensusDriver::NextWake() const {
-  Clock::time_point wake = std::min(next_gossip_, next_sync_);
-  if (!timers_.empty()) wake = std::min(wake, timers_.top().at);
-  if (!running_) {
-    // Between heights. Once announced as waiting for transactions, the first one wakes the loop;
-    // until then (the interval had not passed when the loop looked) wake when it has passed.
-    const auto min_next = committed_at_ + std::chrono::milliseconds(deps_.config.block_min_interval_ms);
-    if (!waiting_for_txs_.load()) wake = std::min(wake, min_next);
-    if (deps_.config.create_empty_blocks) {
-      wake = std::min(wake, committed_at_ + std::chrono::milliseconds(deps_.config.empty_block_interval_ms));
-    }
+  Clock::time_point wake = next_sync_;
+  const auto at = [](uint64_t ms) { return Clock::time_point(std::chrono::milliseconds(ms)); };
+  if (std::optional<uint64_t> ms = heights_->NextWakeMs()) wake = std::min(wake, at(*ms));
+  // Between heights, not yet announced as waiting for transactions (the interval had not passed
+  // when the loop looked): wake when it has passed, also if that is now.
+  if (!heights_->running() && !waiting_for_txs_.load()) {
+    wake = std::min(wake, at(heights_->committed_at_ms() + deps_.config.block_min_interval_ms));
   }
   return wake;
+}
+
+uint64_t ConsensusDriver::NowMs() const {
+  return static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now().time_since_epoch()).count());
+}
+
+void ConsensusDriver::Broadcast(const Message& message) {
+  if (p2p_) p2p_->Broadcast(MessageType::kConsensus, consensus::EncodeMessage(message));
+}
+
+void ConsensusDriver::Send(const PubKey& peer, const Message& message) {
+  if (p2p_) p2p_->Send(peer, MessageType::kConsensus, consensus::EncodeMessage(message));
 }
 
 void ConsensusDriver::Ban(const PubKey& peer, network::DisconnectReason reason) {
@@ -414,95 +419,46 @@ void ConsensusDriver::RefreshAllowedKeys() {
   status_.validator = std::any_of(set.active.begin(), set.active.end(), [&](const Validator& v) { return v.key == signer_->Key(); });
 }
 
-void ConsensusDriver::StartHeight(uint64_t height) {
+Result<consensus::ValidatorSet> ConsensusDriver::StartingHeight(uint64_t height) {
   std::optional<consensus::ValidatorSet> validators = ValidatorsAt(deps_.store, height);
-  if (!validators) return Fatal(Status::Corruption("cannot read the validator set of height " + std::to_string(height)));
-  // The state machine needs only this height's records: earlier heights are committed. The file
-  // is rewritten without them once it has grown (a rewrite costs two fsyncs; Start ignores
-  // records of other heights, so old ones in the file are harmless).
-  std::erase_if(wal_messages_, [&](const Message& m) { return HeightOf(m) < height; });
-  if (wal_->size_bytes() > kWalRewriteBytes) {
-    std::vector<WalRecord> keep;
-    for (const Message& m : wal_messages_) keep.push_back(ConsensusRecord(m));
-    if (Status s = wal_->Reset(keep); !s.ok()) return Fatal(s);
-  }
+  if (!validators) return Status::Corruption("cannot read the validator set of height " + std::to_string(height));
   try {
     max_block_bytes_ = WorkingState(deps_.store).GetParams().max_block_bytes;
   } catch (const StorageError& e) {
-    return Fatal(Status::Corruption(e.what()));
+    return Status::Corruption(e.what());
   }
-  height_ = height;
-  running_ = true;
-  next_height_seen_ = false;
   height_started_at_ = Clock::now();
-  Execute(sm_->Start(height, std::move(*validators), wal_messages_));
-  std::vector<std::pair<PubKey, std::string>> early;
-  early.swap(early_);
-  early_bytes_.Clear();
-  for (const auto& [peer, payload] : early) HandleConsensus(peer, payload);
+  return std::move(*validators);
 }
 
-bool ConsensusDriver::IntervalPassed() const {
-  return Clock::now() >= committed_at_ + std::chrono::milliseconds(deps_.config.block_min_interval_ms);
-}
-
-bool ConsensusDriver::ReadyToStart() const {
-  const auto now = Clock::now();
-  if (next_height_seen_) return true;
-  if (!IntervalPassed()) return false;
-  if (deps_.config.create_empty_blocks &&
-      now >= committed_at_ + std::chrono::milliseconds(deps_.config.empty_block_interval_ms)) {
-    return true;
-  }
+bool ConsensusDriver::HasReadyTxs() {
   if (deps_.mempool.Size() == 0) return false;
   // Only transactions that could go into the next block count (not future nonces).
   WorkingState nonces(deps_.store);
   return !deps_.mempool.Ready(1, NextNonces(nonces)).empty();
 }
 
+EnvelopeCheck ConsensusDriver::CheckProposal(const consensus::Proposal& proposal) {
+  // The proposer's signature over the header's hash before the state machine decodes the body.
+  return CheckProposalEnvelope(proposal, chain_id_, max_block_bytes_);
+}
+
 void ConsensusDriver::MaybeStartHeight() {
-  if (running_) return;
   try {
-    if (ReadyToStart()) StartHeight(height_);
+    heights_->MaybeStartHeight();
   } catch (const StorageError& e) {
     Fatal(Status::Corruption(e.what()));
   }
 }
 
-void ConsensusDriver::Execute(consensus::Output out) {
-  // Everything this output persists is made durable with one fsync before any of its messages
-  // leaves (state_machine.h: a persist precedes every later action).
-  std::vector<WalRecord> records;
-  for (const consensus::Action& a : out.actions) {
-    if (const auto* p = std::get_if<consensus::PersistMessage>(&a)) records.push_back(ConsensusRecord(p->message));
-  }
-  if (!records.empty()) {
-    if (Status s = wal_->Append(records); !s.ok()) return Fatal(s);
-    for (const consensus::Action& a : out.actions) {
-      if (const auto* p = std::get_if<consensus::PersistMessage>(&a)) wal_messages_.push_back(p->message);
-    }
-  }
-  for (consensus::Action& a : out.actions) {
-    if (auto* b = std::get_if<consensus::BroadcastMessage>(&a)) {
-      if (p2p_) p2p_->Broadcast(MessageType::kConsensus, consensus::EncodeMessage(b->message));
-    } else if (auto* t = std::get_if<consensus::ScheduleTimeout>(&a)) {
-      timers_.push({Clock::now() + std::chrono::milliseconds(t->delay_ms), t->timeout});
-    } else if (auto* d = std::get_if<consensus::Decide>(&a)) {
-      Commit(*d);
-    }
-  }
-  PublishStatus();
-}
-
 void ConsensusDriver::PublishStatus() {
   std::lock_guard<std::mutex> lock(mu_);
-  status_.height = height_;
-  status_.round = running_ ? sm_->round() : 0;
-  status_.step = running_ ? std::string(consensus::StepName(sm_->step())) : "waiting";
+  status_.height = heights_->height();
+  status_.round = heights_->running() ? heights_->state().round() : 0;
+  status_.step = heights_->running() ? std::string(consensus::StepName(heights_->state().step())) : "waiting";
 }
 
-void ConsensusDriver::Commit(const consensus::Decide& d) {
-  if (d.height != deps_.executor.Tip().height + 1) return;  // block sync got there first
+Status ConsensusDriver::CommitDecided(const consensus::Decide& d) {
   std::optional<BlockCommit> commit = app_->TakeExecuted(d.certificate.value_id);
   if (!commit) {
     // Decided without this node executing it (the state machine validates before deciding, so
@@ -511,17 +467,18 @@ void ConsensusDriver::Commit(const consensus::Decide& d) {
     Result<BlockCommit> executed = block.ok() ? deps_.executor.ExecuteBlock(std::move(block).value(), std::nullopt)
                                               : Result<BlockCommit>(block.status());
     if (!executed.ok()) {
-      return Fatal(Status::Corruption("the decided block of height " + std::to_string(d.height) +
-                                      " does not execute here: " + executed.status().ToString()));
+      return Status::Corruption("the decided block of height " + std::to_string(d.height) +
+                                " does not execute here: " + executed.status().ToString());
     }
     commit = std::move(executed).value();
   }
   commit->certificate = consensus::EncodeCertificate(d.certificate);
-  if (Status s = deps_.executor.Commit(*commit); !s.ok()) return Fatal(s);
-  AfterCommit(*commit, false);
+  if (Status s = deps_.executor.Commit(*commit); !s.ok()) return s;
+  LedgerCommitted(*commit, false);
+  return Status::Ok();
 }
 
-void ConsensusDriver::AfterCommit(const BlockCommit& commit, bool synced) {
+void ConsensusDriver::LedgerCommitted(const BlockCommit& commit, bool synced) {
   WorkingState after(deps_.store);
   // A pending transaction whose nonce a committed one used (e.g. one a restarted node replayed
   // from its WAL, proposed before the restart) can never commit: its sender is told so, instead
@@ -540,110 +497,26 @@ void ConsensusDriver::AfterCommit(const BlockCommit& commit, bool synced) {
   deps_.log.Info(synced ? "synced block " : "committed block ", commit.block.header.height, " (",
                  commit.block.txs.size(), " txs", synced ? "" : ", " + std::to_string(us / 1000) + " ms", ")");
   app_->Clear();
-  early_.clear();
-  early_bytes_.Clear();
   RefreshAllowedKeys();
-  committed_at_ = now;
-  running_ = false;
-  height_ = commit.block.header.height + 1;
-  next_height_seen_ = false;
-  while (!timers_.empty()) timers_.pop();
-  PublishStatus();
   std::lock_guard<std::mutex> lock(mu_);
   if (synced) ++status_.synced_blocks;
 }
 
-void ConsensusDriver::FireTimers() {
-  const auto now = Clock::now();
-  while (!timers_.empty() && timers_.top().at <= now) {
-    const consensus::Timeout t = timers_.top().timeout;
-    timers_.pop();
-    if (running_ && t.height == height_) Execute(sm_->OnTimeout(t));
-  }
-}
+// ---- Block sync ----
 
-void ConsensusDriver::HandleConsensus(const PubKey& peer, std::string_view payload) {
-  Result<Message> m = consensus::DecodeMessage(payload);
-  if (!m.ok()) {
-    deps_.log.Debug("undecodable consensus message from ", peer.ToHex().substr(0, 12), ": ", m.status().ToString());
-    return;
-  }
-  const uint64_t h = HeightOf(*m);
-  if (h <= deps_.executor.Tip().height) return;  // committed here already
-  if (!running_ && h > height_) {
-    // Heights ahead of one this node has not started: others are ahead.
-    RequestSync(peer);
-    return;
-  }
-  if (!running_ && h == height_) {
-    // Another validator started the height this one waits to start: follow, and hand the
-    // message to the state machine once the height is started.
-    next_height_seen_ = true;
-    if (early_.size() < kMaxEarlyMessages && early_bytes_.TryTake(peer, payload.size())) {
-      early_.push_back({peer, std::string(payload)});
-    }
-    return;
-  }
-  if (const auto* p = std::get_if<consensus::Proposal>(&*m)) {
-    // The proposer's signature over the header's hash before the state machine decodes the body.
-    switch (CheckProposalEnvelope(*p, chain_id_, max_block_bytes_)) {
-      case EnvelopeCheck::kOk:
-        break;
-      case EnvelopeCheck::kBadSignature:
-        return Ban(peer, network::DisconnectReason::kBadConsensusSignature);
-      case EnvelopeCheck::kTooLarge:
-        return Ban(peer, network::DisconnectReason::kInvalidBlock);
-    }
-  }
-  consensus::Output out = std::visit(
-      [&](const auto& x) {
-        if constexpr (std::is_same_v<std::decay_t<decltype(x)>, consensus::Proposal>) {
-          return sm_->OnProposal(x);
-        } else {
-          return sm_->OnVote(x);
-        }
-      },
-      *m);
-  // Honest nodes send and relay only messages they verified, and propose only valid blocks.
-  if (app_->TakeProposerFault()) {
-    Ban(peer, network::DisconnectReason::kInvalidBlock);
-  } else if (out.verdict == consensus::Verdict::kBadSignature) {
-    Ban(peer, network::DisconnectReason::kBadConsensusSignature);
-  }
-  if (out.verdict == consensus::Verdict::kFutureHeight) RequestSync(peer);
-  if (out.verdict != consensus::Verdict::kAccepted && out.verdict != consensus::Verdict::kDuplicate &&
-      out.verdict != consensus::Verdict::kBuffered && out.verdict != consensus::Verdict::kStaleHeight) {
-    deps_.log.Debug("consensus message from ", peer.ToHex().substr(0, 12), ": ", consensus::VerdictName(out.verdict));
-  }
-  Execute(std::move(out));
-}
-
-// ---- Block sync and gossip ----
-
-void ConsensusDriver::MaybeSyncAndGossip() {
+void ConsensusDriver::MaybeSync() {
   if (!p2p_) {
-    // No peers to talk to: these never wake the loop.
-    next_gossip_ = next_sync_ = Clock::now() + std::chrono::hours(1);
+    next_sync_ = Clock::now() + std::chrono::hours(1);  // no peers to talk to: never wakes the loop
     return;
   }
   const auto now = Clock::now();
-  const auto vote_ms = std::chrono::milliseconds(timeouts_.Vote(sm_->round()));
-  if (now >= next_gossip_) {
-    next_gossip_ = now + 2 * vote_ms;
-    // Messages lost while links were down still arrive: re-send what this node signed.
-    if (running_ && now - height_started_at_ >= vote_ms) {
-      for (const Message& m : sm_->GossipMessages()) p2p_->Broadcast(MessageType::kConsensus, consensus::EncodeMessage(m));
-    }
-  }
   if (now >= next_sync_) {
     next_sync_ = now + std::chrono::milliseconds(kSyncIntervalMs);
     // No decision for a while: maybe the others are ahead.
-    if (running_ && now - height_started_at_ >= std::chrono::milliseconds(2 * kSyncIntervalMs)) RequestSync(std::nullopt);
+    if (heights_->running() && now - height_started_at_ >= std::chrono::milliseconds(2 * kSyncIntervalMs)) {
+      RequestSync(std::nullopt);
+    }
   }
-}
-
-uint64_t ConsensusDriver::NowMs() {
-  return static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now().time_since_epoch()).count());
 }
 
 void ConsensusDriver::RequestSync(const std::optional<PubKey>& peer) {

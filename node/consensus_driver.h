@@ -1,14 +1,15 @@
-// node/consensus_driver.h: runs consensus for circuledgerd — the state machine, its WAL, the
-// peer-to-peer transport and block sync — on one thread.
+// node/consensus_driver.h: runs consensus for circuledgerd — the height driver, its WAL, the
+// peer-to-peer transport, block sync and transaction gossip — on real time and its own threads.
 //
-// The driver thread owns the ConsensusState (consensus/state_machine.h), the LedgerApp, the WAL
-// (node/wal.h) and the timers, and is the only thread that commits blocks. It performs the state
-// machine's actions in order: everything an output asks to persist is appended to the WAL with
-// one fsync before any of the output's messages is sent; timeouts go to a timer queue; a decision
-// commits the executed block with its commit certificate in one synced write.
-// Block cadence: after a commit the next height starts once block_min_interval_ms has passed and
-// a transaction is ready, or empty_block_interval_ms passed (create_empty_blocks), or a message
-// of the next height arrived from another validator (it started; this one must follow).
+// The height driver (node/height_driver.h) is single-threaded and owns the ConsensusState; it
+// performs the state machine's actions (WAL append with one fsync before any send, timers,
+// commits) and keeps the block cadence and the early messages of the next height. This class
+// runs it on the driver thread, the only thread that commits blocks, and gives it what it
+// injects: the steady clock (DriverClock), the p2p transport (ConsensusTransport), the WAL file
+// (node/wal.h) and the ledger (HeightChain: validator sets, max_block_bytes for the proposal
+// envelope check of node/proposal_check.h, commits through the Executor with the LedgerApp's
+// executed blocks). It wakes the driver thread when a message arrives, a transaction waits, or
+// the height driver's next wake-up time has come.
 // Block sync (node/block_sync.h): a node that hears of a later height, or makes no progress, asks
 // a peer for blocks from its tip on; a block is taken only with a commit certificate that verifies
 // against the validator set of its height, and only if it executes validly on the node's tip
@@ -44,6 +45,7 @@
 #include "ledger/genesis.h"
 #include "network/p2p.h"
 #include "node/block_sync.h"
+#include "node/height_driver.h"
 #include "node/config.h"
 #include "node/ledger_app.h"
 #include "node/ledger_sync.h"
@@ -86,12 +88,12 @@ struct ConsensusStatus {
   uint64_t banned_peers = 0;   // peers banned since start for what they sent (forged or invalid)
 };
 
-class ConsensusDriver {
+class ConsensusDriver final : private HeightChain, private ConsensusTransport, private DriverClock {
  public:
   // Opens the WAL (refusing a corrupt one), checks the configuration against the chain
   // (several validators need p2p_listen or peers) and prepares the transport.
   static ledger::Result<std::unique_ptr<ConsensusDriver>> Open(DriverDeps deps);
-  ~ConsensusDriver();
+  ~ConsensusDriver() override;
 
   // Binds the p2p address and starts the threads. IoError when the address cannot be bound.
   ledger::Status Start();
@@ -122,11 +124,6 @@ class ConsensusDriver {
     ledger::PubKey peer;
     std::string payload;
   };
-  struct TimerEntry {
-    Clock::time_point at;
-    consensus::Timeout timeout;
-    bool operator>(const TimerEntry& o) const { return at > o.at; }
-  };
 
   explicit ConsensusDriver(DriverDeps deps);
   void Enqueue(Inbound in);
@@ -137,28 +134,34 @@ class ConsensusDriver {
   bool GossipDueLocked() const;
   Clock::time_point NextWake() const;
 
-  // Consensus.
-  void StartHeight(uint64_t height);
-  void MaybeStartHeight();
-  bool IntervalPassed() const;  // block_min_interval_ms since the last commit
-  bool ReadyToStart() const;
-  void Execute(consensus::Output out);
-  void Commit(const consensus::Decide& d);
-  void AfterCommit(const ledger::BlockCommit& commit, bool synced);
-  void FireTimers();
-  void HandleConsensus(const ledger::PubKey& peer, std::string_view payload);
+  // Consensus: the height driver's surroundings.
+  void MaybeStartHeight();  // heights_->MaybeStartHeight, a storage error stopping the node
+  // A block committed (by the height driver or block sync): mempool, metrics, log, allowed keys.
+  void LedgerCommitted(const ledger::BlockCommit& commit, bool synced);
   void RefreshAllowedKeys();
-  void Fatal(const ledger::Status& s);
-  // `peer` sent what an honest node never sends: disconnect and ban it (network::P2pNode::BanPeer).
-  void Ban(const ledger::PubKey& peer, network::DisconnectReason reason);
+  void Fatal(const ledger::Status& s) override;
   void PublishStatus();  // status_ from the driver-thread state
 
+  // HeightChain over the ledger.
+  uint64_t TipHeight() override { return deps_.executor.Tip().height; }
+  ledger::Result<consensus::ValidatorSet> StartingHeight(uint64_t height) override;
+  bool HasReadyTxs() override;
+  EnvelopeCheck CheckProposal(const consensus::Proposal& proposal) override;
+  bool TakeProposerFault() override { return app_->TakeProposerFault(); }
+  ledger::Status CommitDecided(const consensus::Decide& decide) override;
+  void RequestSync(const std::optional<ledger::PubKey>& peer) override;
+  // ConsensusTransport over p2p_ (nothing without a transport).
+  void Broadcast(const consensus::Message& message) override;
+  void Send(const ledger::PubKey& peer, const consensus::Message& message) override;
+  // `peer` sent what an honest node never sends: disconnect and ban it (network::P2pNode::BanPeer).
+  void Ban(const ledger::PubKey& peer, network::DisconnectReason reason) override;
+  // DriverClock: the steady clock in milliseconds.
+  uint64_t NowMs() const override;
+
   // Block sync.
-  void RequestSync(const std::optional<ledger::PubKey>& peer);
   void ServeSync(const ledger::PubKey& peer, std::string_view payload);
   void HandleSyncResponse(const ledger::PubKey& peer, std::string_view payload);
-  static uint64_t NowMs();  // the driver's steady clock, for block sync
-  void MaybeSyncAndGossip();
+  void MaybeSync();
 
   DriverDeps deps_;
   std::string chain_id_;
@@ -167,23 +170,14 @@ class ConsensusDriver {
   consensus::RoundRobinProposer proposers_;
   consensus::TimeoutConfig timeouts_;
   std::unique_ptr<LedgerApp> app_;
-  std::unique_ptr<consensus::ConsensusState> sm_;
   std::unique_ptr<Wal> wal_;
-  std::vector<consensus::Message> wal_messages_;  // what the WAL holds, in write order
+  std::unique_ptr<HeightDriver> heights_;  // owns the ConsensusState; driver thread only
   std::unique_ptr<network::P2pNode> p2p_;
 
   // Driver-thread state.
-  uint64_t height_ = 0;        // the height being decided, or the next one while waiting
-  bool running_ = false;       // sm_ was started at height_ and has not decided
-  bool next_height_seen_ = false;  // a message of height_ arrived while waiting
-  std::vector<std::pair<ledger::PubKey, std::string>> early_;  // those messages, for the state machine
-  PeerBudget early_bytes_{limits::kMaxEarlyBytesPerPeer};  // each peer's bytes in early_
   uint64_t max_block_bytes_ = 0;  // the chain's, read when a height starts
-  Clock::time_point committed_at_;
-  Clock::time_point height_started_at_;
-  Clock::time_point next_gossip_;
+  Clock::time_point height_started_at_;  // for the block latency metric
   Clock::time_point next_sync_;
-  std::priority_queue<TimerEntry, std::vector<TimerEntry>, std::greater<TimerEntry>> timers_;
   std::unique_ptr<SyncPeers> sync_peers_;          // over p2p_
   std::unique_ptr<LedgerSyncTarget> sync_target_;
   std::unique_ptr<BlockSync> sync_;                 // with a transport only

@@ -14,7 +14,7 @@
 // the length and refuses if one of them makes the checksum hold. (Corruption of several bits
 // can still look like a torn write: no checksum catches everything.)
 //
-// One Wal per file, used by one thread (the consensus driver); not synchronized.
+// One Wal per file, used by one thread (the consensus driver's height driver); not synchronized.
 #pragma once
 
 #include <cstdint>
@@ -53,27 +53,45 @@ using ledger::Crc32c;  // checksum of every record (ledger/crypto.h)
 // The bytes of one record (what Append writes).
 std::string EncodeWalRecord(uint8_t type, std::string_view payload);
 
-class Wal {
+// The consensus WAL as the height driver writes it (node/height_driver.h): the seam a file-I/O
+// layer (or the simulator's memory) implements. Records are consensus::EncodeMessage payloads of
+// type kWalConsensusMessage; reading back at start is the implementation's business (Wal::Open).
+// Append is durable when it returns Ok: one sync for all the records of the call, and the caller
+// sends nothing of them before. Any error means the caller cannot know what the log holds: it
+// must stop. Used by one thread.
+class ConsensusWal {
+ public:
+  virtual ~ConsensusWal() = default;
+  // Appends the records and makes them durable with one sync.
+  virtual ledger::Status Append(const std::vector<WalRecord>& records) = 0;
+  // Replaces the whole log with `keep`, crash-safe (the old log or the new one, never a mix).
+  virtual ledger::Status Reset(const std::vector<WalRecord>& keep) = 0;
+  // The log's size: the driver compacts it (Reset) beyond limits::kWalRewriteBytes.
+  virtual uint64_t size_bytes() const = 0;
+};
+
+// The WAL file (the node's ConsensusWal).
+class Wal final : public ConsensusWal {
  public:
   // Opens `path`, creating it if absent (and then fsyncing its directory), and replays it into
   // `replay`. A cut-off tail is
   // truncated (and fsynced) before returning. Fails with Corruption (bad checksum, impossible
   // length: the message names the file and offset) or IoError.
   static ledger::Result<std::unique_ptr<Wal>> Open(const std::string& path, WalReplay* replay);
-  ~Wal();
+  ~Wal() override;
   Wal(const Wal&) = delete;
   Wal& operator=(const Wal&) = delete;
 
   // Appends the records and fsyncs once. InvalidArgument for a payload over the limit (nothing
   // written); IoError if the write or fsync fails: the caller must stop, since it cannot know
   // what the file holds.
-  ledger::Status Append(const std::vector<WalRecord>& records);
+  ledger::Status Append(const std::vector<WalRecord>& records) override;
   ledger::Status Append(uint8_t type, std::string_view payload);
   // Replaces the whole log with `keep` (for a new height: earlier heights are committed). Crash
   // safe: a temporary file, fsync, rename over, fsync of the directory.
-  ledger::Status Reset(const std::vector<WalRecord>& keep);
+  ledger::Status Reset(const std::vector<WalRecord>& keep) override;
 
-  uint64_t size_bytes() const { return size_; }
+  uint64_t size_bytes() const override { return size_; }
   const std::string& path() const { return path_; }
 
  private:

@@ -254,7 +254,45 @@ TEST_CASE("consensus: L15-L16 a proposer re-proposes its valid value with its va
   }
   CHECK((votes[3].round == 3 && votes[3].type == VoteType::kPrevote));
   CHECK(votes[3].value_id == IdOf("A"));
-  CHECK(n.sm->GossipMessages().size() == n.sm->OwnMessages().size() + 2);
+  // Gossip: its own messages, the two others' prevotes of the proof of lock, and the way into
+  // round 3: the round-3 prevotes of 1 and 2 that made it skip there.
+  CHECK(n.sm->GossipMessages().size() == n.sm->OwnMessages().size() + 2 + 2);
+}
+
+TEST_CASE("consensus: a validator's gossip relays the votes that moved it into its round",
+          "[consensus]") {
+  const Validators& v = Four();
+  Node n(v, &v[0]);
+  n.sm->Start(1, v.set);
+  // Three others precommit nil in round 0: 2f+1 precommits schedule the timeout (L47), which
+  // moves this validator to round 1 (L65) although it never precommitted there itself.
+  for (size_t i = 1; i <= 3; ++i) n.sm->OnVote(SignedVote(v[i], VoteType::kPrecommit, 1, 0, std::nullopt));
+  n.sm->OnTimeout(Timeout{1, 0, Step::kPrecommit});
+  REQUIRE(n.sm->round() == 1);
+  n.sm->OnVote(SignedVote(v[2], VoteType::kPrevote, 1, 1, std::nullopt));
+  // A validator that missed one of those precommits (say it disconnected their sender) hears of
+  // them from this one: with them it leaves round 0 too, else the two could wait on each other.
+  std::vector<Vote> relayed;
+  for (const Message& m : n.sm->GossipMessages()) {
+    const Vote* vote = std::get_if<Vote>(&m);
+    if (vote && vote->validator != v[0].Key()) relayed.push_back(*vote);
+  }
+  REQUIRE(relayed.size() == 4);
+  for (size_t i = 0; i < 3; ++i) {
+    CHECK((relayed[i].round == 0 && relayed[i].type == VoteType::kPrecommit));
+    CHECK(relayed[i].validator == v[i + 1].Key());
+  }
+  CHECK((relayed[3].round == 1 && relayed[3].type == VoteType::kPrevote && relayed[3].validator == v[2].Key()));
+}
+
+TEST_CASE("consensus: in round 0 a validator's gossip relays no other validator's votes", "[consensus]") {
+  const Validators& v = Four();
+  Node n(v, &v[0]);
+  n.sm->Start(1, v.set);
+  n.sm->OnVote(SignedVote(v[1], VoteType::kPrevote, 1, 0, std::nullopt));
+  n.sm->OnVote(SignedVote(v[2], VoteType::kPrecommit, 1, 0, std::nullopt));
+  REQUIRE(n.sm->round() == 0);
+  CHECK(n.sm->GossipMessages().size() == n.sm->OwnMessages().size());
 }
 
 TEST_CASE("consensus: L55 f+1 senders of a later round make a validator skip to it",

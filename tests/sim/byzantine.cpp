@@ -27,9 +27,19 @@ void World::BroadcastByzantine(Node& n, const Message& m) {
 
 void World::ByzantineProposal(Node& n, const Proposal& p) {
   // Past f, the adversary always splits (the fork test's attack); otherwise it varies.
-  const uint64_t mode = options_.extra_byzantine ? 1 : rng_.Below(4);
+  const uint64_t mode = options_.extra_byzantine ? 1 : rng_.Below(5);
   if (mode == 0) {
     BroadcastHonest(n, p);
+    return;
+  }
+  if (mode == 4) {
+    // Oversized: the block padded past the chain's max block bytes, properly signed. Honest nodes
+    // refuse it from its envelope, unread, and ban the sender; the round times out without it.
+    std::string big = p.value;
+    big.append(kMaxSimBlockBytes + 1 - std::min(big.size(), kMaxSimBlockBytes), '\0');
+    oversized_sent_ += 1;
+    BroadcastHonest(n, consensus::MakeProposal(*n.signer, chain_id_, p.height, p.round, p.valid_round, big,
+                                               BlockId(big)));
     return;
   }
   std::optional<SimBlock> main = DecodeBlock(p.value);
@@ -106,7 +116,10 @@ void World::ByzantineVote(Node& n, const Vote& v) {
       } else {
         bytes[rng_.Below(bytes.size())] ^= static_cast<char>(1u << rng_.Below(8));
       }
-      if (to != n.index) Send(n.index, to, bytes);
+      if (to != n.index) {
+        garbage_ += 1;
+        Send(n.index, to, bytes);
+      }
       Vote forged = v;
       forged.value_id = ledger::TaggedHash("sim/junk", std::to_string(rng_.Next()));
       BroadcastHonest(n, forged);

@@ -108,9 +108,20 @@ TEST_CASE("sim: sync answers that outlive a crash are caught as an honest node b
   SimOptions opts;
   opts.sync_survives_restart = true;
   size_t caught = 0;
-  for (uint64_t seed = 200; seed <= 400 && caught == 0; ++seed) {
+  for (uint64_t seed = 1; seed <= 400 && caught == 0; ++seed) {
     const SimResult r = RunSimulation(seed, opts);
     if (r.failure.find("banned honest node") != std::string::npos) caught += 1;
+  }
+  CHECK(caught > 0);
+}
+
+TEST_CASE("sim: without the envelope check an honest node reads an oversized proposal", "[sim]") {
+  SimOptions opts;
+  opts.skip_envelope_check = true;
+  size_t caught = 0;
+  for (uint64_t seed = 1; seed <= 100 && caught == 0; ++seed) {
+    const SimResult r = RunSimulation(seed, opts);
+    if (r.failure.find("over the max block bytes") != std::string::npos) caught += 1;
   }
   CHECK(caught > 0);
 }

@@ -1,5 +1,6 @@
-// The simulator: setup from the seed, the event loop on virtual time, the node driver and the
-// checkers. See simulator.h for what it models and checks.
+// The simulator: setup from the seed, the event loop on virtual time and the checkers. The
+// simulated node (the production height driver and block sync) is in sim_node.cpp. See
+// simulator.h for what it models and checks.
 #include <algorithm>
 #include <cstdio>
 
@@ -10,13 +11,11 @@
 namespace circuledger::sim {
 namespace detail {
 
-using consensus::Output;
 using consensus::Proposal;
 using consensus::Vote;
 
 namespace {
 constexpr uint64_t kMaxEvents = 3'000'000;  // a safety valve, far above any healthy run
-constexpr uint64_t kSyncBatch = 8;          // blocks per sync answer
 
 template <class... F>
 struct Overloaded : F... {
@@ -25,13 +24,6 @@ struct Overloaded : F... {
 template <class... F>
 Overloaded(F...) -> Overloaded<F...>;
 
-uint64_t HeightOf(const Message& m) {
-  return std::visit([](const auto& x) { return x.height; }, m);
-}
-bool SignedBy(const Message& m, const consensus::PubKey& key) {
-  const Vote* v = std::get_if<Vote>(&m);
-  return v ? v->validator == key : std::get<Proposal>(m).proposer == key;
-}
 }  // namespace
 
 bool CachingVerifier::Verify(const consensus::PubKey& key, const Hash256& msg,
@@ -108,6 +100,7 @@ void World::Configure() {
   gst_ms_ = rng_.Percent(10) ? 0 : rng_.Range(500, 8000);
   crashes_allowed_ = rng_.Percent(60) || options_.lose_wal_on_restart;
   net_.faults = LinkFaults{rng_.Range(0, 20), rng_.Range(0, 10), 1, rng_.Range(5, 150), 0, 0};
+  empty_blocks_ = rng_.Percent(50);
 }
 
 const consensus::ValidatorSet& World::ValidatorsAt(uint64_t height) const {
@@ -120,14 +113,8 @@ void World::Schedule(uint64_t at, Event e) { events_.emplace(std::make_pair(at, 
 
 SimResult World::Run() {
   for (auto& n : nodes_) {
-    n->sm = std::make_unique<consensus::ConsensusState>(
-        consensus::ConsensusState::Config{chain_id_, timeouts_}, n->chain, proposers_, verifier_,
-        n->signer.get());
-    NewSync(*n);
-  }
-  for (auto& n : nodes_) {
     if (!failure_.empty()) break;
-    StartHeight(*n, 1);
+    StartProcess(*n);
     Schedule(rng_.Range(1, 100), Tick{n->index, n->incarnation});
   }
   Schedule(rng_.Range(0, 50), Submit{});
@@ -135,6 +122,7 @@ SimResult World::Run() {
   Schedule(gst_ms_, Gst{});
 
   while (failure_.empty() && !events_.empty()) {
+    graveyard_.clear();
     auto it = events_.begin();
     now_ = it->first.first;
     Event e = std::move(it->second);
@@ -143,11 +131,11 @@ SimResult World::Run() {
       std::string heights;
       for (const auto& n : nodes_) {
         heights += " " + std::to_string(n->chain.Height());
-        if (n->sm) {
-          heights += "(" + std::to_string(n->sm->height()) + "/" + std::to_string(n->sm->round()) +
-                     "/" + std::string(consensus::StepName(n->sm->step())) +
-                     (n->sm->locked_round() ? " locked@" + std::to_string(*n->sm->locked_round())
-                                            : "") +
+        if (n->proc) {
+          const consensus::ConsensusState& sm = n->proc->driver->state();
+          heights += "(" + std::to_string(sm.height()) + "/" + std::to_string(sm.round()) + "/" +
+                     (n->proc->driver->running() ? std::string(consensus::StepName(sm.step())) : "waiting") +
+                     (sm.locked_round() ? " locked@" + std::to_string(*sm.locked_round()) : "") +
                      (n->byzantine ? " byzantine" : "") + ")";
         }
       }
@@ -176,33 +164,31 @@ SimResult World::Run() {
               " gst=" + std::to_string(gst_ms_) + "ms end=" + std::to_string(now_) +
               "ms height=" + std::to_string(top) + " events=" + std::to_string(events_run_) +
               " crashes=" + std::to_string(crashes_) + " partitions=" + std::to_string(partitions_) +
-              " txs=" + std::to_string(tx_height_.size()) + " equivocations=" +
-              std::to_string(equivocations_) + " bad-sigs=" + std::to_string(bad_signatures_) +
+              " txs=" + std::to_string(tx_height_.size()) + " sig-bans=" + std::to_string(sig_bans_) +
               " garbage=" + std::to_string(garbage_) + " forged-syncs=" +
               std::to_string(sync_rejected_) + " unrequested-syncs=" + std::to_string(unrequested_sent_) +
-              " bans=" + std::to_string(bans_);
+              " oversized=" + std::to_string(oversized_sent_) + " bans=" + std::to_string(bans_);
   return r;
 }
 
 void World::Handle(Event& e) {
   std::visit(Overloaded{
                  [&](Deliver& d) { OnDeliver(d); },
-                 [&](Fire& f) {
-                   Node& n = *nodes_[f.node];
-                   if (n.up && n.incarnation == f.incarnation) Execute(n, n.sm->OnTimeout(f.timeout));
+                 [&](Wake& w) {
+                   Node& n = *nodes_[w.node];
+                   if (!n.up || n.incarnation != w.incarnation) return;
+                   n.wakes.erase(w.at);
+                   Poll(n);
                  },
                  [&](Tick& t) {
                    Node& n = *nodes_[t.node];
                    if (!n.up || n.incarnation != t.incarnation) return;
-                   Gossip(n);
+                   // A stalled or lagging node asks one peer at a time (one request is
+                   // outstanding until answered or timed out).
+                   n.proc->sync->Request(std::nullopt, now_);
+                   if (n.byzantine && rng_.Percent(10)) UnrequestedSync(n);
+                   Poll(n);
                    Schedule(now_ + rng_.Range(80, 200), Tick{n.index, n.incarnation});
-                 },
-                 [&](StartNext& s) {
-                   Node& n = *nodes_[s.node];
-                   if (n.up && n.incarnation == s.incarnation && n.sm->height() < s.height &&
-                       n.chain.Height() + 1 == s.height) {
-                     StartHeight(n, s.height);
-                   }
                  },
                  [&](Restart& r) {
                    if (!nodes_[r.node]->up) RestartNode(*nodes_[r.node]);
@@ -219,20 +205,12 @@ void World::OnDeliver(Deliver& d) {
   if (!n.up || n.banned.count(d.from)) return;  // a banned peer's connection is closed
   std::visit(Overloaded{
                  [&](std::string& bytes) {
-                   auto m = consensus::DecodeMessage(bytes);
-                   if (!m.ok()) {
-                     garbage_ += 1;
-                     return;
+                   n.proc->driver->OnConsensusMessage(nodes_[d.from]->signer->Key(), bytes);
+                   if (!n.byzantine && n.chain.oversized_read() > 0) {
+                     return Fail("node " + std::to_string(n.index) + " read a value over the max block bytes" +
+                                 " (the envelope check did not refuse it)");
                    }
-                   Output out = std::holds_alternative<Proposal>(*m)
-                                    ? n.sm->OnProposal(std::get<Proposal>(*m))
-                                    : n.sm->OnVote(std::get<Vote>(*m));
-                   if (out.verdict == consensus::Verdict::kEquivocation) equivocations_ += 1;
-                   if (out.verdict == consensus::Verdict::kBadSignature) bad_signatures_ += 1;
-                   // Others are ahead: the node's driver asks the sender for blocks.
-                   const bool ahead = out.verdict == consensus::Verdict::kFutureHeight;
-                   Execute(n, std::move(out));
-                   if (ahead && n.up && n.sync) n.sync->Request(nodes_[d.from]->signer->Key(), now_);
+                   Poll(n);
                  },
                  [&](network::SyncRequest& r) {
                    if (d.to_incarnation == n.incarnation || options_.sync_survives_restart) ServeSync(n, d, r);
@@ -278,7 +256,11 @@ void World::OnSubmit() {
   const uint64_t copies = rng_.Range(1, 3);
   for (uint64_t i = 0; i < copies; ++i) {
     Node& n = *nodes_[rng_.Below(nodes_.size())];
-    if (n.up) n.chain.AddToMempool(tx);
+    if (!n.up) continue;
+    n.chain.AddToMempool(tx);
+    // The node's OnTxsWaiting: its loop wakes and may start a height.
+    n.proc->driver->MaybeStartHeight();
+    ArmWake(n);
   }
   Schedule(now_ + rng_.Range(10, 80), Submit{});
 }
@@ -302,10 +284,13 @@ void World::Crash(Node& n, const std::string& why) {
   crashes_ += 1;
   n.up = false;
   n.incarnation += 1;
-  n.sm.reset();
+  // It may crash inside a call of its own height driver: freed between events (World::Run).
+  graveyard_.push_back(std::move(n.proc));
+  n.wakes.clear();
   n.chain.ClearMempool();
   Trace("crash node " + std::to_string(n.index) + " (" + why + ")");
-  Schedule(now_ + rng_.Range(50, 3000), Restart{n.index});
+  // Answers outliving the crash (a mode to show the checker bites) need a quick restart to land in.
+  Schedule(now_ + (options_.sync_survives_restart ? rng_.Range(1, 100) : rng_.Range(50, 3000)), Restart{n.index});
 }
 
 void World::RestartNode(Node& n) {
@@ -314,219 +299,13 @@ void World::RestartNode(Node& n) {
   if (options_.lose_wal_on_restart) {
     n.wal.clear();
     n.wal_bytes.clear();
+    n.wal_size = 0;
   }
-  n.sm = std::make_unique<consensus::ConsensusState>(
-      consensus::ConsensusState::Config{chain_id_, timeouts_}, n.chain, proposers_, verifier_,
-      n.signer.get());
   Trace("restart node " + std::to_string(n.index) + " at height " +
         std::to_string(n.chain.Height() + 1) + " with " + std::to_string(n.wal.size()) +
         " WAL records");
-  NewSync(n);
-  StartHeight(n, n.chain.Height() + 1);
+  StartProcess(n);
   Schedule(now_ + rng_.Range(1, 100), Tick{n.index, n.incarnation});
-}
-
-void World::NewSync(Node& n) {
-  n.sync_peers = std::make_unique<SimSyncPeers>(*this, n);
-  n.sync_target = std::make_unique<SimSyncTarget>(*this, n);
-  node::SyncOptions o;
-  o.batch_blocks = static_cast<uint32_t>(kSyncBatch);
-  n.sync = std::make_unique<node::BlockSync>(o, *n.sync_peers, *n.sync_target);
-}
-
-// ---- The node driver ----
-
-// Performs the actions in order, as the node will: persist (durable at once), send, arm timers,
-// commit. A crash may strike between any two actions (before GST).
-void World::Execute(Node& n, Output out) {
-  const uint64_t incarnation = n.incarnation;
-  size_t crash_at = SIZE_MAX;
-  if (!n.byzantine && CrashesAllowed() && !out.actions.empty() &&
-      rng_.Below(options_.lose_wal_on_restart ? 20 : 150) == 0) {
-    crash_at = static_cast<size_t>(rng_.Below(out.actions.size()));
-  }
-  for (size_t i = 0; i < out.actions.size() && failure_.empty(); ++i) {
-    if (!n.up || n.incarnation != incarnation) return;
-    if (i == crash_at) {
-      Crash(n, "between actions");
-      return;
-    }
-    std::visit(Overloaded{
-                   [&](consensus::PersistMessage& p) {
-                     if (!n.byzantine) CheckSigned(n, p.message);
-                     n.wal_bytes.insert(consensus::EncodeMessage(p.message));
-                     n.wal.push_back(std::move(p.message));
-                   },
-                   [&](consensus::BroadcastMessage& b) {
-                     if (n.byzantine) {
-                       BroadcastByzantine(n, b.message);
-                       return;
-                     }
-                     if (SignedBy(b.message, n.signer->Key()) &&
-                         !n.wal_bytes.count(consensus::EncodeMessage(b.message))) {
-                       Fail("node " + std::to_string(n.index) + " sends what it did not persist");
-                     }
-                     BroadcastHonest(n, b.message);
-                   },
-                   [&](consensus::ScheduleTimeout& t) {
-                     Schedule(now_ + t.delay_ms, Fire{n.index, incarnation, t.timeout});
-                   },
-                   [&](consensus::Decide& d) {
-                     Commit(n, d.value, d.certificate);
-                     Schedule(now_ + commit_delay_ms_, StartNext{n.index, incarnation, d.height + 1});
-                   },
-               },
-               out.actions[i]);
-  }
-}
-
-void World::StartHeight(Node& n, uint64_t height) {
-  // The WAL keeps only what the current height may need (its earlier heights are committed).
-  std::erase_if(n.wal, [&](const Message& m) { return HeightOf(m) < height; });
-  n.wal_bytes.clear();
-  for (const Message& m : n.wal) n.wal_bytes.insert(consensus::EncodeMessage(m));
-  Execute(n, n.sm->Start(height, ValidatorsAt(height), n.wal));
-}
-
-void World::Commit(Node& n, const std::string& block, const consensus::CommitCertificate& cert) {
-  const uint64_t h = n.chain.Height() + 1;
-  if (!n.byzantine) {
-    const std::string who = "node " + std::to_string(n.index) + " height " + std::to_string(h);
-    if (cert.height != h) return Fail(who + ": decided height " + std::to_string(cert.height));
-    const consensus::CertCheck check =
-        consensus::VerifyCommitCertificate(cert, ValidatorsAt(h), chain_id_, verifier_);
-    if (check != consensus::CertCheck::kOk) {
-      return Fail(who + ": certificate " + std::string(consensus::CertCheckName(check)));
-    }
-    if (BlockId(block) != cert.value_id) return Fail(who + ": certificate for another block");
-    std::optional<SimBlock> b = DecodeBlock(block);
-    if (!b) return Fail(who + ": committed a malformed block");
-    for (uint64_t tx : b->txs) {
-      if (!registry_.Valid(tx)) {
-        return Fail(who + ": committed tx " + std::to_string(tx) +
-                    (registry_.Submitted(tx) ? " that fails execution" : " never submitted"));
-      }
-      auto [it, fresh] = tx_height_.emplace(tx, h);
-      if (!fresh && it->second != h) {
-        return Fail(who + ": tx " + std::to_string(tx) + " committed again (first at height " +
-                    std::to_string(it->second) + ")");
-      }
-    }
-  }
-  const Committed& c = n.chain.Commit(block, cert);
-  Trace("node " + std::to_string(n.index) + " commits height " + std::to_string(h) + " round " +
-        std::to_string(cert.round) + " " + c.id.ToHex().substr(0, 8));
-  if (n.byzantine) return;
-  auto [it, fresh] = committed_.emplace(h, std::make_pair(c.id, c.state_root));
-  if (!fresh && it->second.first != c.id) {
-    return Fail("two different blocks committed at height " + std::to_string(h) + ": " +
-                it->second.first.ToHex().substr(0, 16) + " and " + c.id.ToHex().substr(0, 16) +
-                " (node " + std::to_string(n.index) + ")");
-  }
-  if (!fresh && it->second.second != c.state_root) {
-    return Fail("state roots differ at height " + std::to_string(h) + " (node " +
-                std::to_string(n.index) + ")");
-  }
-  if (gst_done_) check_live_ = true;
-}
-
-void World::Send(size_t from, size_t to, const Payload& p) {
-  Answer(from, to, nodes_[to]->incarnation, p);
-}
-
-void World::Answer(size_t from, size_t to, uint64_t to_incarnation, const Payload& p) {
-  for (uint64_t at : net_.Plan(from, to, now_, rng_)) {
-    Schedule(at, Deliver{from, to, p, nodes_[from]->incarnation, to_incarnation});
-  }
-}
-
-void World::BroadcastHonest(const Node& n, const Message& m) {
-  const std::string bytes = consensus::EncodeMessage(m);
-  for (size_t j = 0; j < nodes_.size(); ++j) {
-    if (j != n.index) Send(n.index, j, bytes);
-  }
-}
-
-void World::Gossip(Node& n) {
-  // A stalled or lagging node asks one peer at a time (the node's block sync; one request is
-  // outstanding until answered or timed out).
-  n.sync->Request(std::nullopt, now_);
-  if (n.byzantine && rng_.Percent(10)) UnrequestedSync(n);
-  for (const Message& m : n.sm->GossipMessages()) BroadcastHonest(n, m);
-}
-
-void World::ServeSync(Node& n, const Deliver& d, const network::SyncRequest& r) {
-  if (n.byzantine && rng_.Percent(30)) return ForgeSync(n, d, r.from_height);
-  if (r.from_height == 0) return;
-  const uint64_t last = std::min<uint64_t>(n.chain.Height(), r.from_height + r.count - 1);
-  for (uint64_t h = r.from_height; h <= last; ++h) {
-    const Committed& c = n.chain.Blocks()[h - 1];
-    Answer(n.index, d.from, d.from_incarnation, network::SyncResponse{h, c.block, consensus::EncodeCertificate(c.cert)});
-  }
-}
-
-void World::OnSyncResponse(Node& n, size_t from, network::SyncResponse r) {
-  const ledger::Status s = n.sync->OnResponse(nodes_[from]->signer->Key(), std::move(r), now_);
-  if (!s.ok()) return Fail("node " + std::to_string(n.index) + ": block sync: " + s.ToString());
-  if (!failure_.empty() || !n.up) return;
-  if (n.sm->height() <= n.chain.Height()) StartHeight(n, n.chain.Height() + 1);
-}
-
-std::optional<size_t> World::IndexOf(const consensus::PubKey& key) const {
-  for (const auto& n : nodes_) {
-    if (n->signer->Key() == key) return n->index;
-  }
-  return std::nullopt;
-}
-
-std::vector<consensus::PubKey> SimSyncPeers::Peers() {
-  std::vector<consensus::PubKey> keys;
-  for (const auto& other : world_.nodes_) {
-    if (other->index != node_.index && !node_.banned.count(other->index)) keys.push_back(other->signer->Key());
-  }
-  return keys;
-}
-
-bool SimSyncPeers::SendRequest(const consensus::PubKey& peer, const network::SyncRequest& request) {
-  const std::optional<size_t> to = world_.IndexOf(peer);
-  if (!to) return false;
-  world_.Send(node_.index, *to, request);
-  return true;
-}
-
-void SimSyncPeers::Ban(const consensus::PubKey& peer, network::DisconnectReason reason) {
-  const std::optional<size_t> who = world_.IndexOf(peer);
-  if (!who) return;
-  node_.banned.insert(*who);
-  world_.bans_ += 1;
-  world_.Trace("node " + std::to_string(node_.index) + " bans node " + std::to_string(*who) + ": " +
-               std::string(network::ReasonString(reason)));
-  if (!node_.byzantine && !world_.nodes_[*who]->byzantine) {
-    world_.Fail("honest node " + std::to_string(node_.index) + " banned honest node " + std::to_string(*who) + " (" +
-                std::string(network::ReasonString(reason)) + ")");
-  }
-}
-
-uint64_t SimSyncTarget::TipHeight() { return node_.chain.Height(); }
-
-// A block is taken only with a certificate that verifies against the validator set of its
-// height, and only if it is valid on this node's chain; anything else is the sender's fault.
-node::SyncApplied SimSyncTarget::Apply(uint64_t height, std::string_view block, std::string_view certificate) {
-  const auto refuse = [&](const std::string& why) {
-    world_.sync_rejected_ += 1;
-    return node::SyncApplied{node::SyncApplied::Kind::kPeerFault, ledger::Status::InvalidArgument(why)};
-  };
-  if (height != node_.chain.Height() + 1) return refuse("not the next height");
-  ledger::Result<CommitCertificate> cert = consensus::DecodeCertificate(certificate);
-  if (!cert.ok()) return refuse("certificate does not decode");
-  if (cert->height != height || BlockId(block) != cert->value_id) return refuse("certificate for another block");
-  if (consensus::VerifyCommitCertificate(*cert, world_.ValidatorsAt(height), world_.chain_id_, world_.verifier_) !=
-      consensus::CertCheck::kOk) {
-    return refuse("certificate does not verify");
-  }
-  if (!node_.chain.ValidateValue(height, block)) return refuse("invalid block");
-  world_.Commit(node_, std::string(block), *cert);
-  return {};
 }
 
 // ---- Checkers ----

@@ -5,15 +5,17 @@
 // height), up to f Byzantine validators, and a chaos schedule until GST: message delay, loss,
 // duplication, reordering, partitions (symmetric and asymmetric), crashes of honest nodes (also
 // between a WAL write and the send) with restarts from their WAL. Byzantine validators
-// double-propose, double-vote, propose invalid blocks, send garbage, forged and unrequested sync
-// replies. Block sync is the node's own (node::BlockSync) over the simulated network.
+// double-propose, double-vote, propose invalid and oversized blocks, send garbage, forged and
+// unrequested sync replies. A simulated node is the node's own height driver (node::HeightDriver) and block sync
+// (node::BlockSync) over the simulated network, a durable in-memory WAL and a toy chain.
 // After GST the network heals and every crashed node restarts.
 //
 // Checkers, run as it goes: no two honest nodes commit different blocks at one height; honest
 // state roots agree; every committed transaction was submitted, valid and committed once; every
 // decision's certificate verifies; an honest validator never signs two different messages for
 // one height, round and step (across restarts) and never sends what it has not persisted; no
-// honest node bans an honest node; after
+// honest node bans an honest node; no honest node's application reads a value over the chain's
+// max block bytes; after
 // GST every honest node's height rises by kLivenessHeights within kLivenessWindowMs.
 // Everything runs on virtual time on the calling thread; no wall clock. Thread-compatible: runs
 // on different threads share nothing.
@@ -32,8 +34,12 @@ struct SimOptions {
   size_t extra_byzantine = 0;       // Byzantine validators beyond f (all of them split-attack)
   bool lose_wal_on_restart = false;  // a restarted node forgets what it signed
   // Sync answers outlive the requester's crash (a transport that would deliver them to the
-  // restarted process): its fresh block sync sees answers it never asked for.
+  // restarted process): its fresh block sync sees answers it never asked for. Crashed nodes
+  // then restart within 100 ms, so that such answers land.
   bool sync_survives_restart = false;
+  // Honest nodes hand proposals to the state machine without the envelope check (node/
+  // proposal_check.h): the application then reads oversized values.
+  bool skip_envelope_check = false;
   bool verbose = false;              // trace events to stderr
 };
 

@@ -40,6 +40,11 @@ std::string ToyChain::ProposeValue(uint64_t height) {
   return EncodeBlock(BlockOnTip(height, std::move(txs)));
 }
 
+bool ToyChain::HasReadyTxs() const {
+  return std::any_of(mempool_.begin(), mempool_.end(),
+                     [&](uint64_t tx) { return registry_.Valid(tx) && committed_txs_.count(tx) == 0; });
+}
+
 SimBlock ToyChain::BlockOnTip(uint64_t height, std::vector<uint64_t> txs) const {
   SimBlock b;
   b.height = height;
@@ -48,7 +53,16 @@ SimBlock ToyChain::BlockOnTip(uint64_t height, std::vector<uint64_t> txs) const 
   return b;
 }
 
+Hash256 ToyChain::ValueId(std::string_view value) {
+  if (value.size() > kMaxSimBlockBytes) oversized_read_ += 1;
+  return BlockId(value);
+}
+
 bool ToyChain::ValidateValue(uint64_t height, std::string_view value) {
+  if (value.size() > kMaxSimBlockBytes) {
+    oversized_read_ += 1;
+    return false;
+  }
   std::optional<SimBlock> b = DecodeBlock(value);
   if (!b || b->height != height || height != Height() + 1 || b->parent != TipId()) return false;
   std::set<uint64_t> seen;

@@ -23,6 +23,11 @@ using consensus::Hash256;
 
 constexpr uint64_t kForgedTxBase = uint64_t{1} << 62;
 constexpr size_t kMaxBlockTxs = 16;
+// The toy chain's max_block_bytes (the ledger's Params::max_block_bytes): a longer value is no
+// block. Only Byzantine proposers make one; an honest node refuses it from its envelope
+// (SimNodeIo::CheckProposal, as node/proposal_check.h) before the application reads it.
+constexpr size_t kMaxSimBlockBytes = 1024;
+static_assert(8 + 32 + 8 + 8 * kMaxBlockTxs < kMaxSimBlockBytes, "a full honest block fits");
 
 struct SimBlock {
   uint64_t height = 0;
@@ -52,8 +57,11 @@ class ToyChain final : public consensus::Application {
   explicit ToyChain(const TxRegistry& registry) : registry_(registry) {}
 
   std::string ProposeValue(uint64_t height) override;
-  Hash256 ValueId(std::string_view value) override { return BlockId(value); }
+  Hash256 ValueId(std::string_view value) override;
   bool ValidateValue(uint64_t height, std::string_view value) override;
+  // Values over kMaxSimBlockBytes the state machine handed to ValueId or ValidateValue: for an
+  // honest node always 0 (the envelope check refuses them first; a checker watches).
+  uint64_t oversized_read() const { return oversized_read_; }
 
   uint64_t Height() const { return blocks_.size(); }
   Hash256 TipId() const { return blocks_.empty() ? Hash256{} : blocks_.back().id; }
@@ -64,6 +72,8 @@ class ToyChain final : public consensus::Application {
 
   void AddToMempool(uint64_t tx) { mempool_.insert(tx); }
   void ClearMempool() { mempool_.clear(); }
+  // The mempool holds a transaction that could go into the next block (the node's cadence).
+  bool HasReadyTxs() const;
   // A block at `height` on the tip, with the given transactions: what Byzantine proposers forge.
   SimBlock BlockOnTip(uint64_t height, std::vector<uint64_t> txs) const;
 
@@ -72,6 +82,7 @@ class ToyChain final : public consensus::Application {
   std::vector<Committed> blocks_;
   std::set<uint64_t> committed_txs_;
   std::set<uint64_t> mempool_;
+  uint64_t oversized_read_ = 0;
 };
 
 }  // namespace circuledger::sim

@@ -1,12 +1,14 @@
-// tests/sim/world.h: the simulator's internals: nodes, the event queue on virtual time, the node
-// driver (performs a state machine's actions in order), Byzantine behaviour and the checkers.
-// simulator.cpp holds setup, events, the driver and the checkers; byzantine.cpp the adversary.
-// One World per seed; not thread-safe.
+// tests/sim/world.h: the simulator's internals: nodes, the event queue on virtual time, the
+// simulated node's I/O, Byzantine behaviour and the checkers. A simulated node is the node's own
+// height driver (node/height_driver.h) and block sync (node/block_sync.h) over a toy chain, on
+// virtual time. simulator.cpp holds setup, events and the checkers; sim_node.cpp the node's I/O;
+// byzantine.cpp the adversary. One World per seed; not thread-safe.
 #pragma once
 
 #include <map>
 #include <memory>
 #include <set>
+#include <sstream>
 #include <string>
 #include <variant>
 #include <vector>
@@ -14,6 +16,8 @@
 #include "consensus/state_machine.h"
 #include "network/messages.h"
 #include "node/block_sync.h"
+#include "node/height_driver.h"
+#include "node/log.h"
 #include "network.h"
 #include "rng.h"
 #include "simulator.h"
@@ -37,19 +41,14 @@ struct Deliver {
   uint64_t from_incarnation = 0;
   uint64_t to_incarnation = 0;
 };
-struct Fire {  // a consensus timeout
+struct Wake {  // the height driver's next wake-up (timeouts, gossip, the block cadence)
   size_t node = 0;
   uint64_t incarnation = 0;
-  consensus::Timeout timeout;
+  uint64_t at = 0;
 };
-struct Tick {  // gossip: status, and re-sending this height's own messages
+struct Tick {  // block sync's look at the peers (and a Byzantine's unrequested answers)
   size_t node = 0;
   uint64_t incarnation = 0;
-};
-struct StartNext {  // the pause between a decision and the next height
-  size_t node = 0;
-  uint64_t incarnation = 0;
-  uint64_t height = 0;
 };
 struct Restart {
   size_t node = 0;
@@ -57,7 +56,7 @@ struct Restart {
 struct Chaos {};   // change the faults (before GST)
 struct Submit {};  // a client submits a transaction
 struct Gst {};     // global stabilisation time: heal and restart everything
-using Event = std::variant<Deliver, Fire, Tick, StartNext, Restart, Chaos, Submit, Gst>;
+using Event = std::variant<Deliver, Wake, Tick, Restart, Chaos, Submit, Gst>;
 
 // Verification is a pure function, so one cache serves every node of a run: each signature is
 // checked once however many nodes receive it (it keeps 1,000 seeds fast).
@@ -73,27 +72,62 @@ class CachingVerifier final : public consensus::SignatureVerifier {
 class World;
 struct Node;
 
-// The production block sync's transport and chain, over the simulated network and a toy chain.
-class SimSyncPeers final : public node::SyncPeers {
+// Virtual time for the height driver.
+class SimClock final : public node::DriverClock {
  public:
-  SimSyncPeers(World& world, Node& node) : world_(world), node_(node) {}
+  explicit SimClock(const uint64_t& now_ms) : now_ms_(now_ms) {}
+  uint64_t NowMs() const override { return now_ms_; }
+
+ private:
+  const uint64_t& now_ms_;
+};
+
+// One incarnation of a node's process: what the production height driver and block sync are
+// given, over the simulated network, the node's durable WAL and its toy chain (sim_node.cpp).
+// After a crash (which may strike inside a call, between the WAL append and the sends) it goes
+// on being called until the call returns, and does nothing: no write, no send, no commit.
+class SimNodeIo final : public node::HeightChain,
+                        public node::ConsensusTransport,
+                        public node::ConsensusWal,
+                        public node::SyncPeers,
+                        public node::SyncTarget {
+ public:
+  SimNodeIo(World& world, Node& node);
+  // HeightChain and SyncTarget.
+  uint64_t TipHeight() override;
+  ledger::Result<consensus::ValidatorSet> StartingHeight(uint64_t height) override;
+  bool HasReadyTxs() override;
+  node::EnvelopeCheck CheckProposal(const consensus::Proposal& proposal) override;
+  bool TakeProposerFault() override { return false; }  // the toy chain never blames a proposer
+  ledger::Status CommitDecided(const consensus::Decide& decide) override;
+  void RequestSync(const std::optional<consensus::PubKey>& peer) override;
+  void Fatal(const ledger::Status& status) override;
+  node::SyncApplied Apply(uint64_t height, std::string_view block, std::string_view certificate) override;
+  // ConsensusTransport and SyncPeers.
+  void Broadcast(const Message& message) override;
+  void Send(const consensus::PubKey& peer, const Message& message) override;
+  void Ban(const consensus::PubKey& peer, network::DisconnectReason reason) override;
   std::vector<consensus::PubKey> Peers() override;
   bool SendRequest(const consensus::PubKey& peer, const network::SyncRequest& request) override;
-  void Ban(const consensus::PubKey& peer, network::DisconnectReason reason) override;
+  // ConsensusWal: the node's durable record; checks what an honest node signs.
+  ledger::Status Append(const std::vector<node::WalRecord>& records) override;
+  ledger::Status Reset(const std::vector<node::WalRecord>& keep) override;
+  uint64_t size_bytes() const override;
 
  private:
+  bool Live() const;  // this incarnation is the node's running one
+  bool MaybeCrash(const char* where);  // before GST, now and then: true if it crashed
+
   World& world_;
   Node& node_;
+  uint64_t incarnation_ = 0;
 };
-class SimSyncTarget final : public node::SyncTarget {
- public:
-  SimSyncTarget(World& world, Node& node) : world_(world), node_(node) {}
-  uint64_t TipHeight() override;
-  node::SyncApplied Apply(uint64_t height, std::string_view block, std::string_view certificate) override;
 
- private:
-  World& world_;
-  Node& node_;
+// The volatile part of a node: lost in a crash.
+struct Process {
+  std::unique_ptr<SimNodeIo> io;
+  std::unique_ptr<node::BlockSync> sync;
+  std::unique_ptr<node::HeightDriver> driver;
 };
 
 struct Node {
@@ -105,12 +139,11 @@ struct Node {
   ToyChain chain;
   std::vector<Message> wal;
   std::set<std::string> wal_bytes;  // encodings of `wal`: the send-after-persist check
+  uint64_t wal_size = 0;            // bytes, as node::Wal counts them
   // Volatile.
-  std::unique_ptr<consensus::ConsensusState> sm;
-  std::unique_ptr<SimSyncPeers> sync_peers;
-  std::unique_ptr<SimSyncTarget> sync_target;
-  std::unique_ptr<node::BlockSync> sync;
-  std::set<size_t> banned;  // peers this node banned: the transport drops what they send
+  std::unique_ptr<Process> proc;  // null while down
+  std::set<uint64_t> wakes;       // times of the Wake events scheduled for this incarnation
+  std::set<size_t> banned;        // peers this node banned: the transport drops what they send
   bool up = true;
   uint64_t incarnation = 0;
 };
@@ -125,8 +158,7 @@ struct AltPlan {
 
 class World {
  public:
-  friend class SimSyncPeers;
-  friend class SimSyncTarget;
+  friend class SimNodeIo;
   World(uint64_t seed, const SimOptions& options);
   SimResult Run();
 
@@ -144,16 +176,17 @@ class World {
   void Crash(Node& n, const std::string& why);
   bool CrashesAllowed() const { return crashes_allowed_ && !gst_done_; }
 
-  // The node driver.
-  void Execute(Node& n, consensus::Output out);
-  void StartHeight(Node& n, uint64_t height);
+  // The simulated node (sim_node.cpp).
+  void StartProcess(Node& n);  // a fresh process on the node's durable state
+  // After each call into a node's height driver: schedules a Wake for its next wake-up time.
+  void ArmWake(Node& n);
+  void Poll(Node& n);  // what the node's loop does after a batch: timers, gossip, cadence
   void Commit(Node& n, const std::string& block, const consensus::CommitCertificate& cert);
   void Send(size_t from, size_t to, const Payload& p);
   // An answer on the connection a request came in on (`to_incarnation`: the requester's then).
   void Answer(size_t from, size_t to, uint64_t to_incarnation, const Payload& p);
   void BroadcastHonest(const Node& n, const Message& m);
-  void Gossip(Node& n);
-  void NewSync(Node& n);  // a fresh BlockSync (its state is volatile, as in the node)
+  void BanPeer(Node& n, const consensus::PubKey& peer, network::DisconnectReason reason);
   void ServeSync(Node& n, const Deliver& d, const network::SyncRequest& r);
   void OnSyncResponse(Node& n, size_t from, network::SyncResponse r);
   std::optional<size_t> IndexOf(const consensus::PubKey& key) const;
@@ -176,6 +209,7 @@ class World {
   SimOptions options_;
   Rng rng_;
   uint64_t now_ = 0;
+  SimClock clock_{now_};
   uint64_t seq_ = 0;
   std::map<std::pair<uint64_t, uint64_t>, Event> events_;  // (time, sequence) -> event
 
@@ -188,12 +222,16 @@ class World {
   std::vector<consensus::ValidatorSet> sets_;  // [0] before change_height_, [1] from it
   uint64_t gst_ms_ = 0;
   bool crashes_allowed_ = false;
-  uint64_t commit_delay_ms_ = 50;
+  uint64_t commit_delay_ms_ = 50;  // the block interval (node Config::block_min_interval_ms)
+  bool empty_blocks_ = true;       // Config::create_empty_blocks, at the same interval
   consensus::TimeoutConfig timeouts_;
 
   TxRegistry registry_;
   Network net_{1};
   std::vector<std::unique_ptr<Node>> nodes_;
+  std::vector<std::unique_ptr<Process>> graveyard_;  // crashed inside a call: freed between events
+  std::ostringstream log_sink_;
+  node::Logger log_{log_sink_, node::Logger::Level::kError};
   CachingVerifier verifier_;
   consensus::RoundRobinProposer proposers_;
   std::map<std::pair<uint64_t, uint32_t>, AltPlan> alt_plans_;
@@ -209,7 +247,7 @@ class World {
 
   // Counters for the summary.
   uint64_t events_run_ = 0, crashes_ = 0, partitions_ = 0, garbage_ = 0, sync_rejected_ = 0;
-  uint64_t equivocations_ = 0, bad_signatures_ = 0, unrequested_sent_ = 0, bans_ = 0;
+  uint64_t sig_bans_ = 0, unrequested_sent_ = 0, bans_ = 0, oversized_sent_ = 0;
 };
 
 }  // namespace circuledger::sim::detail
