@@ -58,6 +58,7 @@ constexpr uint64_t kValidatorChangeDelay = 2;  // a validator change applies thi
 constexpr size_t kSigCacheEntries = 1 << 18;
 
 static_assert(kMaxOrgIdLen <= kMaxIdLen);
+static_assert(contracts::limits::kMaxOrgIdLen == kMaxOrgIdLen, "rules name issuers by the ledger's org ids");
 // Per-org shares of a shared bound: one org alone never fills it (issue 16).
 static_assert(kMaxAttestationsPerIssuer * 4 <= kMaxAttestations, "one issuer fills at most a quarter of a subject's list");
 static_assert(kMaxRuleSetVersionsPerOrg * 8 <= kMaxRuleSetVersions, "one regulator registers at most an eighth of the versions");

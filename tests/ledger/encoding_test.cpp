@@ -767,6 +767,24 @@ TEST_CASE("Golden vectors: rule set ownership change and owner record", "[encodi
   CHECK(*dec == owner);
 }
 
+TEST_CASE("A compiled has_attestation naming an issuer is op code 29 with both string indexes", "[encoding]") {
+  auto compiled = circuledger::contracts::Compile(
+      "ruleset \"t\" version 1\nrule \"r\" { mode report categories \"battery.*\" "
+      "require has_attestation(\"audit\", \"tuv\") }");
+  REQUIRE(std::holds_alternative<circuledger::contracts::RuleSet>(compiled));
+  const RuleSetRecord rec{"t", 1, 0, "source", std::get<circuledger::contracts::RuleSet>(compiled), "regulator", H(0x61), 4, 5};
+  CheckRoundTrip(rec);
+  // code: count 1, op 0x1d, arg PackStrings(0, 1) = 0x00010000 little endian.
+  const std::string enc = Encode(rec);
+  const std::string instr = HexDecode("010000001d00000100").value();
+  const size_t at = enc.find(instr);
+  REQUIRE(at != std::string::npos);
+  // An op code past the last one is refused.
+  std::string bad = enc;
+  bad[at + 4] = '\x1e';
+  CHECK(ReasonOf<RuleSetRecord>(bad) == Reject::kMalformed);
+}
+
 TEST_CASE("Golden vectors: block header bytes and block hash", "[encoding][golden]") {
   const GoldenTxs g = MakeGoldenTxs();
   const BlockHeader h{kBlockVersion,
