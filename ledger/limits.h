@@ -53,6 +53,7 @@ constexpr size_t kMaxRuleOutcomes = kMaxRuleSetVersions * 64;  // outcomes one r
 
 // Governance.
 constexpr uint64_t kValidatorChangeDelay = 2;  // a validator change applies this many heights later
+constexpr size_t kMaxOpenProposalsPerOrg = 16;  // pending, unexpired proposals of one org
 
 // Execution.
 constexpr size_t kSigCacheEntries = 1 << 18;
