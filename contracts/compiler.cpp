@@ -374,16 +374,27 @@ class Compiler {
       OpCode op = f.op;
       uint32_t arg = 0;
       if (f.has_arg) {
+        // The tokens first, then their meaning: the order of checks (and so the first error a
+        // source gets) is the one every source had before the issuer form existed.
         Token s;
+        std::optional<Token> org;
         if (!ExpectPunct("(") || !ExpectKind(Tok::kString, "a quoted name", &s)) return false;
-        const bool ok = f.material ? IsValidMaterial(s.text) : IsValidId(s.text) && s.text.size() <= limits::kMaxStringLen;
-        if (!ok) return Fail(s, f.material ? "a material code is 1 to 16 of [A-Za-z0-9_-]" : "a name is 1 to 64 of [a-z0-9._-]");
-        arg = StringIndex(p, s.text);
         if (f.op == OpCode::kHasAttestation && IsPunct(",")) {
-          if (!Issuer(p, arg)) return false;
-          op = OpCode::kHasAttestationBy;
+          Next();
+          if (!ExpectKind(Tok::kString, "the issuing org's id", &org.emplace())) return false;
         }
         if (!ExpectPunct(")")) return false;
+        const bool ok = f.material ? IsValidMaterial(s.text) : IsValidId(s.text) && s.text.size() <= limits::kMaxStringLen;
+        if (!ok) return Fail(s, f.material ? "a material code is 1 to 16 of [A-Za-z0-9_-]" : "a name is 1 to 64 of [a-z0-9._-]");
+        if (org && !IsValidOrgId(org->text)) {
+          return Fail(*org, "an org id is 1 to " + std::to_string(limits::kMaxOrgIdLen) + " of [a-z0-9._-]");
+        }
+        arg = StringIndex(p, s.text);
+        if (org) {
+          // has_attestation("kind", "org"): both string indexes in one argument.
+          arg = PackStrings(arg, StringIndex(p, org->text));
+          op = OpCode::kHasAttestationBy;
+        }
       }
       if (f.context == 1 && !product_fact_) product_fact_ = t;
       if (f.context == 2 && !recovery_fact_) recovery_fact_ = t;
@@ -392,19 +403,6 @@ class Compiler {
       return true;
     }
     return Fail(t, "unknown name '" + t.text + "'");
-  }
-
-  // has_attestation("kind", "org"): after the kind, `, "org"`. *arg (the kind's string index)
-  // becomes both indexes packed (kHasAttestationBy).
-  bool Issuer(Program& p, uint32_t& arg) {
-    Next();  // ","
-    Token org;
-    if (!ExpectKind(Tok::kString, "the issuing org's id", &org)) return false;
-    if (!IsValidOrgId(org.text)) {
-      return Fail(org, "an org id is 1 to " + std::to_string(limits::kMaxOrgIdLen) + " of [a-z0-9._-]");
-    }
-    arg = PackStrings(arg, StringIndex(p, org.text));
-    return true;
   }
 
   // category == "x" | category != "x" | category matches "x.*"

@@ -115,6 +115,10 @@ TEST_CASE("compiler: has_attestation names whose attestations count, or keeps me
       {"has_attestation(\"Audit\", \"tuv\")", 27, "a name is 1 to 64"},
       {"mass(\"Co\", \"tuv\")", 20, "expected ')', found ','"},
       {"has_attr(\"x\", \"tuv\")", 23, "expected ')', found ','"},
+      // Tokens are checked before names, as before the issuer form: the first error is unchanged.
+      {"mass(\"\" > 0", 19, "expected ')', found '>'"},
+      {"has_attestation(\"Audit\" and true", 35, "expected ')', found 'and'"},
+      {"has_attestation(\"Audit\", \"TUV\")", 27, "a name is 1 to 64"},
   };
   for (const Case& c : cases) {
     INFO("expression: " << c.expr);
