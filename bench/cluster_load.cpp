@@ -1,11 +1,13 @@
 #include "bench/cluster_load.h"
 
+#include <algorithm>
 #include <nlohmann/json.hpp>
 #include <stdexcept>
 #include <thread>
 
 #include "bench/dev_node.h"
 #include "ledger/encoding.h"
+#include "ledger/limits.h"
 
 namespace circuledger::bench {
 
@@ -34,30 +36,39 @@ void CommitAll(const cluster::LedgerClient& client, const std::vector<Tx>& txs) 
   }
 }
 
+// admin-1 proposes each change and admin-2 approves it (the dev genesis's threshold is two), in
+// batches: an org may have at most limits::kMaxOpenProposalsPerOrg proposals open at once.
+void Govern(cluster::LedgerClient& client, const std::vector<GovChange>& changes) {
+  for (size_t begin = 0; begin < changes.size(); begin += limits::kMaxOpenProposalsPerOrg) {
+    const size_t end = std::min(changes.size(), begin + limits::kMaxOpenProposalsPerOrg);
+    std::vector<Tx> proposals;
+    uint64_t nonce = client.PendingNonce("admin-1");
+    for (size_t i = begin; i < end; ++i) proposals.push_back(client.Sign("admin-1", Propose{changes[i]}, nonce++));
+    CommitAll(client, proposals);
+    std::vector<Tx> approvals;
+    nonce = client.PendingNonce("admin-2");
+    for (const Tx& p : proposals) approvals.push_back(client.Sign("admin-2", Approve{TxId(p.body)}, nonce++));
+    CommitAll(client, approvals);
+  }
+}
+
 }  // namespace
 
 std::vector<LoadAccount> MakeAccounts(cluster::Cluster& c, size_t keys_per_org) {
   cluster::LedgerClient client = c.Client(0);
   std::vector<LoadAccount> accounts;
-  std::vector<Tx> proposals;
-  uint64_t nonce = client.PendingNonce("admin-1");
+  std::vector<GovChange> new_keys;
   for (size_t o = 0; o < std::size(kCreatorOrgs); ++o) {
     const std::string org = kCreatorOrgs[o];
     const std::string next = kCreatorOrgs[(o + 1) % std::size(kCreatorOrgs)];
     accounts.push_back(LoadAccount{org, next, org + ".0", client.Key(org), {}, {}, 0});
     for (size_t k = 1; k < keys_per_org; ++k) {
       const SecretKey key = SecretKey::Generate();
-      proposals.push_back(
-          client.Sign("admin-1", Propose{AddMemberKey{org, key.Public()}}, nonce++));
+      new_keys.push_back(AddMemberKey{org, key.Public()});
       accounts.push_back(LoadAccount{org, next, org + "." + std::to_string(k), key, {}, {}, 0});
     }
   }
-  CommitAll(client, proposals);
-  std::vector<Tx> approvals;
-  nonce = client.PendingNonce("admin-2");
-  for (const Tx& p : proposals)
-    approvals.push_back(client.Sign("admin-2", Approve{TxId(p.body)}, nonce++));
-  CommitAll(client, approvals);
+  Govern(client, new_keys);
   return accounts;
 }
 

@@ -23,6 +23,10 @@ bool IsValidCategoryPattern(std::string_view s) {
   if (s.size() > 2 && s.substr(s.size() - 2) == ".*") s.remove_suffix(2);
   return !s.empty() && s.size() <= limits::kMaxStringLen && std::all_of(s.begin(), s.end(), IsIdChar);
 }
+// An org id as the ledger writes them (ledger/genesis.h IsValidOrgId): 1..32 of [a-z0-9._-].
+bool IsValidOrgId(std::string_view s) {
+  return !s.empty() && s.size() <= limits::kMaxOrgIdLen && std::all_of(s.begin(), s.end(), IsIdChar);
+}
 bool IsValidMaterial(std::string_view s) {
   return !s.empty() && s.size() <= 16 && std::all_of(s.begin(), s.end(), [](char c) {
            return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_';
@@ -187,6 +191,10 @@ class Compiler {
     if (rule.program.code.size() > limits::kMaxInstructions) {
       return Fail(*require_at, "rule \"" + rule.id + "\" compiles to " + std::to_string(rule.program.code.size()) +
                                    " instructions, more than the limit of " + std::to_string(limits::kMaxInstructions));
+    }
+    if (rule.program.strings.size() > limits::kMaxInstructions) {  // the decoder's bound on the pool
+      return Fail(*require_at, "rule \"" + rule.id + "\" names more than " + std::to_string(limits::kMaxInstructions) +
+                                   " distinct strings");
     }
     if (rule.trigger == Trigger::kAssemble && recovery_fact_) {
       return Fail(*recovery_fact_, "'" + recovery_fact_->text + "' is only defined in rules 'on recycle'");
@@ -363,18 +371,35 @@ class Compiler {
     for (const Fact& f : kFacts) {
       if (f.name != t.text) continue;
       type = f.type;
+      OpCode op = f.op;
       uint32_t arg = 0;
       if (f.has_arg) {
+        // The tokens first, then their meaning: the order of checks (and so the first error a
+        // source gets) is the one every source had before the issuer form existed.
         Token s;
-        if (!ExpectPunct("(") || !ExpectKind(Tok::kString, "a quoted name", &s) || !ExpectPunct(")")) return false;
+        std::optional<Token> org;
+        if (!ExpectPunct("(") || !ExpectKind(Tok::kString, "a quoted name", &s)) return false;
+        if (f.op == OpCode::kHasAttestation && IsPunct(",")) {
+          Next();
+          if (!ExpectKind(Tok::kString, "the issuing org's id", &org.emplace())) return false;
+        }
+        if (!ExpectPunct(")")) return false;
         const bool ok = f.material ? IsValidMaterial(s.text) : IsValidId(s.text) && s.text.size() <= limits::kMaxStringLen;
         if (!ok) return Fail(s, f.material ? "a material code is 1 to 16 of [A-Za-z0-9_-]" : "a name is 1 to 64 of [a-z0-9._-]");
+        if (org && !IsValidOrgId(org->text)) {
+          return Fail(*org, "an org id is 1 to " + std::to_string(limits::kMaxOrgIdLen) + " of [a-z0-9._-]");
+        }
         arg = StringIndex(p, s.text);
+        if (org) {
+          // has_attestation("kind", "org"): both string indexes in one argument.
+          arg = PackStrings(arg, StringIndex(p, org->text));
+          op = OpCode::kHasAttestationBy;
+        }
       }
       if (f.context == 1 && !product_fact_) product_fact_ = t;
       if (f.context == 2 && !recovery_fact_) recovery_fact_ = t;
       if (!Push(p, t)) return false;
-      Emit(p, f.op, arg);
+      Emit(p, op, arg);
       return true;
     }
     return Fail(t, "unknown name '" + t.text + "'");

@@ -262,6 +262,9 @@ class Machine {
         }
         case OpCode::kHasAttr: PushBool(facts_.Attribute(Str(in.arg)).has_value()); break;
         case OpCode::kHasAttestation: PushBool(facts_.HasAttestation(Str(in.arg))); break;
+        case OpCode::kHasAttestationBy:
+          PushBool(facts_.HasAttestationBy(Str(LowString(in.arg)), Str(HighString(in.arg))));
+          break;
         case OpCode::kRepairCount: PushNum(Num{static_cast<i128>(facts_.RepairCount()), 1, Unit::kPlain}); break;
         case OpCode::kTime: PushNum(Num{static_cast<i128>(facts_.BlockTimeMs()), 1, Unit::kTime}); break;
         case OpCode::kCategoryIs: PushBool(facts_.Category() == Str(in.arg)); break;

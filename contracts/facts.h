@@ -28,8 +28,10 @@ class ProductFacts {
   // A declared integer attribute, or nullopt when the product does not declare it.
   virtual std::optional<int64_t> Attribute(std::string_view name) const = 0;
   virtual uint64_t RepairCount() const = 0;
-  // True when an unexpired attestation of this kind is attached at BlockTimeMs().
+  // True when an unexpired attestation of this kind is attached at BlockTimeMs(), whoever issued it.
   virtual bool HasAttestation(std::string_view kind) const = 0;
+  // The same, counting only attestations issued by the org `issuer` (an org id).
+  virtual bool HasAttestationBy(std::string_view kind, std::string_view issuer) const = 0;
   virtual uint64_t BlockTimeMs() const = 0;
 };
 

@@ -15,6 +15,7 @@ constexpr size_t kMaxRules = 64;                // rules in one rule set
 constexpr size_t kMaxCategories = 16;           // category patterns of one rule
 constexpr size_t kMaxIdLen = 64;                // rule set and rule ids
 constexpr size_t kMaxStringLen = 64;            // material codes, attribute names, kinds, categories
+constexpr size_t kMaxOrgIdLen = 32;             // an issuer named in has_attestation (ledger's org ids)
 constexpr size_t kMaxTitleLen = 160;            // a rule's human title
 constexpr size_t kMaxInstructions = 256;        // compiled instructions of one rule's expression
 constexpr size_t kMaxEvalSteps = 256;           // instructions one evaluation may execute
@@ -25,6 +26,8 @@ constexpr int64_t kMaxLiteral = 1'000'000'000'000'000'000;  // integer literals 
 // Jumps only go forward, so an evaluation executes each instruction at most once: a rule that
 // compiles within kMaxInstructions always finishes within kMaxEvalSteps.
 static_assert(kMaxEvalSteps >= kMaxInstructions);
+static_assert(kMaxOrgIdLen <= kMaxStringLen, "an org id fits the string pool");
+static_assert(kMaxInstructions < (1u << 16), "string indexes fit 16 bits (PackStrings)");
 static_assert(kMaxStackDepth <= kMaxInstructions);
 static_assert(kMaxNesting <= kMaxInstructions);
 

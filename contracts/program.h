@@ -36,7 +36,7 @@ enum class OpCode : uint8_t {
   kRecoveredShare,
   kAttr,                // arg: string index (attribute name); error when not declared
   kHasAttr,
-  kHasAttestation,      // arg: string index (kind)
+  kHasAttestation,      // arg: string index (kind); any issuer
   kRepairCount,
   kTime,
   kCategoryIs,          // arg: string index (exact category)
@@ -47,8 +47,16 @@ enum class OpCode : uint8_t {
   kJumpIfFalseKeep,     // arg: absolute target; leaves the condition on the stack
   kJumpIfTrueKeep,
   kPop,
+  // Appended (op codes are stored in compiled rule sets: never renumber). arg: the kind's string
+  // index in the low 16 bits, the issuing org's string index in the high 16 (PackStrings).
+  kHasAttestationBy,
 };
-constexpr uint8_t kMaxOpCode = static_cast<uint8_t>(OpCode::kPop);
+constexpr uint8_t kMaxOpCode = static_cast<uint8_t>(OpCode::kHasAttestationBy);
+
+// Two string indexes in one instruction argument (each < 2^16; a pool holds at most 256).
+constexpr uint32_t PackStrings(uint32_t low, uint32_t high) { return low | (high << 16); }
+constexpr uint32_t LowString(uint32_t arg) { return arg & 0xffffu; }
+constexpr uint32_t HighString(uint32_t arg) { return arg >> 16; }
 
 struct Instr {
   OpCode op = OpCode::kPushBool;

@@ -205,6 +205,33 @@ Status MaybeApply(const TxScope& s, Proposal& p) {
   return Status::Ok();
 }
 
+// Counts `p` among its proposer's open proposals, or refuses it (limit-reached) when the org
+// already has limits::kMaxOpenProposalsPerOrg open: one admin org must not fill the state with
+// proposals the others have to read past. Entries whose proposal has expired are dropped first.
+Status CountOpenProposal(const TxScope& s, const Proposal& p) {
+  const OrgProposals* found = s.state.GetOrgProposals(p.proposer);
+  OrgProposals mine = found ? *found : OrgProposals{p.proposer, {}};
+  std::erase_if(mine.open, [&](const OpenProposal& e) { return e.expires_height < s.ctx.height; });
+  if (mine.open.size() >= L::kMaxOpenProposalsPerOrg) {
+    return Status::Rejected(Reject::kLimitReached, p.proposer + " has " + std::to_string(mine.open.size()) +
+                                                       " open proposals, the most one org may have");
+  }
+  mine.open.push_back(OpenProposal{p.id, p.expires_height});
+  s.state.PutOrgProposals(std::move(mine));
+  return Status::Ok();
+}
+
+// Takes an applied proposal out of its proposer's open proposals.
+void UncountOpenProposal(const TxScope& s, const Proposal& p) {
+  const OrgProposals* found = s.state.GetOrgProposals(p.proposer);
+  if (!found) return;  // proposed before open proposals were counted
+  auto it = std::find_if(found->open.begin(), found->open.end(), [&](const OpenProposal& e) { return e.id == p.id; });
+  if (it == found->open.end()) return;
+  OrgProposals mine = *found;
+  mine.open.erase(mine.open.begin() + (it - found->open.begin()));
+  s.state.PutOrgProposals(std::move(mine));
+}
+
 }  // namespace
 
 Status ApplyPropose(const TxScope& s, const Propose& op) {
@@ -218,6 +245,9 @@ Status ApplyPropose(const TxScope& s, const Propose& op) {
   p.created_height = s.ctx.height;
   p.expires_height = s.ctx.height + s.state.GetParams().proposal_ttl_blocks;
   if (Status r = MaybeApply(s, p); !r.ok()) return r;
+  if (p.status == ProposalStatus::kPending) {
+    if (Status r = CountOpenProposal(s, p); !r.ok()) return r;
+  }
   s.state.PutProposal(std::move(p));
   return Status::Ok();
 }
@@ -233,6 +263,7 @@ Status ApplyApprove(const TxScope& s, const Approve& op) {
   if (pos != p.approvals.end() && *pos == s.org.id) return Status::Rejected(Reject::kDuplicateApproval, s.org.id);
   p.approvals.insert(pos, s.org.id);
   if (Status r = MaybeApply(s, p); !r.ok()) return r;
+  if (p.status == ProposalStatus::kApplied) UncountOpenProposal(s, p);
   s.state.PutProposal(std::move(p));
   return Status::Ok();
 }

@@ -65,6 +65,7 @@ template <class A> void Visit(A& a, RevokeRepair& x);
 template <class A> void Visit(A& a, RepairGrant& x);
 template <class A> void Visit(A& a, SetRuleSetOwner& x);
 template <class A> void Visit(A& a, RuleSetOwner& x);
+template <class A> void Visit(A& a, OrgProposals& x);
 template <class A> void Visit(A& a, contracts::RuleSet& x);
 template <class A> void Visit(A& a, TxBody& x);
 template <class A> void Visit(A& a, Tx& x);
@@ -320,6 +321,14 @@ template <class A> void Visit(A& a, RuleSetOwner& x) {
   a.Str(x.id, CL::kMaxIdLen);
   a.Str(x.org, L::kMaxOrgIdLen);
   a.Fixed(x.tx);
+}
+
+template <class A> void Visit(A& a, OrgProposals& x) {
+  a.Str(x.org, L::kMaxOrgIdLen);
+  a.Vec(x.open, L::kMaxOpenProposalsPerOrg, 40, [&](OpenProposal& p) {
+    a.Fixed(p.id);
+    a.U64(p.expires_height);
+  });
 }
 
 template <class A> void Visit(A& a, Proposal& x) {
@@ -586,6 +595,7 @@ CIRCULEDGER_CODEC(RuleSetRecord)
 CIRCULEDGER_CODEC(RuleIndex)
 CIRCULEDGER_CODEC(RepairGrant)
 CIRCULEDGER_CODEC(RuleSetOwner)
+CIRCULEDGER_CODEC(OrgProposals)
 #undef CIRCULEDGER_CODEC
 
 }  // namespace circuledger::ledger

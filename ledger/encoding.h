@@ -16,7 +16,7 @@ namespace circuledger::ledger {
 
 // Defined for: Tx, TxBody, Block, BlockHeader, Composition, Org, Account, Lot, Product, Proposal,
 // RecyclingRecord, ValidatorSet, Params, Genesis, ChainTip, AdminSet, RuleSetRecord, RuleIndex,
-// RepairGrant, RuleSetOwner.
+// RepairGrant, RuleSetOwner, OrgProposals.
 template <class T>
 std::string Encode(const T& value);
 

@@ -53,11 +53,13 @@ constexpr size_t kMaxRuleOutcomes = kMaxRuleSetVersions * 64;  // outcomes one r
 
 // Governance.
 constexpr uint64_t kValidatorChangeDelay = 2;  // a validator change applies this many heights later
+constexpr size_t kMaxOpenProposalsPerOrg = 16;  // pending, unexpired proposals of one org
 
 // Execution.
 constexpr size_t kSigCacheEntries = 1 << 18;
 
 static_assert(kMaxOrgIdLen <= kMaxIdLen);
+static_assert(contracts::limits::kMaxOrgIdLen == kMaxOrgIdLen, "rules name issuers by the ledger's org ids");
 // Per-org shares of a shared bound: one org alone never fills it (issue 16).
 static_assert(kMaxAttestationsPerIssuer * 4 <= kMaxAttestations, "one issuer fills at most a quarter of a subject's list");
 static_assert(kMaxRuleSetVersionsPerOrg * 8 <= kMaxRuleSetVersions, "one regulator registers at most an eighth of the versions");

@@ -178,6 +178,24 @@ struct Proposal {
   auto operator<=>(const Proposal&) const = default;
 };
 
+// One open proposal in an org's count (OrgProposals).
+struct OpenProposal {
+  Hash256 id;
+  uint64_t expires_height = 0;  // copied from the proposal: open while height <= expires_height
+  auto operator<=>(const OpenProposal&) const = default;
+};
+
+// The proposals an org has open (statekey::OrgProposals), so that one admin org cannot keep more
+// than limits::kMaxOpenProposalsPerOrg governance proposals open at once. Owned by the state; the
+// proposing org's entry is added when its proposal stays pending, removed when the proposal
+// applies, and entries past their expiry are dropped when the org next proposes. Proposals made
+// before this count existed are not in it.
+struct OrgProposals {
+  std::string org;
+  std::vector<OpenProposal> open;  // in the order they were proposed
+  auto operator<=>(const OrgProposals&) const = default;
+};
+
 // A regulator registers a rule set (contracts/RULES.md): the ledger compiles the source; its id,
 // version and effective date come from the source's header.
 struct RegisterRules {

@@ -17,7 +17,8 @@ class RecyclingFacts final : public contracts::ProductFacts {
   uint64_t RecoveredMass(std::string_view m) const override { return Find(m) ? Find(m)->recovered_mg : 0; }
   std::optional<int64_t> Attribute(std::string_view) const override { return std::nullopt; }
   uint64_t RepairCount() const override { return 0; }
-  bool HasAttestation(std::string_view) const override { return false; }
+  bool HasAttestation(std::string_view) const override { return false; }  // not a recycle fact
+  bool HasAttestationBy(std::string_view, std::string_view) const override { return false; }
   uint64_t BlockTimeMs() const override { return rec_.time_ms; }
 
  private:
@@ -122,9 +123,15 @@ std::optional<int64_t> ProductFactsView::Attribute(std::string_view name) const 
   return it->value;
 }
 
-bool ProductFactsView::HasAttestation(std::string_view kind) const {
+bool ProductFactsView::HasAttestation(std::string_view kind) const { return HasUnexpired(kind, nullptr); }
+
+bool ProductFactsView::HasAttestationBy(std::string_view kind, std::string_view issuer) const {
+  return HasUnexpired(kind, &issuer);
+}
+
+bool ProductFactsView::HasUnexpired(std::string_view kind, const std::string_view* issuer) const {
   return std::any_of(p_.attestations.begin(), p_.attestations.end(), [&](const Attestation& a) {
-    return a.kind == kind && (a.expiry_ms == 0 || a.expiry_ms > time_ms_);
+    return a.kind == kind && (!issuer || a.issuer == *issuer) && (a.expiry_ms == 0 || a.expiry_ms > time_ms_);
   });
 }
 

@@ -75,9 +75,12 @@ class ProductFactsView final : public contracts::ProductFacts {
   std::optional<int64_t> Attribute(std::string_view name) const override;
   uint64_t RepairCount() const override { return p_.repairs.size(); }
   bool HasAttestation(std::string_view kind) const override;
+  bool HasAttestationBy(std::string_view kind, std::string_view issuer) const override;
   uint64_t BlockTimeMs() const override { return time_ms_; }
 
  private:
+  // An attestation of `kind` unexpired at the block time, by `issuer` when it is not null.
+  bool HasUnexpired(std::string_view kind, const std::string_view* issuer) const;
   const Product& p_;
   uint64_t time_ms_ = 0;
 };

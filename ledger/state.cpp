@@ -35,6 +35,7 @@ std::string RuleSet(std::string_view id, uint32_t version) {
   return k;
 }
 std::string RuleSetOwner(std::string_view id) { return Tagged("sw", id); }
+std::string OrgProposals(std::string_view org) { return Tagged("sp", org); }
 // The product id, a zero byte (ids are printable, so the split is unambiguous), the org id.
 std::string RepairGrant(std::string_view product, std::string_view repairer) {
   std::string k = "sz";
@@ -281,6 +282,7 @@ CIRCULEDGER_STATE_TYPE(RuleSetRecord)
 CIRCULEDGER_STATE_TYPE(RuleIndex)
 CIRCULEDGER_STATE_TYPE(RepairGrant)
 CIRCULEDGER_STATE_TYPE(RuleSetOwner)
+CIRCULEDGER_STATE_TYPE(OrgProposals)
 #undef CIRCULEDGER_STATE_TYPE
 
 }  // namespace circuledger::ledger

@@ -51,6 +51,7 @@ std::string RuleIndex();
 std::string RuleSet(std::string_view id, uint32_t version);
 std::string RepairGrant(std::string_view product, std::string_view repairer);
 std::string RuleSetOwner(std::string_view id);
+std::string OrgProposals(std::string_view org);
 }  // namespace statekey
 
 // Material of `parent` went into `child` (a provenance edge).
@@ -93,6 +94,8 @@ class WorkingState {
   // nullptr for a rule set registered before owner records (apply_rules falls back on its first
   // version's regulator) or never registered.
   const RuleSetOwner* GetRuleSetOwner(std::string_view id) { return Read<RuleSetOwner>(statekey::RuleSetOwner(id)); }
+  // nullptr until the org first proposes.
+  const OrgProposals* GetOrgProposals(std::string_view org) { return Read<OrgProposals>(statekey::OrgProposals(org)); }
   // nullptr until a rule set is registered.
   const RuleIndex* GetRuleIndex() { return Read<RuleIndex>(statekey::RuleIndex()); }
   // Always present once genesis is written.
@@ -115,6 +118,7 @@ class WorkingState {
   void PutRuleSet(RuleSetRecord v) { std::string k = statekey::RuleSet(v.id, v.version); Write(std::move(k), std::move(v)); }
   void PutRuleIndex(RuleIndex v) { Write(statekey::RuleIndex(), std::move(v)); }
   void PutRuleSetOwner(RuleSetOwner v) { std::string k = statekey::RuleSetOwner(v.id); Write(std::move(k), std::move(v)); }
+  void PutOrgProposals(OrgProposals v) { std::string k = statekey::OrgProposals(v.org); Write(std::move(k), std::move(v)); }
   void PutRepairGrant(RepairGrant v) {
     std::string k = statekey::RepairGrant(v.product, v.repairer);
     Write(std::move(k), std::move(v));
@@ -143,7 +147,8 @@ class WorkingState {
 
  private:
   using Value = std::variant<std::monostate, Account, Org, Lot, Product, Proposal, RecyclingRecord,
-                             ValidatorSet, Params, AdminSet, RuleSetRecord, RuleIndex, RepairGrant, RuleSetOwner>;
+                             ValidatorSet, Params, AdminSet, RuleSetRecord, RuleIndex, RepairGrant, RuleSetOwner,
+                             OrgProposals>;
   struct Slot {
     Value value;  // monostate: absent
     bool dirty = false;

@@ -17,7 +17,8 @@ Result<PassportFacts> PassportFacts::Parse(const std::string& json_text, uint64_
     }
     for (const auto& [name, value] : j.at("attributes").items()) f.attributes_[name] = value.get<int64_t>();
     for (const auto& a : j.at("attestations")) {
-      f.attestations_.push_back({a.at("kind").get<std::string>(), a.value("expiry_ms", uint64_t{0})});
+      f.attestations_.push_back(
+          {a.at("kind").get<std::string>(), a.at("issuer").get<std::string>(), a.value("expiry_ms", uint64_t{0})});
     }
     f.repairs_ = j.at("repairs").size();
   } catch (const nlohmann::json::exception& e) {
@@ -41,6 +42,12 @@ std::optional<int64_t> PassportFacts::Attribute(std::string_view name) const {
 bool PassportFacts::HasAttestation(std::string_view kind) const {
   for (const Attest& a : attestations_) {
     if (a.kind == kind && (a.expiry_ms == 0 || a.expiry_ms > time_ms_)) return true;
+  }
+  return false;
+}
+bool PassportFacts::HasAttestationBy(std::string_view kind, std::string_view issuer) const {
+  for (const Attest& a : attestations_) {
+    if (a.kind == kind && a.issuer == issuer && (a.expiry_ms == 0 || a.expiry_ms > time_ms_)) return true;
   }
   return false;
 }

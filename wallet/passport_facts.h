@@ -25,6 +25,7 @@ class PassportFacts final : public contracts::ProductFacts {
   std::optional<int64_t> Attribute(std::string_view name) const override;
   uint64_t RepairCount() const override { return repairs_; }
   bool HasAttestation(std::string_view kind) const override;
+  bool HasAttestationBy(std::string_view kind, std::string_view issuer) const override;
   uint64_t BlockTimeMs() const override { return time_ms_; }
   const std::string& id() const { return id_; }
 
@@ -35,6 +36,7 @@ class PassportFacts final : public contracts::ProductFacts {
   };
   struct Attest {
     std::string kind;
+    std::string issuer;
     uint64_t expiry_ms = 0;
   };
   std::string id_;

@@ -75,6 +75,61 @@ TEST_CASE("compiler: the same source compiles to the same program", "[contracts]
   CHECK(MustCompile(src) == MustCompile(src));
 }
 
+TEST_CASE("compiler: has_attestation names whose attestations count, or keeps meaning anyone's", "[contracts]") {
+  // One argument: the kind alone, as before the issuer form existed (registered sources keep
+  // compiling to the same program).
+  const Program any = MustCompile(WithRequire("has_attestation(\"audit\")")).rules[0].program;
+  CHECK(any.code == std::vector<Instr>{{OpCode::kHasAttestation, 0}});
+  CHECK(any.strings == std::vector<std::string>{"audit"});
+  // Two: the kind and the issuing org, both in the string pool, packed into one argument.
+  const Program by = MustCompile(WithRequire("has_attestation(\"audit\", \"tuv-sud.de\") and has_attestation(\"iso\", \"tuv-sud.de\")"))
+                         .rules[0]
+                         .program;
+  CHECK(by.strings == std::vector<std::string>{"audit", "tuv-sud.de", "iso"});
+  REQUIRE(by.code.size() == 4);
+  CHECK(by.code[0] == Instr{OpCode::kHasAttestationBy, PackStrings(0, 1)});
+  CHECK(by.code[3] == Instr{OpCode::kHasAttestationBy, PackStrings(2, 1)});
+  CHECK(LowString(by.code[3].arg) == 2);
+  CHECK(HighString(by.code[3].arg) == 1);
+  // An org id of the ledger's longest length is accepted.
+  MustCompile(WithRequire("has_attestation(\"audit\", \"" + std::string(limits::kMaxOrgIdLen, 'o') + "\")"));
+  // Only on assemble, like the one-argument form.
+  CHECK(MustFail(WithRequire("has_attestation(\"audit\", \"tuv\")", "recycle")).message.find("only defined in rules 'on assemble'") !=
+        std::string::npos);
+
+  struct Case {
+    std::string expr;
+    uint32_t col;
+    std::string message_part;
+  };
+  const std::string too_long(limits::kMaxOrgIdLen + 1, 'o');
+  const std::vector<Case> cases = {
+      {"has_attestation(\"audit\", \"\")", 36, "an org id is 1 to 32 of [a-z0-9._-]"},
+      {"has_attestation(\"audit\", \"TUV\")", 36, "an org id is 1 to 32"},
+      {"has_attestation(\"audit\", \"tuv sud\")", 36, "an org id is 1 to 32"},
+      {"has_attestation(\"audit\", \"" + too_long + "\")", 36, "an org id is 1 to 32"},
+      {"has_attestation(\"audit\", tuv)", 36, "expected the issuing org's id"},
+      {"has_attestation(\"audit\", 7)", 36, "expected the issuing org's id"},
+      {"has_attestation(\"audit\",)", 35, "expected the issuing org's id"},
+      {"has_attestation(\"audit\", \"tuv\", \"x\")", 41, "expected ')', found ','"},
+      {"has_attestation(\"Audit\", \"tuv\")", 27, "a name is 1 to 64"},
+      {"mass(\"Co\", \"tuv\")", 20, "expected ')', found ','"},
+      {"has_attr(\"x\", \"tuv\")", 23, "expected ')', found ','"},
+      // Tokens are checked before names, as before the issuer form: the first error is unchanged.
+      {"mass(\"\" > 0", 19, "expected ')', found '>'"},
+      {"has_attestation(\"Audit\" and true", 35, "expected ')', found 'and'"},
+      {"has_attestation(\"Audit\", \"TUV\")", 27, "a name is 1 to 64"},
+  };
+  for (const Case& c : cases) {
+    INFO("expression: " << c.expr);
+    const CompileError e = MustFail(WithRequire(c.expr));
+    INFO("error: " << e.ToString());
+    CHECK(e.line == 6);
+    CHECK(e.col == c.col);
+    CHECK(e.message.find(c.message_part) != std::string::npos);
+  }
+}
+
 TEST_CASE("compiler: literals", "[contracts]") {
   auto const_of = [](std::string_view lit) {
     const RuleSet s = MustCompile(WithRequire("mass(\"Co\") >= " + std::string(lit)));

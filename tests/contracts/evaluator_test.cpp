@@ -110,7 +110,7 @@ TEST_CASE("evaluator: categories, attestations, repairs and time", "[contracts]"
   FakeFacts f;
   f.category = "battery.ev";
   f.repairs = 2;
-  f.attestations.insert("recycled-content-audit");
+  f.attestations.push_back({"recycled-content-audit", "certifier", 0});
   f.time_ms = *ParseUtc("2031-08-18");
   CHECK(Eval("category == \"battery.ev\" and category != \"battery.sli\"", f) == Outcome::kPass);
   CHECK(Eval("category matches \"battery.*\"", f) == Outcome::kPass);
@@ -118,6 +118,40 @@ TEST_CASE("evaluator: categories, attestations, repairs and time", "[contracts]"
   CHECK(Eval("has_attestation(\"recycled-content-audit\") and repair_count == 2", f) == Outcome::kPass);
   CHECK(Eval("time >= 2031-08-18", f) == Outcome::kPass);
   CHECK(Eval("time > 2031-08-18", f) == Outcome::kFail);
+}
+
+TEST_CASE("evaluator: has_attestation with an issuer counts only that org's unexpired attestations", "[contracts]") {
+  FakeFacts f;
+  f.time_ms = 1'000;
+  f.attestations.push_back({"audit", "cheap-certs", 0});
+  CHECK(Eval("has_attestation(\"audit\")", f) == Outcome::kPass);  // anyone's
+  CHECK(Eval("has_attestation(\"audit\", \"tuv\")", f) == Outcome::kFail);
+  CHECK(Eval("has_attestation(\"audit\", \"cheap-certs\")", f) == Outcome::kPass);
+  // The named org's attestation of another kind does not count, nor one that has expired.
+  f.attestations.push_back({"iso", "tuv", 0});
+  f.attestations.push_back({"audit", "tuv", 1'000});
+  CHECK(Eval("has_attestation(\"audit\", \"tuv\")", f) == Outcome::kFail);
+  CHECK(Eval("has_attestation(\"iso\", \"tuv\") and not has_attestation(\"iso\", \"cheap-certs\")", f) == Outcome::kPass);
+  f.attestations.push_back({"audit", "tuv", 1'001});
+  CHECK(Eval("has_attestation(\"audit\", \"tuv\")", f) == Outcome::kPass);
+  f.time_ms = 1'001;
+  CHECK(Eval("has_attestation(\"audit\", \"tuv\")", f) == Outcome::kFail);
+}
+
+TEST_CASE("evaluator: a damaged has_attestation issuer index is an error, not a crash", "[contracts]") {
+  Compiled c = CompileRule("has_attestation(\"audit\", \"tuv\")");
+  Program& p = c.set.rules[0].program;
+  REQUIRE(p.code.size() == 1);
+  FakeFacts f;
+  f.attestations.push_back({"audit", "tuv", 0});
+  CHECK(Evaluate(c.set.rules[0], f) == Outcome::kPass);
+  for (uint32_t arg : {PackStrings(0, 2), PackStrings(2, 1), PackStrings(0, 0xffff), 0xffffffffu}) {
+    INFO("arg " << arg);
+    p.code[0].arg = arg;
+    std::string err;
+    CHECK(Evaluate(c.set.rules[0], f, &err) == Outcome::kError);
+    CHECK(err == "malformed program: string index");
+  }
 }
 
 TEST_CASE("rule: category patterns", "[contracts]") {

@@ -20,6 +20,7 @@ struct Facts final : circuledger::contracts::ProductFacts {
   }
   uint64_t RepairCount() const override { return 2; }
   bool HasAttestation(std::string_view k) const override { return k.size() % 2 == 0; }
+  bool HasAttestationBy(std::string_view k, std::string_view o) const override { return (k.size() + o.size()) % 2 == 0; }
   uint64_t BlockTimeMs() const override { return 1'944'777'600'000; }
 };
 

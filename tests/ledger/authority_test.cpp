@@ -4,6 +4,7 @@
 #include <catch2/catch.hpp>
 
 #include "ledger/limits.h"
+#include "ledger/rules.h"
 #include "tests/support/test_chain.h"
 
 using namespace circuledger::testkit;
@@ -83,4 +84,40 @@ TEST_CASE("attestations: one issuer fills at most its share of a subject's list"
   // Another issuer still attests the same lot.
   REQUIRE(c.Apply("regulator", Attest{"co", "audit", "ref-1", 0}).ok());
   CHECK(c.GetLot("co")->attestations.size() == L::kMaxAttestationsPerIssuer + 1);
+}
+
+TEST_CASE("rules: has_attestation naming an org counts that org's attestation, not another certifier's",
+          "[rules][authorize]") {
+  using circuledger::contracts::Outcome;
+  TestChain c;
+  // A second certifier besides "certifier".
+  Govern(c, SetOrgRoles{"fixit", RolesOf(c, "fixit") | static_cast<uint32_t>(Role::kCertifier)});
+  REQUIRE(c.Apply("regulator", RegisterRules{"ruleset \"audit\" version 1\n"
+                                             "rule \"by-anyone\" { mode report categories \"battery.*\" "
+                                             "require has_attestation(\"rc-audit\") }\n"
+                                             "rule \"by-certifier\" { mode report categories \"battery.*\" "
+                                             "require has_attestation(\"rc-audit\", \"certifier\") }\n"}).ok());
+  REQUIRE(c.Apply("mine", CreateLot{"co", Comp("Co:1000:0")}).ok());
+  REQUIRE(c.Apply("mine", Transfer{"co", "oem"}).ok());
+  REQUIRE(c.Apply("oem", Assemble{{"co"}, NewProduct{"bat", "battery.ev", "m", Comp("Co:1000:0"), {}}, {}, {}}).ok());
+  // Outcomes of the two rules, as GET /v1/products/{id}/compliance computes them.
+  auto outcomes = [&](uint64_t at) {
+    WorkingState st(c.store());
+    const std::vector<ComplianceItem> items = ExplainCompliance(st, *c.GetProduct("bat"), at);
+    REQUIRE(items.size() == 2);
+    REQUIRE(items[0].rule.id == "by-anyone");
+    return std::pair{items[0].evaluation.outcome, items[1].evaluation.outcome};
+  };
+  CHECK(outcomes(c.store().Tip().time_ms) == std::pair{Outcome::kFail, Outcome::kFail});
+
+  // The other certifier's attestation satisfies the rule that names no one, not the one naming "certifier".
+  REQUIRE(c.Apply("fixit", Attest{"bat", "rc-audit", "fx-1", 0}).ok());
+  CHECK(outcomes(c.store().Tip().time_ms) == std::pair{Outcome::kPass, Outcome::kFail});
+
+  // The named org's attestation does, until it expires.
+  const uint64_t expiry = c.NextTime() + 60'000;
+  REQUIRE(c.Apply("certifier", Attest{"bat", "rc-audit", "cert-1", expiry}).ok());
+  CHECK(outcomes(c.store().Tip().time_ms) == std::pair{Outcome::kPass, Outcome::kPass});
+  CHECK(outcomes(expiry - 1) == std::pair{Outcome::kPass, Outcome::kPass});
+  CHECK(outcomes(expiry) == std::pair{Outcome::kPass, Outcome::kFail});
 }

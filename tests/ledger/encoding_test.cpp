@@ -767,6 +767,48 @@ TEST_CASE("Golden vectors: rule set ownership change and owner record", "[encodi
   CHECK(*dec == owner);
 }
 
+// An org's open governance proposals (OrgProposals, key `sp` + org id) with two entries; written
+// out from ENCODING.md: header, str "admin-a", count 2, then (id, expires_height) twice.
+constexpr std::string_view kGoldenOrgProposals =
+    "010700000061646d696e2d610200000067676767676767676767676767676767"
+    "67676767676767676767676767676767b9860100000000006868686868686868"
+    "686868686868686868686868686868686868686868686868be86010000000000";
+
+TEST_CASE("Golden vectors: an org's open proposals", "[encoding][golden]") {
+  const OrgProposals open{"admin-a", {{H(0x67), 100'025}, {H(0x68), 100'030}}};
+  CHECK(Hex(Encode(open)) == kGoldenOrgProposals);
+  auto raw = HexDecode(kGoldenOrgProposals);
+  REQUIRE(raw.has_value());
+  Result<OrgProposals> dec = Decode<OrgProposals>(*raw);
+  REQUIRE(dec.ok());
+  CHECK(*dec == open);
+  CheckRoundTrip(open);
+  CheckRoundTrip(OrgProposals{});
+  // At most limits::kMaxOpenProposalsPerOrg entries decode.
+  OrgProposals full{"admin-a", std::vector<OpenProposal>(L::kMaxOpenProposalsPerOrg, OpenProposal{H(0x67), 1})};
+  CHECK(Decode<OrgProposals>(Encode(full)).ok());
+  full.open.push_back(OpenProposal{H(0x68), 2});
+  CHECK(ReasonOf<OrgProposals>(Encode(full)) == Reject::kOversized);
+}
+
+TEST_CASE("A compiled has_attestation naming an issuer is op code 29 with both string indexes", "[encoding]") {
+  auto compiled = circuledger::contracts::Compile(
+      "ruleset \"t\" version 1\nrule \"r\" { mode report categories \"battery.*\" "
+      "require has_attestation(\"audit\", \"tuv\") }");
+  REQUIRE(std::holds_alternative<circuledger::contracts::RuleSet>(compiled));
+  const RuleSetRecord rec{"t", 1, 0, "source", std::get<circuledger::contracts::RuleSet>(compiled), "regulator", H(0x61), 4, 5};
+  CheckRoundTrip(rec);
+  // code: count 1, op 0x1d, arg PackStrings(0, 1) = 0x00010000 little endian.
+  const std::string enc = Encode(rec);
+  const std::string instr = HexDecode("010000001d00000100").value();
+  const size_t at = enc.find(instr);
+  REQUIRE(at != std::string::npos);
+  // An op code past the last one is refused.
+  std::string bad = enc;
+  bad[at + 4] = '\x1e';
+  CHECK(ReasonOf<RuleSetRecord>(bad) == Reject::kMalformed);
+}
+
 TEST_CASE("Golden vectors: block header bytes and block hash", "[encoding][golden]") {
   const GoldenTxs g = MakeGoldenTxs();
   const BlockHeader h{kBlockVersion,

@@ -125,3 +125,65 @@ TEST_CASE("governance: the threshold counts approvals of current admins only", "
   CHECK(c.Apply("admin-a", Propose{SetOrgStatus{"admin-c", OrgStatus::kSuspended}}).RejectString() ==
         "threshold-unreachable");
 }
+
+TEST_CASE("governance: an org keeps at most its cap of open proposals; expiry or approval frees a place",
+          "[gov][authorize]") {
+  namespace L = circuledger::ledger::limits;
+  TestChain c;
+  // Short-lived proposals, so that expiry is reachable in a test.
+  constexpr uint64_t kTtl = 24;
+  static_assert(kTtl > L::kMaxOpenProposalsPerOrg + 2, "the first proposals are still open when the cap is hit");
+  Params p = c.genesis().params;
+  p.proposal_ttl_blocks = kTtl;
+  REQUIRE(c.Apply("admin-b", Approve{Propose_(c, "admin-a", SetParams{p})}).ok());
+  // A change that is always valid, so each proposal stays open until approved or expired.
+  const GovChange same_roles = SetOrgRoles{"mine", static_cast<uint32_t>(Role::kSupplier)};
+  auto open_of = [&](const std::string& org) {
+    WorkingState st(c.store());
+    const OrgProposals* found = st.GetOrgProposals(org);
+    return found ? *found : OrgProposals{};
+  };
+
+  std::vector<Hash256> ids;
+  for (size_t i = 0; i < L::kMaxOpenProposalsPerOrg; ++i) ids.push_back(Propose_(c, "admin-a", same_roles));
+  const uint64_t first_expires = open_of("admin-a").open.front().expires_height;
+  CHECK(open_of("admin-a").open.size() == L::kMaxOpenProposalsPerOrg);
+
+  // At the cap: refused, and nothing changes (no block, the count and the nonce stay).
+  const ChainTip before = c.store().Tip();
+  const OrgProposals count_before = open_of("admin-a");
+  const Status refused = c.Apply("admin-a", Propose{same_roles});
+  INFO(refused.ToString());
+  CHECK(refused.RejectString() == "limit-reached");
+  CHECK(c.store().Tip() == before);
+  CHECK(open_of("admin-a") == count_before);
+  {
+    WorkingState st(c.store());
+    CHECK(st.GetAccount(c.member("admin-a").pub)->next_nonce == c.member("admin-a").nonce);
+  }
+
+  // Another org is not affected.
+  const Hash256 b_id = Propose_(c, "admin-b", same_roles);
+  CHECK(open_of("admin-b").open.size() == 1);
+
+  // Once one of admin-a's proposals applies, admin-a has a place again, and only one.
+  REQUIRE(c.Apply("admin-c", Approve{ids[5]}).ok());
+  CHECK(open_of("admin-a").open.size() == L::kMaxOpenProposalsPerOrg - 1);
+  ids.push_back(Propose_(c, "admin-a", same_roles));
+  CHECK(c.Apply("admin-a", Propose{same_roles}).RejectString() == "limit-reached");
+
+  // Once the first has expired (approvals are refused after its expiry height), another place.
+  // The next block is at the tip's height + 1: stop where that block is the first's last open height.
+  while (c.store().Tip().height + 1 < first_expires) {
+    REQUIRE(c.Apply("mine", CreateLot{"l" + std::to_string(c.store().Tip().height), Comp("Co:1:0")}).ok());
+  }
+  CHECK(c.Apply("admin-a", Propose{same_roles}).RejectString() == "limit-reached");  // the first is still open
+  REQUIRE(c.Apply("mine", CreateLot{"last", Comp("Co:1:0")}).ok());
+  CHECK(c.Apply("admin-b", Approve{ids[0]}).RejectString() == "proposal-closed");
+  const Hash256 again = Propose_(c, "admin-a", same_roles);
+  const OrgProposals after = open_of("admin-a");
+  CHECK(after.open.size() == L::kMaxOpenProposalsPerOrg);
+  CHECK(after.open.back().id == again);
+  CHECK(std::none_of(after.open.begin(), after.open.end(), [&](const OpenProposal& e) { return e.id == ids[0]; }));
+  CHECK(open_of("admin-b").open.front().id == b_id);
+}
