@@ -135,9 +135,10 @@ void HeightDriver::OnCommitted(uint64_t height) {
 void HeightDriver::OnConsensusMessage(const PubKey& peer, std::string_view payload) {
   ledger::Result<Message> m = consensus::DecodeMessage(payload);
   if (!m.ok()) {
+    // Peers speak the protocol version the handshake bound: an honest one never sends this.
     log_.Debug("undecodable consensus message from ", peer.ToHex().substr(0, 12), ": ",
                m.status().ToString());
-    return;
+    return transport_.Ban(peer, network::DisconnectReason::kBadMessage);
   }
   const uint64_t h = HeightOf(*m);
   if (h <= chain_.TipHeight()) return;  // committed here already

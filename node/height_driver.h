@@ -22,7 +22,7 @@
 // - A message of a height above the one waiting to start, or one the state machine calls
 //   kFutureHeight, asks HeightChain::RequestSync of its sender (others are ahead). A proposal
 //   first passes HeightChain::CheckProposal (before the state machine decodes the body); a
-//   forged one bans its sender, as do a vote or proposal whose signature fails and a proposal
+//   forged one bans its sender, as do an undecodable message, a vote or proposal whose signature fails and a proposal
 //   the application found invalid through its proposer's fault (HeightChain::TakeProposerFault).
 // - A decision is committed through HeightChain::CommitDecided (skipped when the chain's tip is
 //   already there: block sync got there first); block sync reports its commits with

@@ -144,6 +144,13 @@ int HttpListenerOutOfDescriptors() {
 }  // namespace
 
 TEST_CASE("http server: the listener backs off while accept fails for lack of descriptors", "[http]") {
+#if defined(__SANITIZE_ADDRESS__)
+  // UBSan checks a vptr by reading memory through a pipe (sanitizer_common's
+  // IsAccessibleMemoryRange): with no descriptor left it reports a false "invalid vptr" and stops
+  // the process. The normal build runs this test; the sanitizer build cannot.
+  WARN("not run under the sanitizers: they need free descriptors of their own");
+  return;
+#endif
   const pid_t pid = ::fork();
   REQUIRE(pid >= 0);
   if (pid == 0) {

@@ -195,5 +195,22 @@ TEST_CASE(
   CHECK(f.driver->height() == 1);
 }
 
+TEST_CASE("height driver: an undecodable consensus message bans its sender and changes nothing", "[node][height]") {
+  const consensus::KeySigner me = Key("me");
+  const consensus::KeySigner other = Key("other");
+  Fixture f({&me, &other}, &me);
+  f.driver->Begin();
+  f.driver->Poll();
+  const std::string good = consensus::EncodeMessage(
+      consensus::MakeVote(other, "test-chain", consensus::VoteType::kPrevote, 1, 0, std::nullopt));
+  for (const std::string& bad : {std::string("garbage"), std::string(), good.substr(0, good.size() - 1), good + "x"}) {
+    f.rec.events.clear();
+    f.driver->OnConsensusMessage(other.Key(), bad);
+    CHECK(f.rec.events == std::vector<std::string>{"ban"});
+    CHECK_FALSE(f.driver->running());
+    CHECK(f.driver->height() == 1);
+  }
+}
+
 }  // namespace
 }  // namespace circuledger::node
