@@ -16,6 +16,7 @@
 
 #include "network/http_server.h"
 #include "network/limits.h"
+#include "tests/network/forked.h"
 
 using namespace circuledger;
 
@@ -144,27 +145,11 @@ int HttpListenerOutOfDescriptors() {
 }  // namespace
 
 TEST_CASE("http server: the listener backs off while accept fails for lack of descriptors", "[http]") {
-#if defined(__SANITIZE_ADDRESS__)
-  // UBSan checks a vptr by reading memory through a pipe (sanitizer_common's
-  // IsAccessibleMemoryRange): with no descriptor left it reports a false "invalid vptr" and stops
-  // the process. The normal build runs this test; the sanitizer build cannot.
-  WARN("not run under the sanitizers: they need free descriptors of their own");
-  return;
-#endif
-  const pid_t pid = ::fork();
-  REQUIRE(pid >= 0);
-  if (pid == 0) {
-    int code = 20;
-    try {
-      code = HttpListenerOutOfDescriptors();
-    } catch (...) {
-    }
-    ::_exit(code);
+  if (!network::test::kCanExhaustDescriptors) {
+    WARN("not run under the sanitizers: they need free descriptors of their own (tests/network/forked.h)");
+    return;
   }
-  int status = 0;
-  REQUIRE(::waitpid(pid, &status, 0) == pid);
-  REQUIRE(WIFEXITED(status));
-  CHECK(WEXITSTATUS(status) == 0);
+  CHECK(network::test::RunForked(HttpListenerOutOfDescriptors) == 0);
 }
 
 TEST_CASE("http server: pipelined requests are answered in order and at once", "[http]") {
