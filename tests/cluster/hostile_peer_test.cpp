@@ -368,6 +368,10 @@ TEST_CASE("hostile peer: forged consensus votes and proposals ban the sender's k
       return consensus::Message(p);
     }));
   }
+  // The client sees the close before the node has recorded it: wait for both bans.
+  CHECK(WaitPeers(net, 0, [&](const json& p) {
+    return BansOfKey(p, vote_forger.Public().ToHex()) >= 1 && BansOfKey(p, proposal_forger.Public().ToHex()) >= 1;
+  }));
   const json peers = net.Peers(0);
   INFO("node0 /v1/peers: " << peers.dump());
   CHECK(BansOfKey(peers, vote_forger.Public().ToHex()) >= 1);
