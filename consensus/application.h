@@ -1,5 +1,5 @@
-// consensus/application.h: what the state machine asks of the application (the ledger, or the
-// simulator's toy chain), and how it picks proposers.
+// consensus/application.h: what the state machine asks of the application (the ledger's
+// node::LedgerApp; tests give it simpler ones), and how it picks proposers.
 //
 // The state machine calls these synchronously from its handlers, on the caller's thread. They
 // must be deterministic functions of the committed chain: every correct validator must answer the

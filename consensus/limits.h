@@ -49,6 +49,7 @@ constexpr size_t kMaxBufferedProposals = 4;
 
 // Equivocation evidence kept per height.
 constexpr size_t kMaxEvidence = 64;
+constexpr size_t kMaxInvalidProposalsKept = 64;  // until the driver takes them (TakeInvalidProposals)
 
 static_assert(kMaxValidators >= 1 && kMaxValidators < (size_t{1} << 16));
 static_assert(kMaxRound < UINT32_MAX / 2, "round + 1 and round arithmetic never overflow");

@@ -303,6 +303,7 @@ Verdict ConsensusState::AcceptProposal(const Proposal& p, bool own) {
     }
   }
   const bool valid = app_.ValidateValue(height_, p.value);
+  if (!valid && !own && invalid_.size() < limits::kMaxInvalidProposalsKept) invalid_.push_back(InvalidProposal{id, p.proposer});
   log.proposals.push_back(detail::ProposalEntry{p, id, valid});
   log.MarkSender(*validators_.IndexOf(p.proposer));
   return verdict;

@@ -26,6 +26,7 @@
 #include <optional>
 #include <string>
 #include <variant>
+#include <utility>
 #include <vector>
 
 #include "consensus/application.h"
@@ -80,6 +81,12 @@ struct Output {
   Verdict verdict = Verdict::kAccepted;
 };
 
+// A proposal the application found invalid: its value's id and its (verified) proposer.
+struct InvalidProposal {
+  Hash256 value_id;
+  PubKey proposer;
+};
+
 // Two signed messages from one validator for one height, round and step that differ.
 struct Evidence {
   Message first;
@@ -123,6 +130,10 @@ class ConsensusState {
   // 47) and their prevotes and precommits of this round (line 55); at most 3 per validator.
   std::vector<Message> GossipMessages() const;
   const std::vector<Evidence>& evidence() const { return evidence_; }
+  // The peers' proposals found invalid since the last call (by OnProposal, or by Start replaying
+  // buffered ones), with their proposers: the caller may blame whoever proposed them, never
+  // whoever's message happened to be handled when the check ran.
+  std::vector<InvalidProposal> TakeInvalidProposals() { return std::exchange(invalid_, {}); }
 
  private:
   using Actions = std::vector<Action>;
@@ -173,6 +184,7 @@ class ConsensusState {
   std::vector<Message> buffered_;  // for height_ + 1
   size_t buffered_proposals_ = 0;
   std::vector<Evidence> evidence_;
+  std::vector<InvalidProposal> invalid_;  // since the last TakeInvalidProposals
 };
 
 }  // namespace circuledger::consensus

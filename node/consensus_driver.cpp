@@ -69,6 +69,10 @@ Result<std::unique_ptr<ConsensusDriver>> ConsensusDriver::Open(DriverDeps deps) 
   LedgerAppDeps ad{d->deps_.executor, d->deps_.store,    d->deps_.mempool, d->deps_.log,
                    config.block_max_txs, d->signer_->Key(), d->deps_.now_ms,  d->deps_.left_out};
   d->app_ = std::make_unique<LedgerApp>(std::move(ad));
+  ConsensusDriver* self = d.get();
+  d->chain_ = std::make_unique<LedgerChain>(LedgerChainDeps{
+      d->deps_.executor, d->deps_.store, d->deps_.mempool, *d->app_, d->deps_.left_out,
+      [self](const BlockCommit& c, bool synced) { self->LedgerCommitted(c, synced); }});
 
   WorkingState state(d->deps_.store);
   const Params& params = state.GetParams();
@@ -98,7 +102,6 @@ Result<std::unique_ptr<ConsensusDriver>> ConsensusDriver::Open(DriverDeps deps) 
     network::P2pOptions po;
     po.chain_id = d->chain_id_;
     po.genesis_hash = d->deps_.genesis_hash;
-    ConsensusDriver* self = d.get();
     po.allowed = [self](const PubKey& key) {
       std::shared_ptr<const std::set<PubKey>> allowed;
       {
@@ -146,7 +149,7 @@ Result<std::unique_ptr<ConsensusDriver>> ConsensusDriver::Open(DriverDeps deps) 
     d->sync_peers_ = std::make_unique<P2pSyncPeers>(*d->p2p_);
     d->sync_target_ = std::make_unique<LedgerSyncTarget>(d->deps_.executor, d->deps_.store, d->chain_id_,
                                                          [self](const BlockCommit& c) {
-                                                           self->LedgerCommitted(c, true);
+                                                           self->chain_->AfterCommit(c, true);
                                                            self->heights_->OnCommitted(c.block.header.height);
                                                          });
     SyncOptions so;
@@ -420,27 +423,8 @@ void ConsensusDriver::RefreshAllowedKeys() {
 }
 
 Result<consensus::ValidatorSet> ConsensusDriver::StartingHeight(uint64_t height) {
-  std::optional<consensus::ValidatorSet> validators = ValidatorsAt(deps_.store, height);
-  if (!validators) return Status::Corruption("cannot read the validator set of height " + std::to_string(height));
-  try {
-    max_block_bytes_ = WorkingState(deps_.store).GetParams().max_block_bytes;
-  } catch (const StorageError& e) {
-    return Status::Corruption(e.what());
-  }
   height_started_at_ = Clock::now();
-  return std::move(*validators);
-}
-
-bool ConsensusDriver::HasReadyTxs() {
-  if (deps_.mempool.Size() == 0) return false;
-  // Only transactions that could go into the next block count (not future nonces).
-  WorkingState nonces(deps_.store);
-  return !deps_.mempool.Ready(1, NextNonces(nonces)).empty();
-}
-
-EnvelopeCheck ConsensusDriver::CheckProposal(const consensus::Proposal& proposal) {
-  // The proposer's signature over the header's hash before the state machine decodes the body.
-  return CheckProposalEnvelope(proposal, chain_id_, max_block_bytes_);
+  return chain_->StartingHeight(height);
 }
 
 void ConsensusDriver::MaybeStartHeight() {
@@ -458,45 +442,12 @@ void ConsensusDriver::PublishStatus() {
   status_.step = heights_->running() ? std::string(consensus::StepName(heights_->state().step())) : "waiting";
 }
 
-Status ConsensusDriver::CommitDecided(const consensus::Decide& d) {
-  std::optional<BlockCommit> commit = app_->TakeExecuted(d.certificate.value_id);
-  if (!commit) {
-    // Decided without this node executing it (the state machine validates before deciding, so
-    // this is only the restart of a decided height): execute now.
-    Result<Block> block = Decode<Block>(d.value);
-    Result<BlockCommit> executed = block.ok() ? deps_.executor.ExecuteBlock(std::move(block).value(), std::nullopt)
-                                              : Result<BlockCommit>(block.status());
-    if (!executed.ok()) {
-      return Status::Corruption("the decided block of height " + std::to_string(d.height) +
-                                " does not execute here: " + executed.status().ToString());
-    }
-    commit = std::move(executed).value();
-  }
-  commit->certificate = consensus::EncodeCertificate(d.certificate);
-  if (Status s = deps_.executor.Commit(*commit); !s.ok()) return s;
-  LedgerCommitted(*commit, false);
-  return Status::Ok();
-}
-
 void ConsensusDriver::LedgerCommitted(const BlockCommit& commit, bool synced) {
-  WorkingState after(deps_.store);
-  // A pending transaction whose nonce a committed one used (e.g. one a restarted node replayed
-  // from its WAL, proposed before the restart) can never commit: its sender is told so, instead
-  // of the transaction becoming unknown.
-  const std::vector<Hash256> pruned = deps_.mempool.Prune(NextNonces(after));
-  std::vector<Hash256> in_block = commit.tx_ids;  // sorted: thousands of lookups per block
-  std::sort(in_block.begin(), in_block.end());
-  for (const Hash256& id : pruned) {
-    if (std::binary_search(in_block.begin(), in_block.end(), id)) continue;
-    if (deps_.store.FindTx(id)) continue;
-    deps_.left_out(id, Status::Rejected(Reject::kBadNonce, "its nonce was used by another committed transaction"));
-  }
   const auto now = Clock::now();
   const auto us = std::chrono::duration_cast<std::chrono::microseconds>(now - height_started_at_).count();
   deps_.metrics.BlockCommitted(commit.block.txs.size(), static_cast<uint64_t>(std::max<int64_t>(0, us)));
   deps_.log.Info(synced ? "synced block " : "committed block ", commit.block.header.height, " (",
                  commit.block.txs.size(), " txs", synced ? "" : ", " + std::to_string(us / 1000) + " ms", ")");
-  app_->Clear();
   RefreshAllowedKeys();
   std::lock_guard<std::mutex> lock(mu_);
   if (synced) ++status_.synced_blocks;

@@ -48,6 +48,7 @@
 #include "node/height_driver.h"
 #include "node/config.h"
 #include "node/ledger_app.h"
+#include "node/ledger_chain.h"
 #include "node/ledger_sync.h"
 #include "node/log.h"
 #include "node/mempool.h"
@@ -136,19 +137,20 @@ class ConsensusDriver final : private HeightChain, private ConsensusTransport, p
 
   // Consensus: the height driver's surroundings.
   void MaybeStartHeight();  // heights_->MaybeStartHeight, a storage error stopping the node
-  // A block committed (by the height driver or block sync): mempool, metrics, log, allowed keys.
+  // A block committed (by the height driver or block sync; LedgerChain pruned the mempool):
+  // metrics, log, allowed keys.
   void LedgerCommitted(const ledger::BlockCommit& commit, bool synced);
   void RefreshAllowedKeys();
   void Fatal(const ledger::Status& s) override;
   void PublishStatus();  // status_ from the driver-thread state
 
-  // HeightChain over the ledger.
-  uint64_t TipHeight() override { return deps_.executor.Tip().height; }
+  // HeightChain over the ledger (node/ledger_chain.h).
+  uint64_t TipHeight() override { return chain_->TipHeight(); }
   ledger::Result<consensus::ValidatorSet> StartingHeight(uint64_t height) override;
-  bool HasReadyTxs() override;
-  EnvelopeCheck CheckProposal(const consensus::Proposal& proposal) override;
-  bool TakeProposerFault() override { return app_->TakeProposerFault(); }
-  ledger::Status CommitDecided(const consensus::Decide& decide) override;
+  bool HasReadyTxs() override { return chain_->HasReadyTxs(); }
+  EnvelopeCheck CheckProposal(const consensus::Proposal& proposal) override { return chain_->CheckProposal(proposal); }
+  bool ProposerFault(const ledger::Hash256& value_id) override { return chain_->ProposerFault(value_id); }
+  ledger::Status CommitDecided(const consensus::Decide& decide) override { return chain_->CommitDecided(decide); }
   void RequestSync(const std::optional<ledger::PubKey>& peer) override;
   // ConsensusTransport over p2p_ (nothing without a transport).
   void Broadcast(const consensus::Message& message) override;
@@ -170,12 +172,12 @@ class ConsensusDriver final : private HeightChain, private ConsensusTransport, p
   consensus::RoundRobinProposer proposers_;
   consensus::TimeoutConfig timeouts_;
   std::unique_ptr<LedgerApp> app_;
+  std::unique_ptr<LedgerChain> chain_;     // over app_ and the ledger
   std::unique_ptr<Wal> wal_;
   std::unique_ptr<HeightDriver> heights_;  // owns the ConsensusState; driver thread only
   std::unique_ptr<network::P2pNode> p2p_;
 
   // Driver-thread state.
-  uint64_t max_block_bytes_ = 0;  // the chain's, read when a height starts
   Clock::time_point height_started_at_;  // for the block latency metric
   Clock::time_point next_sync_;
   std::unique_ptr<SyncPeers> sync_peers_;          // over p2p_

@@ -89,6 +89,10 @@ void HeightDriver::MaybeStartHeight() {
 }
 
 void HeightDriver::Execute(consensus::Output out) {
+  // Honest validators propose only valid blocks: blame the proposer of an invalid one.
+  for (const consensus::InvalidProposal& bad : sm_.TakeInvalidProposals()) {
+    if (chain_.ProposerFault(bad.value_id)) transport_.Ban(bad.proposer, network::DisconnectReason::kInvalidBlock);
+  }
   // Everything this output persists is made durable with one sync before any of its messages
   // leaves (state_machine.h: a persist precedes every later action).
   std::vector<WalRecord> records;
@@ -176,10 +180,8 @@ void HeightDriver::OnConsensusMessage(const PubKey& peer, std::string_view paylo
         }
       },
       *m);
-  // Honest nodes send and relay only messages they verified, and propose only valid blocks.
-  if (chain_.TakeProposerFault()) {
-    transport_.Ban(peer, network::DisconnectReason::kInvalidBlock);
-  } else if (out.verdict == consensus::Verdict::kBadSignature) {
+  // Honest nodes send and relay only messages they verified (invalid blocks: Execute).
+  if (out.verdict == consensus::Verdict::kBadSignature) {
     transport_.Ban(peer, network::DisconnectReason::kBadConsensusSignature);
   }
   if (out.verdict == consensus::Verdict::kFutureHeight) chain_.RequestSync(peer);

@@ -22,8 +22,10 @@
 // - A message of a height above the one waiting to start, or one the state machine calls
 //   kFutureHeight, asks HeightChain::RequestSync of its sender (others are ahead). A proposal
 //   first passes HeightChain::CheckProposal (before the state machine decodes the body); a
-//   forged one bans its sender, as do an undecodable message, a vote or proposal whose signature fails and a proposal
-//   the application found invalid through its proposer's fault (HeightChain::TakeProposerFault).
+//   forged one bans its sender, as do an undecodable message and a vote or proposal whose
+//   signature fails. A proposal the application found invalid through its proposer's fault
+//   (HeightChain::ProposerFault) bans its proposer, also when the state machine checked it later
+//   than it arrived (one buffered for the next height is checked when that height starts).
 // - A decision is committed through HeightChain::CommitDecided (skipped when the chain's tip is
 //   already there: block sync got there first); block sync reports its commits with
 //   OnCommitted(). Either ends the height.
@@ -66,8 +68,8 @@ class ConsensusTransport {
   virtual void Ban(const ledger::PubKey& peer, network::DisconnectReason reason) = 0;
 };
 
-// What the height driver needs of the chain beyond consensus::Application. The node's is the
-// ledger (ConsensusDriver); the simulator's the toy chain.
+// What the height driver needs of the chain beyond consensus::Application: the ledger's
+// (node/ledger_chain.h), in circuledgerd's ConsensusDriver and in the simulator alike.
 class HeightChain {
  public:
   virtual ~HeightChain() = default;
@@ -80,8 +82,9 @@ class HeightChain {
   // A proposal from a peer, before the state machine asks the application for its id
   // (node/proposal_check.h).
   virtual EnvelopeCheck CheckProposal(const consensus::Proposal& proposal) = 0;
-  // True once after the application found a value invalid through its proposer's fault.
-  virtual bool TakeProposerFault() = 0;
+  // The application found the value with this id invalid through its proposer's fault (not,
+  // say, a block time ahead of this node's clock, or this node's storage failing).
+  virtual bool ProposerFault(const ledger::Hash256& value_id) = 0;
   // Commits the decided block at TipHeight() + 1 with its certificate. An error stops the driver.
   virtual ledger::Status CommitDecided(const consensus::Decide& decide) = 0;
   // Others are ahead: ask `peer` (any peer when nullopt) for blocks.

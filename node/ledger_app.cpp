@@ -8,6 +8,7 @@ namespace circuledger::node {
 using namespace circuledger::ledger;
 
 using limits::kExecutedBlocks;
+using limits::kMaxFaultyValues;
 using limits::kRecentValues;
 
 std::string LedgerApp::ProposeValue(uint64_t height) {
@@ -69,17 +70,18 @@ bool LedgerApp::ValidateValue(uint64_t height, std::string_view value) {
   if (d.invalid) return false;
   if (!d.block) {
     d.invalid = true;
-    proposer_fault_ = true;
+    Blame(d.id);
     deps_.log.Info("proposal for height ", height, " is not a block");
     return false;
   }
   if (d.block->header.height != height) {
     d.invalid = true;
-    proposer_fault_ = true;
+    Blame(d.id);
     deps_.log.Info("proposal for height ", height, " holds a block of height ", d.block->header.height);
     return false;
   }
   // The state machine asks at most once per distinct proposal: the decoded block can be moved.
+  const std::string proposer = d.block->header.proposer.ToHex().substr(0, 12);
   Block block = std::move(*d.block);
   d.block.reset();
   Result<BlockCommit> executed = deps_.executor.ExecuteBlock(std::move(block), deps_.now_ms(), /*remember=*/true);
@@ -90,9 +92,9 @@ bool LedgerApp::ValidateValue(uint64_t height, std::string_view value) {
     } else if (executed.status().reason() != Reject::kBadBlockTime) {
       // A block time ahead of this node's clock may be this clock's fault; anything else is the
       // proposer's (an honest proposer builds valid blocks on the same parent).
-      proposer_fault_ = true;
+      Blame(d.id);
     }
-    deps_.log.Info("proposal for height ", height, " is invalid: ", executed.status().ToString());
+    deps_.log.Info("proposal for height ", height, " by ", proposer, " is invalid: ", executed.status().ToString());
     return false;
   }
   Keep(std::move(executed).value());
@@ -116,7 +118,11 @@ std::optional<BlockCommit> LedgerApp::TakeExecuted(const Hash256& id) {
 void LedgerApp::Clear() {
   executed_.clear();
   recent_.clear();
-  proposer_fault_ = false;
+  faulty_.clear();
+}
+
+void LedgerApp::Blame(const Hash256& id) {
+  if (faulty_.size() < kMaxFaultyValues) faulty_.insert(id);
 }
 
 }  // namespace circuledger::node

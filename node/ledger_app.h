@@ -13,6 +13,7 @@
 #include <functional>
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 
 #include "consensus/application.h"
@@ -48,14 +49,10 @@ class LedgerApp final : public consensus::Application {
   void Clear();
   // A storage failure seen while executing (Corruption or IoError): the node must stop. Ok if none.
   const ledger::Status& storage_error() const { return storage_error_; }
-  // True once after ValidateValue found a value invalid through its proposer's fault (not a
+  // ValidateValue found the value with this id invalid through its proposer's fault (not a
   // block, or does not execute; not a block time ahead of this node's clock, not a storage
-  // failure): the driver bans the peer that sent it.
-  bool TakeProposerFault() {
-    const bool fault = proposer_fault_;
-    proposer_fault_ = false;
-    return fault;
-  }
+  // failure) at the current height: the driver bans its proposer.
+  bool ProposerFault(const ledger::Hash256& id) const { return faulty_.count(id) != 0; }
 
  private:
   struct Decoded {
@@ -67,12 +64,13 @@ class LedgerApp final : public consensus::Application {
   // The decoded form of `value`, from the small cache of recent values or decoded now.
   Decoded& Lookup(std::string_view value);
   void Keep(ledger::BlockCommit commit);
+  void Blame(const ledger::Hash256& id);  // remembers a proposer's fault (bounded)
 
   LedgerAppDeps deps_;
   std::deque<Decoded> recent_;                          // the last few values seen, newest last
   std::map<ledger::Hash256, ledger::BlockCommit> executed_;  // valid blocks of this height, by hash
   ledger::Status storage_error_;
-  bool proposer_fault_ = false;
+  std::set<ledger::Hash256> faulty_;  // ids of this height's values found invalid by their proposer's fault
 };
 
 }  // namespace circuledger::node

@@ -86,6 +86,7 @@ constexpr size_t kMaxRememberedRejects = 10000;  // rejects of admitted transact
 
 // ---- Block building and validation (node/ledger_app.h) ----
 constexpr size_t kRecentValues = 8;     // decoded proposals kept: those of a few rounds
+constexpr size_t kMaxFaultyValues = 64;  // invalid proposals remembered per height to blame their proposers
 constexpr size_t kExecutedBlocks = 16;  // executed blocks kept per height: a Byzantine proposer may send many
 
 // ---- Provenance traces (node/trace.h, docs/api.md) ----

@@ -6,6 +6,7 @@
 #include <catch2/catch.hpp>
 #include <map>
 #include <memory>
+#include <set>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -17,14 +18,14 @@ namespace {
 
 using consensus::Message;
 
-// Values are strings; a value's id is its tagged hash; every value is valid.
+// Values are strings; a value's id is its tagged hash; a value is valid unless it begins "bad".
 class StringApp final : public consensus::Application {
  public:
   std::string ProposeValue(uint64_t height) override { return "block-" + std::to_string(height); }
   ledger::Hash256 ValueId(std::string_view value) override {
     return ledger::TaggedHash("test/value", value);
   }
-  bool ValidateValue(uint64_t, std::string_view) override { return true; }
+  bool ValidateValue(uint64_t, std::string_view value) override { return value.rfind("bad", 0) != 0; }
 };
 
 class FakeClock final : public DriverClock {
@@ -44,7 +45,11 @@ struct Recorder final : public ConsensusTransport, public ConsensusWal, public H
 
   void Broadcast(const Message&) override { events.push_back("send"); }
   void Send(const ledger::PubKey&, const Message&) override { events.push_back("send"); }
-  void Ban(const ledger::PubKey&, network::DisconnectReason) override { events.push_back("ban"); }
+  void Ban(const ledger::PubKey& key, network::DisconnectReason) override {
+    events.push_back("ban");
+    banned.push_back(key);
+  }
+  std::vector<ledger::PubKey> banned;
   ledger::Status Append(const std::vector<WalRecord>& records) override {
     if (append_result.ok()) events.push_back("wal " + std::to_string(records.size()));
     return append_result;
@@ -55,7 +60,8 @@ struct Recorder final : public ConsensusTransport, public ConsensusWal, public H
   ledger::Result<consensus::ValidatorSet> StartingHeight(uint64_t) override { return set; }
   bool HasReadyTxs() override { return ready_txs; }
   EnvelopeCheck CheckProposal(const consensus::Proposal&) override { return EnvelopeCheck::kOk; }
-  bool TakeProposerFault() override { return false; }
+  bool ProposerFault(const ledger::Hash256& id) override { return faulty.count(id) != 0; }
+  std::set<ledger::Hash256> faulty;  // ids the application blames on their proposer
   ledger::Status CommitDecided(const consensus::Decide& d) override {
     events.push_back("commit " + std::to_string(d.height));
     tip = d.height;
@@ -210,6 +216,51 @@ TEST_CASE("height driver: an undecodable consensus message bans its sender and c
     CHECK_FALSE(f.driver->running());
     CHECK(f.driver->height() == 1);
   }
+}
+
+// Issue 16's simulator found this on the ledger: a Byzantine proposal for the next height, kept by
+// the state machine and checked only when that height started, was blamed on whichever honest
+// peer's message the driver handled next.
+TEST_CASE("height driver: an invalid proposal checked when its height starts bans its proposer, not the next sender",
+          "[node][height]") {
+  const consensus::KeySigner me = Key("me");
+  const consensus::KeySigner a = Key("a");
+  const consensus::KeySigner b = Key("b");
+  const consensus::KeySigner c = Key("c");
+  Fixture f({&me, &a, &b, &c}, &me);
+  consensus::RoundRobinProposer rr;
+  const ledger::PubKey proposer2 = rr.Proposer(f.rec.set, 2, 0);
+  const consensus::KeySigner* byzantine = nullptr;
+  const consensus::KeySigner* honest = nullptr;
+  for (const consensus::KeySigner* k : {&a, &b, &c}) {
+    if (k->Key() == proposer2) byzantine = k;
+    else if (!honest) honest = k;
+  }
+  REQUIRE(byzantine != nullptr);  // `me` proposes some height; with four validators not height 2 here
+  f.driver->Begin();
+  f.rec.ready_txs = true;
+  f.driver->Poll();
+  REQUIRE(f.driver->running());
+  REQUIRE(f.driver->height() == 1);
+  // Height 2's proposal arrives during height 1: the state machine keeps it unchecked.
+  const std::string bad = "bad-2";
+  f.rec.faulty.insert(f.app.ValueId(bad));
+  f.driver->OnConsensusMessage(byzantine->Key(), consensus::EncodeMessage(consensus::MakeProposal(
+                                                     *byzantine, "test-chain", 2, 0, std::nullopt, bad, f.app.ValueId(bad))));
+  CHECK(f.rec.banned.empty());
+  // Block sync commits height 1; height 2 starts and checks the kept proposal.
+  f.rec.tip = 1;
+  f.driver->OnCommitted(1);
+  f.clock.now_ms += 1'000;
+  f.driver->Poll();
+  REQUIRE(f.driver->running());
+  REQUIRE(f.driver->height() == 2);
+  REQUIRE(f.rec.banned.size() == 1);
+  CHECK(f.rec.banned[0] == byzantine->Key());
+  // The next message, from an honest validator, bans no one.
+  f.driver->OnConsensusMessage(honest->Key(), consensus::EncodeMessage(consensus::MakeVote(
+                                                  *honest, "test-chain", consensus::VoteType::kPrevote, 2, 0, std::nullopt)));
+  CHECK(f.rec.banned.size() == 1);
 }
 
 }  // namespace

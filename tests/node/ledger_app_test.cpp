@@ -234,17 +234,19 @@ TEST_CASE("proposal envelope: the proposer's signature over the header's hash is
     p.value = "not a block";
     CHECK(node::CheckProposalEnvelope(p, chain, max_block_bytes) == node::EnvelopeCheck::kOk);
     CHECK_FALSE(f.app.ValidateValue(1, p.value));
-    CHECK(f.app.TakeProposerFault());
-    CHECK_FALSE(f.app.TakeProposerFault());  // once
+    CHECK(f.app.ProposerFault(f.app.ValueId(p.value)));
+    CHECK_FALSE(f.app.ProposerFault(f.app.ValueId(value)));  // that value only
+    f.app.Clear();
+    CHECK_FALSE(f.app.ProposerFault(f.app.ValueId(p.value)));  // a new height forgets
   }
   SECTION("a block whose transaction signature was damaged is its proposer's fault") {
     Block damaged = Decoded(value);
     damaged.txs[0].sig.bytes[3] ^= 0x01;
     CHECK_FALSE(f.app.ValidateValue(1, Encode(damaged)));
-    CHECK(f.app.TakeProposerFault());
+    CHECK(f.app.ProposerFault(f.app.ValueId(Encode(damaged))));
   }
   SECTION("a valid block is no one's fault") {
     CHECK(f.app.ValidateValue(1, value));
-    CHECK_FALSE(f.app.TakeProposerFault());
+    CHECK_FALSE(f.app.ProposerFault(f.app.ValueId(value)));
   }
 }
