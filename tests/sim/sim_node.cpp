@@ -1,6 +1,6 @@
 // The simulated node: the production height driver and block sync over the simulated network,
-// the node's durable WAL and its toy chain (world.h: SimNodeIo, Process), with the checkers that
-// watch what an honest node persists, sends and commits.
+// the node's durable WAL and its ledger (world.h: SimNodeIo, Process; sim_ledger.h), with the
+// checkers that watch what an honest node persists, sends and commits.
 #include <algorithm>
 
 #include "consensus/certificate.h"
@@ -25,7 +25,25 @@ bool SignedBy(const Message& m, const consensus::PubKey& key) {
 
 void World::StartProcess(Node& n) {
   auto p = std::make_unique<Process>();
-  p->io = std::make_unique<SimNodeIo>(*this, n);
+  Node* np = &n;
+  ProcessLedgerDeps ld{n.dir,
+                       chain_,
+                       n.signer->Key(),
+                       [this] { return kSimGenesisTimeMs + now_; },
+                       [this] { return now_; },
+                       verifier_,
+                       log_,
+                       [this, np](const ledger::BlockCommit& c, bool synced) { Committed(*np, c, synced); }};
+  try {
+    p->ledger = std::make_unique<ProcessLedger>(std::move(ld));
+  } catch (const std::exception& e) {
+    return Fail("node " + std::to_string(n.index) + ": " + e.what());
+  }
+  if (p->ledger->Height() != n.height) {
+    return Fail("node " + std::to_string(n.index) + " restarted at height " + std::to_string(p->ledger->Height()) +
+                " but had committed " + std::to_string(n.height));
+  }
+  p->io = std::make_unique<SimNodeIo>(*this, n, *p->ledger);
   node::SyncOptions o;
   o.batch_blocks = static_cast<uint32_t>(kSyncBatch);
   p->sync = std::make_unique<node::BlockSync>(o, *p->io, *p->io);
@@ -37,7 +55,7 @@ void World::StartProcess(Node& n) {
   ho.empty_block_interval_ms = commit_delay_ms_;
   ho.gossip = true;
   p->driver = std::make_unique<node::HeightDriver>(
-      node::HeightDriverDeps{std::move(ho), n.chain, proposers_, verifier_, n.signer.get(), *p->io,
+      node::HeightDriverDeps{std::move(ho), p->ledger->app(), proposers_, verifier_, n.signer.get(), *p->io,
                              *p->io, *p->io, clock_, log_},
       n.wal);
   n.wakes.clear();
@@ -61,8 +79,8 @@ void World::ArmWake(Node& n) {
   Schedule(t, Wake{n.index, n.incarnation, t});
 }
 
-SimNodeIo::SimNodeIo(World& world, Node& node)
-    : world_(world), node_(node), incarnation_(node.incarnation) {}
+SimNodeIo::SimNodeIo(World& world, Node& node, ProcessLedger& ledger)
+    : world_(world), node_(node), incarnation_(node.incarnation), ledger_(ledger) {}
 
 bool SimNodeIo::Live() const { return node_.up && node_.incarnation == incarnation_ && node_.proc; }
 
@@ -73,31 +91,27 @@ bool SimNodeIo::MaybeCrash(const char* where) {
   return true;
 }
 
-// ---- HeightChain and SyncTarget ----
+// ---- HeightChain and SyncTarget: the node's own (node::LedgerChain, node::LedgerSyncTarget) ----
 
-uint64_t SimNodeIo::TipHeight() { return node_.chain.Height(); }
+uint64_t SimNodeIo::TipHeight() { return ledger_.chain().TipHeight(); }
 
 ledger::Result<consensus::ValidatorSet> SimNodeIo::StartingHeight(uint64_t height) {
-  return world_.ValidatorsAt(height);
+  return ledger_.chain().StartingHeight(height);
 }
 
-bool SimNodeIo::HasReadyTxs() { return node_.chain.HasReadyTxs(); }
+bool SimNodeIo::HasReadyTxs() { return ledger_.chain().HasReadyTxs(); }
 
-// The toy chain's envelope check, in the order of node/proposal_check.h: the proposer's signature
-// over the value's id, then the chain's max block bytes, before the application reads the value.
 node::EnvelopeCheck SimNodeIo::CheckProposal(const consensus::Proposal& proposal) {
   if (world_.options_.skip_envelope_check) return node::EnvelopeCheck::kOk;
-  if (!consensus::VerifyProposalSignature(proposal, BlockId(proposal.value), world_.chain_id_,
-                                          world_.verifier_)) {
-    return node::EnvelopeCheck::kBadSignature;
-  }
-  if (proposal.value.size() > kMaxSimBlockBytes) return node::EnvelopeCheck::kTooLarge;
-  return node::EnvelopeCheck::kOk;
+  return ledger_.chain().CheckProposal(proposal);
 }
 
+bool SimNodeIo::ProposerFault(const Hash256& value_id) { return ledger_.chain().ProposerFault(value_id); }
+
 ledger::Status SimNodeIo::CommitDecided(const consensus::Decide& decide) {
-  if (Live()) world_.Commit(node_, decide.value, decide.certificate);
-  return ledger::Status::Ok();
+  if (!Live()) return ledger::Status::Ok();  // the process is gone: nothing is written
+  node_.committing_set = node::ValidatorsAt(ledger_.store(), decide.height);
+  return ledger_.chain().CommitDecided(decide);
 }
 
 void SimNodeIo::RequestSync(const std::optional<consensus::PubKey>& peer) {
@@ -108,29 +122,14 @@ void SimNodeIo::Fatal(const ledger::Status& status) {
   if (Live()) world_.Fail("node " + std::to_string(node_.index) + ": fatal: " + status.ToString());
 }
 
-// A block is taken only with a certificate that verifies against the validator set of its
-// height, and only if it is valid on this node's chain; anything else is the sender's fault.
-node::SyncApplied SimNodeIo::Apply(uint64_t height, std::string_view block,
-                                   std::string_view certificate) {
-  const auto refuse = [&](const std::string& why) {
+node::SyncApplied SimNodeIo::Apply(uint64_t height, std::string_view block, std::string_view certificate) {
+  node_.committing_set = node::ValidatorsAt(ledger_.store(), height);
+  node::SyncApplied applied = ledger_.sync_target().Apply(height, block, certificate);
+  if (applied.kind == node::SyncApplied::Kind::kPeerFault) {
     world_.sync_rejected_ += 1;
-    return node::SyncApplied{node::SyncApplied::Kind::kPeerFault,
-                             ledger::Status::InvalidArgument(why)};
-  };
-  if (height != node_.chain.Height() + 1) return refuse("not the next height");
-  ledger::Result<CommitCertificate> cert = consensus::DecodeCertificate(certificate);
-  if (!cert.ok()) return refuse("certificate does not decode");
-  if (cert->height != height || BlockId(block) != cert->value_id)
-    return refuse("certificate for another block");
-  if (consensus::VerifyCommitCertificate(*cert, world_.ValidatorsAt(height), world_.chain_id_,
-                                         world_.verifier_) != consensus::CertCheck::kOk) {
-    return refuse("certificate does not verify");
+    world_.Trace("node " + std::to_string(node_.index) + " refuses a synced block: " + applied.status.ToString());
   }
-  if (!node_.chain.ValidateValue(height, block)) return refuse("invalid block");
-  world_.Commit(node_, std::string(block), *cert);
-  // What the node's LedgerSyncTarget callback does: the height driver's height is over.
-  if (Live()) node_.proc->driver->OnCommitted(height);
-  return {};
+  return applied;
 }
 
 // ---- ConsensusTransport and SyncPeers ----
@@ -209,44 +208,50 @@ uint64_t SimNodeIo::size_bytes() const { return node_.wal_size; }
 
 // ---- The world's side ----
 
-void World::Commit(Node& n, const std::string& block, const consensus::CommitCertificate& cert) {
-  const uint64_t h = n.chain.Height() + 1;
+void World::Committed(Node& n, const ledger::BlockCommit& commit, bool synced) {
+  const uint64_t h = commit.block.header.height;
+  const std::string who = "node " + std::to_string(n.index) + " height " + std::to_string(h);
+  if (h != n.height + 1) return Fail(who + ": committed after height " + std::to_string(n.height));
+  n.height = h;
   if (!n.byzantine) {
-    const std::string who = "node " + std::to_string(n.index) + " height " + std::to_string(h);
-    if (cert.height != h) return Fail(who + ": decided height " + std::to_string(cert.height));
-    const consensus::CertCheck check =
-        consensus::VerifyCommitCertificate(cert, ValidatorsAt(h), chain_id_, verifier_);
+    ledger::Result<CommitCertificate> cert = consensus::DecodeCertificate(commit.certificate);
+    if (!cert.ok()) return Fail(who + ": its certificate does not decode");
+    if (cert->height != h) return Fail(who + ": decided height " + std::to_string(cert->height));
+    if (!n.committing_set) return Fail(who + ": no validator set read for the height");
+    const consensus::CertCheck check = consensus::VerifyCommitCertificate(*cert, *n.committing_set, chain_id_, verifier_);
     if (check != consensus::CertCheck::kOk) {
       return Fail(who + ": certificate " + std::string(consensus::CertCheckName(check)));
     }
-    if (BlockId(block) != cert.value_id) return Fail(who + ": certificate for another block");
-    std::optional<SimBlock> b = DecodeBlock(block);
-    if (!b) return Fail(who + ": committed a malformed block");
-    for (uint64_t tx : b->txs) {
-      if (!registry_.Valid(tx)) {
-        return Fail(who + ": committed tx " + std::to_string(tx) +
-                    (registry_.Submitted(tx) ? " that fails execution" : " never submitted"));
-      }
+    if (commit.block_hash != cert->value_id) return Fail(who + ": certificate for another block");
+    for (const Hash256& tx : commit.tx_ids) {
+      if (!submitted_.count(tx)) return Fail(who + ": committed tx " + tx.ToHex().substr(0, 16) + " nobody submitted");
       auto [it, fresh] = tx_height_.emplace(tx, h);
       if (!fresh && it->second != h) {
-        return Fail(who + ": tx " + std::to_string(tx) + " committed again (first at height " +
+        return Fail(who + ": tx " + tx.ToHex().substr(0, 16) + " committed again (first at height " +
                     std::to_string(it->second) + ")");
       }
     }
+    std::string keys;
+    for (const consensus::PubKey& k : n.committing_set->Keys()) keys.append(k.View());
+    const Hash256 set_id = ledger::TaggedHash("sim/validator-set", keys);
+    auto [at, first] = set_at_.emplace(h, set_id);
+    if (!first && at->second != set_id) return Fail(who + ": another validator set than other nodes");
+    if (first && h > 1 && set_at_.count(h - 1) && set_at_[h - 1] != set_id) set_changes_.push_back(h);
   }
-  const Committed& c = n.chain.Commit(block, cert);
-  Trace("node " + std::to_string(n.index) + " commits height " + std::to_string(h) + " round " +
-        std::to_string(cert.round) + " " + c.id.ToHex().substr(0, 8));
+  n.committing_set.reset();
+  Trace("node " + std::to_string(n.index) + (synced ? " syncs" : " commits") + " height " + std::to_string(h) +
+        " " + commit.block_hash.ToHex().substr(0, 8) + " (" + std::to_string(commit.tx_ids.size()) + " txs)");
+  // What the node's LedgerSyncTarget callback does: the height driver's height is over.
+  if (synced && n.proc) n.proc->driver->OnCommitted(h);
   if (n.byzantine) return;
-  auto [it, fresh] = committed_.emplace(h, std::make_pair(c.id, c.state_root));
-  if (!fresh && it->second.first != c.id) {
+  auto [it, fresh] = committed_.emplace(h, std::make_pair(commit.block_hash, commit.tip.state_root));
+  if (!fresh && it->second.first != commit.block_hash) {
     return Fail("two different blocks committed at height " + std::to_string(h) + ": " +
-                it->second.first.ToHex().substr(0, 16) + " and " + c.id.ToHex().substr(0, 16) +
+                it->second.first.ToHex().substr(0, 16) + " and " + commit.block_hash.ToHex().substr(0, 16) +
                 " (node " + std::to_string(n.index) + ")");
   }
-  if (!fresh && it->second.second != c.state_root) {
-    return Fail("state roots differ at height " + std::to_string(h) + " (node " +
-                std::to_string(n.index) + ")");
+  if (!fresh && it->second.second != commit.tip.state_root) {
+    return Fail("state roots differ at height " + std::to_string(h) + " (node " + std::to_string(n.index) + ")");
   }
   if (gst_done_) check_live_ = true;
 }
@@ -283,13 +288,18 @@ void World::BanPeer(Node& n, const consensus::PubKey& peer, network::DisconnectR
 }
 
 void World::ServeSync(Node& n, const Deliver& d, const network::SyncRequest& r) {
+  if (n.byzantine && rng_.Percent(50) && DamagedSync(n, d, r.from_height)) return;
   if (n.byzantine && rng_.Percent(30)) return ForgeSync(n, d, r.from_height);
   if (r.from_height == 0) return;
-  const uint64_t last = std::min<uint64_t>(n.chain.Height(), r.from_height + r.count - 1);
+  ledger::Store& store = n.proc->ledger->store();
+  const uint64_t last = std::min<uint64_t>(n.proc->ledger->Height(), r.from_height + r.count - 1);
   for (uint64_t h = r.from_height; h <= last; ++h) {
-    const Committed& c = n.chain.Blocks()[h - 1];
-    Answer(n.index, d.from, d.from_incarnation,
-           network::SyncResponse{h, c.block, consensus::EncodeCertificate(c.cert)});
+    ledger::Result<std::string> block = store.ReadBlockBytes(h);
+    ledger::Result<std::string> cert = store.ReadCertificate(h);
+    if (!block.ok() || !cert.ok()) {
+      return Fail("node " + std::to_string(n.index) + " cannot read its block " + std::to_string(h));
+    }
+    Answer(n.index, d.from, d.from_incarnation, network::SyncResponse{h, std::move(block).value(), std::move(cert).value()});
   }
 }
 

@@ -79,6 +79,31 @@ TEST_CASE("sim: a seed replays identically", "[sim]") {
   }
 }
 
+// The ledger attacks of issue 16 happen in the seeds CI runs, and honest nodes refuse them (the
+// seeds' checkers: nothing invalid commits, no honest node stops or bans an honest one).
+TEST_CASE("sim: the seeds send certified blocks with a damaged signature, replayed and unsubmitted "
+          "transactions, and change the validator set through governance",
+          "[sim]") {
+  SimCounters sum;
+  for (uint64_t seed = 1; seed <= 60; ++seed) {
+    const SimResult r = RunSimulation(seed);
+    INFO("seed=" << seed << " " << r.summary);
+    REQUIRE(r.failure == "");
+    sum.damaged_syncs += r.counters.damaged_syncs;
+    sum.invalid_proposals += r.counters.invalid_proposals;
+    sum.replays += r.counters.replays;
+    sum.sync_refused += r.counters.sync_refused;
+    sum.committed_txs += r.counters.committed_txs;
+    sum.set_changes += r.counters.set_changes;
+  }
+  CHECK(sum.damaged_syncs > 0);
+  CHECK(sum.invalid_proposals > 0);
+  CHECK(sum.replays > 0);
+  CHECK(sum.sync_refused >= sum.damaged_syncs);
+  CHECK(sum.committed_txs > 500);
+  CHECK(sum.set_changes > 0);
+}
+
 // The checkers are only worth something if they fail when the assumptions break.
 TEST_CASE("sim: with more than f Byzantine validators the agreement checker finds a fork",
           "[sim]") {

@@ -3,6 +3,8 @@
 // simulator.h for what it models and checks.
 #include <algorithm>
 #include <cstdio>
+#include <filesystem>
+#include <unistd.h>
 
 #include "consensus/certificate.h"
 #include "consensus/encoding.h"
@@ -40,7 +42,28 @@ bool CachingVerifier::Verify(const consensus::PubKey& key, const Hash256& msg,
 
 World::World(uint64_t seed, const SimOptions& options)
     : seed_(seed), options_(options), rng_(seed) {
+  static uint64_t worlds = 0;  // runs of one process (one thread) never share a directory
+  // Memory-backed when the machine has /dev/shm: the stores' syncs cost nothing there, and a
+  // simulated crash kills a process, not the machine, so nothing depends on them.
+  std::error_code shm_ec;
+  const std::filesystem::path root = std::filesystem::is_directory("/dev/shm", shm_ec)
+                                         ? std::filesystem::path("/dev/shm")
+                                         : std::filesystem::temp_directory_path();
+  base_dir_ = (root /
+               ("circuledger-sim-" + std::to_string(::getpid()) + "-" + std::to_string(seed) + "-" +
+                std::to_string(worlds++)))
+                  .string();
+  std::error_code ec;
+  std::filesystem::remove_all(base_dir_, ec);
+  std::filesystem::create_directories(base_dir_, ec);
   Configure();
+}
+
+World::~World() {
+  for (auto& n : nodes_) n->proc.reset();  // close the stores before their files go
+  graveyard_.clear();
+  std::error_code ec;
+  std::filesystem::remove_all(base_dir_, ec);
 }
 
 // ---- Setup ----
@@ -57,8 +80,9 @@ void World::Configure() {
 
   net_ = Network(pool);
   for (size_t i = 0; i < pool; ++i) {
-    auto n = std::make_unique<Node>(registry_);
+    auto n = std::make_unique<Node>();
     n->index = i;
+    n->dir = base_dir_ + "/node-" + std::to_string(i);
     for (;;) {
       ledger::FixedBytes<32> secret;
       for (size_t b = 0; b < 32; b += 8) {
@@ -80,22 +104,21 @@ void World::Configure() {
   }
   for (size_t i = 0; i < byzantine_; ++i) nodes_[order[i]]->byzantine = true;
 
-  std::vector<consensus::PubKey> first;
-  for (size_t i = 0; i < validators_; ++i) first.push_back(nodes_[i]->signer->Key());
-  sets_.push_back(*consensus::ValidatorSet::Make(first));
   if (change) {
-    // An honest validator leaves and the extra node (a follower until then) joins, as a
-    // governance change would (DESIGN.md 2: from a later height).
-    const size_t leaver = order[byzantine_ + rng_.Below(validators_ - byzantine_)];
-    std::vector<consensus::PubKey> second;
-    for (size_t i = 0; i < pool; ++i) {
-      if (i != leaver) second.push_back(nodes_[i]->signer->Key());
-    }
-    sets_.push_back(*consensus::ValidatorSet::Make(second));
-    change_height_ = rng_.Range(2, 10);
+    // An honest validator leaves and the extra node (a follower until then) joins, through
+    // governance transactions the client submits (the ledger applies each
+    // kValidatorChangeDelay heights after it commits; the join first, so the set never has
+    // fewer honest validators than it started with).
+    change_ = true;
+    leaver_ = order[byzantine_ + rng_.Below(validators_ - byzantine_)];
+    joiner_ = validators_;
   }
 
   timeouts_ = consensus::TimeoutConfig{rng_.Range(100, 300), rng_.Range(50, 150), rng_.Range(20, 80)};
+  std::vector<consensus::PubKey> first;
+  for (size_t i = 0; i < validators_; ++i) first.push_back(nodes_[i]->signer->Key());
+  chain_ = MakeSimChain(first, timeouts_);
+  chain_id_ = chain_.genesis.chain_id;
   commit_delay_ms_ = rng_.Range(20, 120);
   gst_ms_ = rng_.Percent(10) ? 0 : rng_.Range(500, 8000);
   crashes_allowed_ = rng_.Percent(60) || options_.lose_wal_on_restart;
@@ -103,15 +126,15 @@ void World::Configure() {
   empty_blocks_ = rng_.Percent(50);
 }
 
-const consensus::ValidatorSet& World::ValidatorsAt(uint64_t height) const {
-  return height < change_height_ ? sets_[0] : sets_[1];
-}
-
 // ---- The event loop ----
 
 void World::Schedule(uint64_t at, Event e) { events_.emplace(std::make_pair(at, seq_++), std::move(e)); }
 
 SimResult World::Run() {
+  for (const auto& n : nodes_) {
+    Trace("node " + std::to_string(n->index) + " key " + n->signer->Key().ToHex().substr(0, 12) +
+          (n->byzantine ? " byzantine" : "") + (n->index >= validators_ ? " follower" : ""));
+  }
   for (auto& n : nodes_) {
     if (!failure_.empty()) break;
     StartProcess(*n);
@@ -130,7 +153,7 @@ SimResult World::Run() {
     if (gst_done_ && now_ > gst_ms_ + kLivenessWindowMs) {
       std::string heights;
       for (const auto& n : nodes_) {
-        heights += " " + std::to_string(n->chain.Height());
+        heights += " " + std::to_string(n->height);
         if (n->proc) {
           const consensus::ConsensusState& sm = n->proc->driver->state();
           heights += "(" + std::to_string(sm.height()) + "/" + std::to_string(sm.round()) + "/" +
@@ -155,19 +178,28 @@ SimResult World::Run() {
   }
 
   uint64_t top = 0;
-  for (const auto& n : nodes_) top = std::max(top, n->chain.Height());
+  for (const auto& n : nodes_) top = std::max(top, n->height);
   SimResult r;
   r.failure = failure_;
   r.summary = "n=" + std::to_string(validators_) + " f=" + std::to_string(faulty_) +
               " byzantine=" + std::to_string(byzantine_) +
-              (change_height_ != UINT64_MAX ? " set-change@" + std::to_string(change_height_) : "") +
+              (change_ ? " set-change@" + (set_changes_.empty() ? std::string("none") : [&] {
+                std::string hs;
+                for (uint64_t h : set_changes_) hs += (hs.empty() ? "" : ",") + std::to_string(h);
+                return hs;
+              }()) : "") +
               " gst=" + std::to_string(gst_ms_) + "ms end=" + std::to_string(now_) +
               "ms height=" + std::to_string(top) + " events=" + std::to_string(events_run_) +
               " crashes=" + std::to_string(crashes_) + " partitions=" + std::to_string(partitions_) +
-              " txs=" + std::to_string(tx_height_.size()) + " sig-bans=" + std::to_string(sig_bans_) +
+              " txs=" + std::to_string(tx_height_.size()) + "/" + std::to_string(submitted_.size()) +
+              " sig-bans=" + std::to_string(sig_bans_) +
               " garbage=" + std::to_string(garbage_) + " forged-syncs=" +
               std::to_string(sync_rejected_) + " unrequested-syncs=" + std::to_string(unrequested_sent_) +
-              " oversized=" + std::to_string(oversized_sent_) + " bans=" + std::to_string(bans_);
+              " oversized=" + std::to_string(oversized_sent_) + " damaged-syncs=" + std::to_string(damaged_syncs_) +
+              " invalid-proposals=" + std::to_string(invalid_proposals_) + " replays=" + std::to_string(replays_sent_) +
+              " bans=" + std::to_string(bans_);
+  r.counters = SimCounters{damaged_syncs_, invalid_proposals_, replays_sent_, sync_rejected_, bans_,
+                           tx_height_.size(), set_changes_.size()};
   return r;
 }
 
@@ -206,7 +238,7 @@ void World::OnDeliver(Deliver& d) {
   std::visit(Overloaded{
                  [&](std::string& bytes) {
                    n.proc->driver->OnConsensusMessage(nodes_[d.from]->signer->Key(), bytes);
-                   if (!n.byzantine && n.chain.oversized_read() > 0) {
+                   if (!n.byzantine && n.proc && n.proc->ledger->app().oversized_read() > 0) {
                      return Fail("node " + std::to_string(n.index) + " read a value over the max block bytes" +
                                  " (the envelope check did not refuse it)");
                    }
@@ -250,19 +282,70 @@ void World::OnChaos() {
   if (next < gst_ms_) Schedule(next, Chaos{});
 }
 
+// A client: a manufacturer's member key creates a lot (one in ten transfers a lot that does not
+// exist: valid when signed, invalid when executed); with a validator-set change planned, the
+// governance key proposes it. Like a wallet, it asks one node for the next nonce (committed,
+// past what waits in its mempool) and sends the transaction there and to up to two more nodes
+// (the gossip it does not model). Nodes' views differ, so two transactions may take one nonce:
+// only one of them can commit.
 void World::OnSubmit() {
-  const uint64_t tx = registry_.next_id++;
-  if (rng_.Percent(10)) registry_.invalid.insert(tx);  // it will fail execution
+  Schedule(now_ + rng_.Range(10, 80), Submit{});
+  std::vector<Node*> up;
+  for (const auto& n : nodes_) {
+    if (n->up && n->proc) up.push_back(n.get());
+  }
+  if (up.empty()) return;
+  Node& via = *up[rng_.Below(up.size())];
+  std::optional<ledger::Tx> tx;
+  if (change_ && rng_.Percent(20)) {
+    if (std::optional<ledger::Op> op = ValidatorChangeOp(via)) tx = ClientTx(via, chain_.gov, std::move(*op));
+  }
+  if (!tx) {
+    const ClientKey& key = chain_.makers[rng_.Below(chain_.makers.size())];
+    const uint64_t lot = next_lot_++;
+    if (rng_.Percent(10)) {
+      tx = ClientTx(via, key, ledger::Transfer{"ghost-" + std::to_string(lot), "maker"});
+    } else {
+      ledger::Composition c;
+      c.entries.push_back(ledger::MaterialAmount{"Co", 1000 + rng_.Below(1000), 0});
+      tx = ClientTx(via, key, ledger::CreateLot{"lot-" + std::to_string(lot), c});
+    }
+  }
+  submitted_.insert(ledger::TxId(tx->body));
   const uint64_t copies = rng_.Range(1, 3);
   for (uint64_t i = 0; i < copies; ++i) {
-    Node& n = *nodes_[rng_.Below(nodes_.size())];
-    if (!n.up) continue;
-    n.chain.AddToMempool(tx);
+    Node& n = i == 0 ? via : *up[rng_.Below(up.size())];
+    if (!n.up || !n.proc) continue;  // crashed in an earlier copy's call
+    if (!n.proc->ledger->Admit(*tx).ok()) continue;
     // The node's OnTxsWaiting: its loop wakes and may start a height.
     n.proc->driver->MaybeStartHeight();
     ArmWake(n);
+    if (!failure_.empty()) return;
   }
-  Schedule(now_ + rng_.Range(10, 80), Submit{});
+}
+
+ledger::Tx World::ClientTx(Node& via, const ClientKey& key, ledger::Op op) {
+  return SignSim(chain_, key, via.proc->ledger->PendingNonce(key.pub), std::move(op));
+}
+
+std::optional<ledger::Op> World::ValidatorChangeOp(Node& via) {
+  ledger::WorkingState st(via.proc->ledger->store());
+  const ledger::ValidatorSet& set = st.GetValidators();
+  const consensus::PubKey joiner = nodes_[joiner_]->signer->Key();
+  const consensus::PubKey leaver = nodes_[leaver_]->signer->Key();
+  const auto active = [&](const consensus::PubKey& k) {
+    return std::any_of(set.active.begin(), set.active.end(), [&](const ledger::Validator& v) { return v.key == k; });
+  };
+  const auto pending = [&](const consensus::PubKey& k) {
+    return std::any_of(set.pending.begin(), set.pending.end(),
+                       [&](const ledger::PendingValidatorChange& c) { return c.validator.key == k; });
+  };
+  if (!active(joiner) && !pending(joiner)) {
+    return ledger::Propose{ledger::AddValidator{ledger::Validator{
+        joiner, "sim-" + std::to_string(joiner_), "127.0.0.1:" + std::to_string(26656 + joiner_)}}};
+  }
+  if (active(joiner) && active(leaver) && !pending(leaver)) return ledger::Propose{ledger::RemoveValidator{leaver}};
+  return std::nullopt;
 }
 
 void World::OnGst() {
@@ -271,7 +354,7 @@ void World::OnGst() {
   net_.faults = LinkFaults{0, 5, 1, 40, 0, 0};
   uint64_t top = 0;
   for (const auto& n : nodes_) {
-    if (!n->byzantine) top = std::max(top, n->chain.Height());
+    if (!n->byzantine) top = std::max(top, n->height);
   }
   target_height_ = top + kLivenessHeights;
   Trace("GST: heal, restart all; target height " + std::to_string(target_height_));
@@ -287,7 +370,6 @@ void World::Crash(Node& n, const std::string& why) {
   // It may crash inside a call of its own height driver: freed between events (World::Run).
   graveyard_.push_back(std::move(n.proc));
   n.wakes.clear();
-  n.chain.ClearMempool();
   Trace("crash node " + std::to_string(n.index) + " (" + why + ")");
   // Answers outliving the crash (a mode to show the checker bites) need a quick restart to land in.
   Schedule(now_ + (options_.sync_survives_restart ? rng_.Range(1, 100) : rng_.Range(50, 3000)), Restart{n.index});
@@ -302,7 +384,7 @@ void World::RestartNode(Node& n) {
     n.wal_size = 0;
   }
   Trace("restart node " + std::to_string(n.index) + " at height " +
-        std::to_string(n.chain.Height() + 1) + " with " + std::to_string(n.wal.size()) +
+        std::to_string(n.height + 1) + " with " + std::to_string(n.wal.size()) +
         " WAL records");
   StartProcess(n);
   Schedule(now_ + rng_.Range(1, 100), Tick{n.index, n.incarnation});
@@ -339,7 +421,7 @@ void World::CheckSigned(const Node& n, const Message& m) {
 
 bool World::Live() const {
   for (const auto& n : nodes_) {
-    if (!n->byzantine && n->chain.Height() < target_height_) return false;
+    if (!n->byzantine && n->height < target_height_) return false;
   }
   return true;
 }

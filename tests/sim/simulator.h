@@ -6,8 +6,12 @@
 // duplication, reordering, partitions (symmetric and asymmetric), crashes of honest nodes (also
 // between a WAL write and the send) with restarts from their WAL. Byzantine validators
 // double-propose, double-vote, propose invalid and oversized blocks, send garbage, forged and
-// unrequested sync replies. A simulated node is the node's own height driver (node::HeightDriver) and block sync
-// (node::BlockSync) over the simulated network, a durable in-memory WAL and a toy chain.
+// unrequested sync replies, certified blocks with a damaged transaction signature, and blocks
+// with replayed or unsubmitted transactions. A simulated node is the node's own height driver
+// (node::HeightDriver) and block sync (node::BlockSync) over the simulated network, a durable
+// in-memory WAL and its own ledger (a ledger::Store with node::LedgerApp, node::LedgerChain and
+// node::LedgerSyncTarget); clients submit real signed transactions, and the validator-set change
+// is made by governance transactions.
 // After GST the network heals and every crashed node restarts.
 //
 // Checkers, run as it goes: no two honest nodes commit different blocks at one height; honest
@@ -43,9 +47,21 @@ struct SimOptions {
   bool verbose = false;              // trace events to stderr
 };
 
+// What the adversary did and what the honest nodes refused, for tests that it happens.
+struct SimCounters {
+  uint64_t damaged_syncs = 0;      // certified blocks sent with a damaged transaction signature
+  uint64_t invalid_proposals = 0;  // signed proposals of invalid blocks
+  uint64_t replays = 0;            // of those, blocks replaying a committed transaction
+  uint64_t sync_refused = 0;       // synced blocks honest nodes refused (the sender banned)
+  uint64_t bans = 0;
+  uint64_t committed_txs = 0;
+  uint64_t set_changes = 0;        // heights at which the validator set changed
+};
+
 struct SimResult {
   std::string failure;  // empty when every check passed; else the first violation
   std::string summary;  // the configuration and what happened, one line
+  SimCounters counters;
 };
 
 SimResult RunSimulation(uint64_t seed, const SimOptions& options = {});
