@@ -15,8 +15,13 @@
 // against the validator set of its height, and only if it executes validly on the node's tip
 // (node/ledger_sync.h). A block that does not is its sender's fault: the sender is banned and
 // another peer asked; the node stops only when its own storage fails.
-// Transactions: those admitted through the API are sent to every peer once; those from peers go
-// through a bounded queue to a second thread that admits them (Node::SubmitTx), not relayed.
+// Transaction gossip (node/tx_gossip.h) is single-threaded too and takes the time from its
+// caller: it batches the transactions admitted through the API into kTxs frames for every peer
+// (within kTxGossipDelayMs, or at once when a batch is full), and queues peers' transactions,
+// within a total count and a byte share per peer, for admission (Node::SubmitTx, not relayed) in
+// chunks with the outbox sent between them. This class keeps the threading: the API and p2p
+// threads call it under tx_mu_, and a second thread, the tx thread, does outside that lock what
+// it returns (broadcast a frame, admit a chunk), waiting for the outbox's deadline or a wake-up.
 // Peers' messages wait in queues bounded in bytes per peer (node/limits.h), so one peer filling its
 // share does not crowd out another. A peer whose vote or proposal signature does not verify, or
 // whose proposal is not a valid block, is banned.
