@@ -15,10 +15,7 @@ using network::MessageType;
 namespace {
 
 using limits::kMaxInboxMessages;
-using limits::kMaxTxInbox;
 using limits::kSyncIntervalMs;
-using limits::kTxGossipBatch;
-using limits::kTxGossipDelayMs;
 
 // Block sync's view of the transport.
 class P2pSyncPeers final : public SyncPeers {
@@ -197,23 +194,15 @@ void ConsensusDriver::Stop() {
 void ConsensusDriver::OnLocalTx(const Tx& tx) {
   if (p2p_) {
     std::string encoded = Encode(tx);
-    std::vector<std::string> full;  // a batch that would overflow goes out now, from this thread
+    LocalTxGossip gossip;
     {
       std::lock_guard<std::mutex> lock(tx_mu_);
-      // Never over a frame's bounds (count and bytes), whatever the tx thread is busy with.
-      if (tx_outbox_.size() >= network::limits::kMaxTxsPerFrame ||
-          (!tx_outbox_.empty() &&
-           network::TxsPayloadBytes(tx_outbox_.size() + 1, tx_outbox_bytes_ + encoded.size()) > network::limits::kMaxTxsFrameBytes)) {
-        full.swap(tx_outbox_);
-        tx_outbox_bytes_ = 0;
-      }
-      if (tx_outbox_.empty()) tx_outbox_since_ = Clock::now();
-      tx_outbox_bytes_ += encoded.size();
-      tx_outbox_.push_back(std::move(encoded));
+      gossip = tx_gossip_.OnLocalTx(std::move(encoded), NowMs());
       // The tx thread sends the batch after the delay, or at once when it is full.
-      if (tx_outbox_.size() == 1 || tx_outbox_.size() >= kTxGossipBatch) tx_cv_.notify_one();
+      if (gossip.wake) tx_cv_.notify_one();
     }
-    if (!full.empty()) BroadcastTxs(std::move(full));
+    // A batch that would have overflowed a frame goes out now, from this thread.
+    if (!gossip.send_now.empty()) BroadcastTxs(std::move(gossip.send_now));
   }
   OnTxsWaiting();
 }
@@ -253,56 +242,31 @@ void ConsensusDriver::Enqueue(Inbound in) {
 }
 
 void ConsensusDriver::QueuePeerTxsLocked(const PubKey& peer, size_t bytes, std::vector<Tx> txs) {
-  // Overloaded (all peers' count, or this peer's byte share): dropped; the origin's block has them.
-  if (txs.empty() || tx_inbox_count_ + txs.size() > kMaxTxInbox) return;
-  if (!tx_inbox_bytes_.TryTake(peer, bytes)) return;
-  tx_inbox_count_ += txs.size();
-  tx_inbox_.push_back(PeerTxs{peer, bytes, std::move(txs)});
-  tx_cv_.notify_one();
-}
-
-bool ConsensusDriver::GossipDueLocked() const {
-  return !tx_outbox_.empty() && (tx_outbox_.size() >= kTxGossipBatch ||
-                                 Clock::now() >= tx_outbox_since_ + std::chrono::milliseconds(kTxGossipDelayMs));
+  // Dropped when overloaded (all peers' count, or this peer's byte share): the origin's block has them.
+  if (tx_gossip_.OnPeerTxs(peer, bytes, std::move(txs))) tx_cv_.notify_one();
 }
 
 void ConsensusDriver::TxLoop() {
   for (;;) {
-    std::deque<PeerTxs> taken;
+    TxGossipStep step;
     {
       std::unique_lock<std::mutex> lock(tx_mu_);
-      while (!tx_stop_ && tx_inbox_.empty() && !GossipDueLocked()) {
-        if (tx_outbox_.empty()) {
-          tx_cv_.wait(lock);
+      for (;;) {
+        // A batch taken from the inbox is admitted to its end, also when stopping.
+        if (tx_stop_ && tx_gossip_.admitting_txs() == 0) return;
+        step = tx_gossip_.Next(NowMs());
+        if (!step.empty()) break;
+        if (std::optional<uint64_t> at = tx_gossip_.WakeAtMs()) {
+          tx_cv_.wait_until(lock, Clock::time_point(std::chrono::milliseconds(*at)));
         } else {
-          tx_cv_.wait_until(lock, tx_outbox_since_ + std::chrono::milliseconds(kTxGossipDelayMs));
+          tx_cv_.wait(lock);
         }
       }
-      if (tx_stop_) return;
-      taken.swap(tx_inbox_);
-      tx_inbox_count_ = 0;
-      tx_inbox_bytes_.Clear();
     }
-    std::vector<Tx> batch;
-    for (PeerTxs& p : taken) {
-      for (Tx& tx : p.txs) batch.push_back(std::move(tx));
-    }
-    // Admitting a peer's batch takes a signature check per transaction: the local outbox is
-    // looked at between chunks, so its gossip is not held up by it.
-    constexpr size_t kChunk = 64;
-    for (size_t i = 0;; i += kChunk) {
-      std::vector<std::string> outgoing;
-      {
-        std::lock_guard<std::mutex> lock(tx_mu_);
-        if (GossipDueLocked()) {
-          outgoing.swap(tx_outbox_);
-          tx_outbox_bytes_ = 0;
-        }
-      }
-      if (!outgoing.empty()) BroadcastTxs(std::move(outgoing));
-      if (i >= batch.size()) break;
-      for (size_t j = i; j < std::min(batch.size(), i + kChunk); ++j) deps_.admit_from_peer(batch[j]);
-    }
+    // Outside tx_mu_: admission checks a signature per transaction, and the API and p2p threads
+    // must not wait for it. tx_gossip_ hands out one chunk at a time, with the outbox when due.
+    if (!step.send.empty()) BroadcastTxs(std::move(step.send));
+    for (const Tx& tx : step.admit) deps_.admit_from_peer(tx);
   }
 }
 

@@ -15,8 +15,13 @@
 // against the validator set of its height, and only if it executes validly on the node's tip
 // (node/ledger_sync.h). A block that does not is its sender's fault: the sender is banned and
 // another peer asked; the node stops only when its own storage fails.
-// Transactions: those admitted through the API are sent to every peer once; those from peers go
-// through a bounded queue to a second thread that admits them (Node::SubmitTx), not relayed.
+// Transaction gossip (node/tx_gossip.h) is single-threaded too and takes the time from its
+// caller: it batches the transactions admitted through the API into kTxs frames for every peer
+// (within kTxGossipDelayMs, or at once when a batch is full), and queues peers' transactions,
+// within a total count and a byte share per peer, for admission (Node::SubmitTx, not relayed) in
+// chunks with the outbox sent between them. This class keeps the threading: the API and p2p
+// threads call it under tx_mu_, and a second thread, the tx thread, does outside that lock what
+// it returns (broadcast a frame, admit a chunk), waiting for the outbox's deadline or a wake-up.
 // Peers' messages wait in queues bounded in bytes per peer (node/limits.h), so one peer filling its
 // share does not crowd out another. A peer whose vote or proposal signature does not verify, or
 // whose proposal is not a valid block, is banned.
@@ -56,6 +61,7 @@
 #include "node/proposal_check.h"
 #include "node/metrics.h"
 #include "node/sign_guard.h"
+#include "node/tx_gossip.h"
 #include "node/wal.h"
 
 namespace circuledger::node {
@@ -129,10 +135,8 @@ class ConsensusDriver final : private HeightChain, private ConsensusTransport, p
   explicit ConsensusDriver(DriverDeps deps);
   void Enqueue(Inbound in);
   void Loop();
-  void TxLoop();
+  void TxLoop();  // the tx thread: does what tx_gossip_ says, outside tx_mu_
   void BroadcastTxs(std::vector<std::string> encoded);
-  // Under tx_mu_: the outbox is full, or its oldest transaction waited kTxGossipDelayMs.
-  bool GossipDueLocked() const;
   Clock::time_point NextWake() const;
 
   // Consensus: the height driver's surroundings.
@@ -201,22 +205,12 @@ class ConsensusDriver final : private HeightChain, private ConsensusTransport, p
 
   std::mutex tx_mu_;
   std::condition_variable tx_cv_;
-  struct PeerTxs {
-    ledger::PubKey peer;
-    size_t bytes = 0;  // of the frame they came in
-    std::vector<ledger::Tx> txs;
-  };
-  std::deque<PeerTxs> tx_inbox_;  // from peers; guarded by tx_mu_
-  size_t tx_inbox_count_ = 0;     // transactions in tx_inbox_; guarded by tx_mu_
-  PeerBudget tx_inbox_bytes_{limits::kMaxTxInboxBytesPerPeer};  // each peer's bytes in tx_inbox_; guarded by tx_mu_
-  // Under tx_mu_: queues a peer's transactions within the total count and the peer's byte share.
+  // The local outbox and the peers' transactions waiting for admission (node/tx_gossip.h);
+  // guarded by tx_mu_. The tx thread does what it says: sends kTxs frames, admits.
+  TxGossip tx_gossip_;
+  // Under tx_mu_: queues a peer's transactions (tx_gossip_) and wakes the tx thread.
   void QueuePeerTxsLocked(const ledger::PubKey& peer, size_t bytes, std::vector<ledger::Tx> txs);
   bool tx_stop_ = false;             // guarded by tx_mu_
-  // Local transactions not yet gossiped (canonical encodings), their bytes, and when the oldest
-  // arrived; guarded by tx_mu_. The tx thread sends them as one kTxs frame.
-  std::vector<std::string> tx_outbox_;
-  size_t tx_outbox_bytes_ = 0;
-  Clock::time_point tx_outbox_since_;
 
   std::thread thread_;
   std::thread tx_thread_;

@@ -34,6 +34,9 @@ constexpr size_t kMaxTxInboxBytesPerPeer = 8 * network::limits::kMaxTxsFrameByte
 // this delay (or as soon as a batch is full), instead of a frame per transaction.
 constexpr uint64_t kTxGossipDelayMs = 5;
 constexpr size_t kTxGossipBatch = 512;
+// Peers' transactions are admitted (a signature check each) this many at a time; the local
+// outbox is looked at between chunks, so its gossip is not held up by a large batch.
+constexpr size_t kTxAdmitChunk = 64;
 
 // ---- Block sync ----
 constexpr uint64_t kSyncIntervalMs = 1000;  // how often a stalled node asks a peer for blocks
@@ -56,6 +59,7 @@ static_assert(kMaxSyncBufferBytesPerPeer >= network::limits::kMaxSyncResponseByt
 static_assert(kMaxSyncAhead >= network::limits::kMaxSyncBlocksPerRequest, "a whole answer can be buffered");
 static_assert(kSyncTimeoutMs > kSyncIntervalMs);
 static_assert(kTxGossipBatch <= network::limits::kMaxTxsPerFrame);
+static_assert(kTxAdmitChunk >= 1);
 
 // ---- Mempool (node/mempool.h, docs/config.md) ----
 // A transaction's nonce must be in [next, next + window) where next is its signer's committed

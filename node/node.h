@@ -1,7 +1,7 @@
 // node/node.h: a running circuledgerd — the NodeContext that owns every part.
 //
 // Node owns the Store, the Executor, the Mempool, the ConsensusDriver (consensus, the p2p
-// transport and block sync: node/consensus_driver.h), the record of recently rejected
+// transport, block sync and transaction gossip: node/consensus_driver.h), the record of recently rejected
 // transactions and the metrics; the HTTP API (node/api.h) borrows it. One validator (dev mode)
 // runs the same consensus code path alone. Submit() and the query functions are thread-safe
 // (called from HTTP threads); Start/Stop are called by the owner only.
