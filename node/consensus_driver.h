@@ -6,9 +6,9 @@
 // commits) and keeps the block cadence and the early messages of the next height. This class
 // runs it on the driver thread, the only thread that commits blocks, and gives it what it
 // injects: the steady clock (DriverClock), the p2p transport (ConsensusTransport), the WAL file
-// (node/wal.h) and the ledger (HeightChain: validator sets, max_block_bytes for the proposal
-// envelope check of node/proposal_check.h, commits through the Executor with the LedgerApp's
-// executed blocks). It wakes the driver thread when a message arrives, a transaction waits, or
+// (node/wal.h) and the ledger (HeightChain through node/ledger_chain.h: validator sets,
+// max_block_bytes for the proposal envelope check of node/proposal_check.h, commits through the
+// Executor with the LedgerApp's executed blocks; the simulator runs the same LedgerChain). It wakes the driver thread when a message arrives, a transaction waits, or
 // the height driver's next wake-up time has come.
 // Block sync (node/block_sync.h): a node that hears of a later height, or makes no progress, asks
 // a peer for blocks from its tip on; a block is taken only with a commit certificate that verifies
