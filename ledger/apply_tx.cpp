@@ -2,6 +2,7 @@
 // Each handler first checks everything, then writes: a handler that returns a reject has written
 // nothing (and ApplyTx's caller rolls back anyway).
 #include <algorithm>
+#include <cstdint>
 
 #include "ledger/detail/apply_internal.h"
 #include "ledger/limits.h"
@@ -97,13 +98,14 @@ class MaterialOps {
   Status operator()(const Transform& op) {
     std::vector<Input> inputs;
     if (Status r = LoadInputs(op.inputs, /*allow_products=*/false, ProductStatus::kActive, inputs); !r.ok()) return r;
-    std::vector<OutputLot> outputs = op.outputs;
+    // Scrap is an output like the others (mass balance, recycled allocation), marked as waste.
+    std::vector<OutputLot> outputs = Concat(op.outputs, op.scrap);
     if (Status r = Allocate(inputs, op.allocation, nullptr, outputs); !r.ok()) return r;
     if (Status r = CheckUnused(outputs); !r.ok()) return r;
     Consume(inputs);
     CreateOutputs(outputs, op.inputs, [&](const Composition& c) {
       return DerivedCustody(op.allocation, AnyMassBalance(inputs), HasRecycled(c));
-    });
+    }, op.outputs.size());
     return Status::Ok();
   }
 
@@ -112,7 +114,7 @@ class MaterialOps {
     std::vector<Input> inputs;
     if (Status r = LoadInputs(op.inputs, /*allow_products=*/true, ProductStatus::kActive, inputs); !r.ok()) return r;
     Composition product_comp = op.product.composition;
-    std::vector<OutputLot> leftovers = op.leftovers;
+    std::vector<OutputLot> leftovers = Concat(op.leftovers, op.scrap);
     if (Status r = Allocate(inputs, op.allocation, &product_comp, leftovers); !r.ok()) return r;
     if (st_.ItemExists(op.product.id)) return Reject_(Reject::kIdExists, op.product.id);
     if (Status r = CheckUnused(leftovers); !r.ok()) return r;
@@ -137,7 +139,7 @@ class MaterialOps {
     st_.PutProduct(std::move(p));
     CreateOutputs(leftovers, op.inputs, [&](const Composition& c) {
       return DerivedCustody(op.allocation, AnyMassBalance(inputs), HasRecycled(c));
-    });
+    }, op.leftovers.size());
     return Status::Ok();
   }
 
@@ -188,9 +190,10 @@ class MaterialOps {
     const Custody removed_custody = p.custody == Custody::kMassBalance ? Custody::kMassBalance
                                                                         : Custody::kControlledBlending;
     Consume(added);
+    // Parts taken out of a used product are post-consumer waste, should they be recycled.
     CreateOutputs(removed, {p.id}, [&](const Composition& c) {
       return HasRecycled(c) ? removed_custody : Custody::kNone;
-    });
+    }, 0, WasteOrigin::kPostConsumer);
     for (const std::string& a : op.added) {
       st_.AddEdge(a, p.id);
       p.parents.push_back(a);
@@ -234,6 +237,15 @@ class MaterialOps {
     if (!s_.Has(Role::kRecycler)) return Reject_(Reject::kRoleNotAllowed, "recycle needs recycler");
     std::vector<Input> inputs;
     if (Status r = LoadInputs(op.inputs, /*allow_products=*/true, ProductStatus::kCollected, inputs); !r.ok()) return r;
+    // Only waste the ledger knows becomes recycled material: a lot bought in (virgin or not)
+    // relabelled as recycled is the laundering this refuses.
+    for (const Input& i : inputs) {
+      if (i.lot && i.lot->waste == WasteOrigin::kNone && i.lot->custody != Custody::kRecycled) {
+        return Reject_(Reject::kNotWaste, i.lot->id + " is not waste: recycling takes collected products, scrap declared "
+                                                      "by the transform or assembly that made it, parts a repair removed, "
+                                                      "or recycled material");
+      }
+    }
     MaterialSums in;
     MaterialSums out;
     for (const Input& i : inputs) AddTo(in, i.composition());
@@ -451,12 +463,24 @@ class MaterialOps {
     }
   }
 
+  // Creates the output lots; those from index `waste_from` on are waste of origin `waste` (scrap
+  // lists follow the outputs; a repair's removed parts are all waste).
   template <class CustodyFn>
-  void CreateOutputs(const std::vector<OutputLot>& outputs, const std::vector<std::string>& parents, CustodyFn custody) {
-    for (const OutputLot& o : outputs) {
+  void CreateOutputs(const std::vector<OutputLot>& outputs, const std::vector<std::string>& parents, CustodyFn custody,
+                     size_t waste_from = SIZE_MAX, WasteOrigin waste = WasteOrigin::kPreConsumer) {
+    for (size_t i = 0; i < outputs.size(); ++i) {
+      const OutputLot& o = outputs[i];
       for (const std::string& parent : parents) st_.AddEdge(parent, o.id);
-      st_.PutLot(NewLot(o.id, o.composition, custody(o.composition), parents));
+      Lot lot = NewLot(o.id, o.composition, custody(o.composition), parents);
+      if (i >= waste_from) lot.waste = waste;
+      st_.PutLot(std::move(lot));
     }
+  }
+
+  static std::vector<OutputLot> Concat(const std::vector<OutputLot>& a, const std::vector<OutputLot>& b) {
+    std::vector<OutputLot> all = a;
+    all.insert(all.end(), b.begin(), b.end());
+    return all;
   }
 
   const TxScope& s_;

@@ -70,6 +70,12 @@ Status CheckOutputs(const std::vector<OutputLot>& outs, size_t min, bool allow_r
   return Status::Ok();
 }
 
+std::vector<OutputLot> WithScrap(const std::vector<OutputLot>& outputs, const std::vector<OutputLot>& scrap) {
+  std::vector<OutputLot> all = outputs;
+  all.insert(all.end(), scrap.begin(), scrap.end());
+  return all;
+}
+
 Status CheckAttributes(const std::vector<Attribute>& attrs) {
   if (attrs.size() > L::kMaxAttributes) return Status::Rejected(Reject::kBadAttribute, "too many attributes");
   for (size_t i = 0; i < attrs.size(); ++i) {
@@ -94,7 +100,9 @@ struct StatelessChecker {
   }
   Status operator()(const Transform& op) const {
     if (Status s = CheckIds(op.inputs, L::kMaxInputs, false); !s.ok()) return s;
-    return CheckOutputs(op.outputs, 1, op.allocation == Allocation::kMassBalance, op.inputs, {});
+    if (op.outputs.empty()) return Status::Rejected(Reject::kTooManyItems, "no outputs");
+    // Scrap lots are outputs too: ids distinct from all the others, within one count bound.
+    return CheckOutputs(WithScrap(op.outputs, op.scrap), 1, op.allocation == Allocation::kMassBalance, op.inputs, {});
   }
   Status operator()(const Assemble& op) const {
     if (Status s = CheckIds(op.inputs, L::kMaxInputs, false); !s.ok()) return s;
@@ -110,7 +118,7 @@ struct StatelessChecker {
       return s.reason() == Reject::kRecycledNotAllowed ? Status::Rejected(Reject::kRecycledDeclared, p.id) : s;
     }
     if (Status s = CheckAttributes(p.attributes); !s.ok()) return s;
-    return CheckOutputs(op.leftovers, 0, mb, op.inputs, p.id);
+    return CheckOutputs(WithScrap(op.leftovers, op.scrap), 0, mb, op.inputs, p.id);
   }
   Status operator()(const Repair& op) const {
     if (!IsValidItemId(op.product)) return BadId("bad product id");

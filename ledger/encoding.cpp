@@ -125,6 +125,7 @@ template <class A> void Visit(A& a, Lot& x) {
   a.Fixed(x.consumed_by);
   VisitIds(a, x.parents, L::kMaxParents);
   VisitAttestations(a, x.attestations);
+  a.Enum(x.waste, kMaxWasteOrigin);
 }
 template <class A> void Visit(A& a, RepairRecord& x) {
   a.Fixed(x.tx);
@@ -361,6 +362,7 @@ template <class A> void Visit(A& a, Transform& x) {
   VisitIds(a, x.inputs, L::kMaxInputs);
   VisitOutputs(a, x.outputs);
   a.Enum(x.allocation, kMaxAllocation);
+  VisitOutputs(a, x.scrap);
 }
 template <class A> void Visit(A& a, NewProduct& x) {
   a.Str(x.id, L::kMaxIdLen);
@@ -374,6 +376,7 @@ template <class A> void Visit(A& a, Assemble& x) {
   Visit(a, x.product);
   VisitOutputs(a, x.leftovers);
   a.Enum(x.allocation, kMaxAllocation);
+  VisitOutputs(a, x.scrap);
 }
 template <class A> void Visit(A& a, Repair& x) {
   a.Str(x.product, L::kMaxIdLen);

@@ -35,6 +35,9 @@ struct Transform {
   std::vector<std::string> inputs;  // lot ids
   std::vector<OutputLot> outputs;
   Allocation allocation = Allocation::kControlledBlending;
+  // Manufacturing scrap this transform made: lots like the outputs (same mass balance and recycled
+  // allocation), marked pre-consumer waste, so a recycler may take them (WasteOrigin).
+  std::vector<OutputLot> scrap;
   auto operator<=>(const Transform&) const = default;
 };
 
@@ -52,6 +55,7 @@ struct Assemble {
   NewProduct product;
   std::vector<OutputLot> leftovers;
   Allocation allocation = Allocation::kControlledBlending;
+  std::vector<OutputLot> scrap;  // manufacturing scrap of the assembly (as Transform::scrap)
   auto operator<=>(const Assemble&) const = default;
 };
 
@@ -70,7 +74,9 @@ struct EndOfLife {
   auto operator<=>(const EndOfLife&) const = default;
 };
 
-// Outputs are secondary material: recycled mass = total mass, set by the ledger.
+// Outputs are secondary material: recycled mass = total mass, set by the ledger. Inputs are waste
+// the ledger knows: collected products, waste lots (scrap, parts removed in a repair), or the
+// outputs of an earlier recycling (black mass refined further).
 struct Recycle {
   std::vector<std::string> inputs;  // collected product ids or lot ids
   std::vector<OutputLot> outputs;

@@ -44,6 +44,7 @@ namespace circuledger::ledger {
   X(kRecycledDeclared, "recycled-declared", true)                \
   X(kRecycledOverAllocation, "recycled-over-allocation", true)   \
   X(kRemovedExceedsContent, "removed-exceeds-content", true)     \
+  X(kNotWaste, "not-waste", true)                                \
   X(kBadAttribute, "bad-attribute", true)                        \
   X(kLimitReached, "limit-reached", false)                       \
   X(kTooManyMaterials, "too-many-materials", false)              \

@@ -11,7 +11,9 @@
 
 namespace circuledger::ledger {
 
-constexpr uint8_t kTxVersion = 2;  // 2: the body names its chain by genesis hash (issue 16)
+// 2: the body names its chain by genesis hash (issue 16); 3: transform and assemble carry scrap
+// outputs (issue 17).
+constexpr uint8_t kTxVersion = 3;
 
 struct TxBody {
   uint8_t version = kTxVersion;

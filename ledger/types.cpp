@@ -139,6 +139,15 @@ std::string_view CustodyName(Custody c) {
   return "unknown";
 }
 
+std::string_view WasteOriginName(WasteOrigin w) {
+  switch (w) {
+    case WasteOrigin::kNone: return "none";
+    case WasteOrigin::kPreConsumer: return "pre_consumer";
+    case WasteOrigin::kPostConsumer: return "post_consumer";
+  }
+  return "unknown";
+}
+
 std::string_view LotStatusName(LotStatus s) {
   switch (s) {
     case LotStatus::kActive: return "active";

@@ -132,6 +132,14 @@ struct Attestation {
   auto operator<=>(const Attestation&) const = default;
 };
 
+// Where waste came from, for the lots that are waste (issue 17): recycling takes only waste the
+// ledger knows. Pre-consumer: manufacturing scrap, declared as a scrap output of the transform or
+// assembly that made it. Post-consumer: parts a repair removed from a used product (collected
+// products themselves are post-consumer waste by their status, ProductStatus::kCollected).
+enum class WasteOrigin : uint8_t { kNone = 0, kPreConsumer = 1, kPostConsumer = 2 };
+constexpr uint8_t kMaxWasteOrigin = 2;
+std::string_view WasteOriginName(WasteOrigin w);
+
 enum class LotStatus : uint8_t { kActive = 0, kConsumed = 1, kDisposed = 2 };
 constexpr uint8_t kMaxLotStatus = 2;
 std::string_view LotStatusName(LotStatus s);
@@ -147,6 +155,7 @@ struct Lot {
   Hash256 consumed_by;  // tx id, zero while active
   std::vector<std::string> parents;  // lot or product ids it was made from, in operation order
   std::vector<Attestation> attestations;
+  WasteOrigin waste = WasteOrigin::kNone;
   auto operator<=>(const Lot&) const = default;
 };
 

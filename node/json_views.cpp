@@ -34,7 +34,10 @@ struct OpToJson {
   json operator()(const CreateLot& o) const { return {{"id", o.id}, {"composition", CompositionJson(o.composition)}}; }
   json operator()(const Transfer& o) const { return {{"id", o.id}, {"to_org", o.to_org}}; }
   json operator()(const Transform& o) const {
-    return {{"inputs", o.inputs}, {"outputs", OutputsJson(o.outputs)}, {"allocation", AllocationName(o.allocation)}};
+    return {{"inputs", o.inputs},
+            {"outputs", OutputsJson(o.outputs)},
+            {"allocation", AllocationName(o.allocation)},
+            {"scrap", OutputsJson(o.scrap)}};
   }
   json operator()(const Assemble& o) const {
     json attrs = json::object();
@@ -44,7 +47,8 @@ struct OpToJson {
              {{"id", o.product.id}, {"category", o.product.category}, {"model", o.product.model},
               {"composition", CompositionJson(o.product.composition)}, {"attributes", attrs}}},
             {"leftovers", OutputsJson(o.leftovers)},
-            {"allocation", AllocationName(o.allocation)}};
+            {"allocation", AllocationName(o.allocation)},
+            {"scrap", OutputsJson(o.scrap)}};
   }
   json operator()(const Repair& o) const {
     return {{"product", o.product}, {"removed", OutputsJson(o.removed)}, {"added", o.added}};
@@ -116,6 +120,7 @@ json LotJson(const Lot& lot) {
           {"owner", lot.owner},
           {"composition", CompositionJson(lot.composition)},
           {"custody", CustodyName(lot.custody)},
+          {"waste", WasteOriginName(lot.waste)},
           {"status", LotStatusName(lot.status)},
           {"created_by", lot.created_by.ToHex()},
           {"created_height", lot.created_height},

@@ -106,17 +106,22 @@ Result<Op> MakeTransfer(std::string_view id, std::string_view to_org) {
 }
 
 Result<Op> MakeTransform(const std::vector<std::string>& inputs,
-                         const std::vector<std::string>& outputs, bool mass_balance) {
+                         const std::vector<std::string>& outputs, bool mass_balance,
+                         const std::vector<std::string>& scrap) {
   if (Status s = CheckInputs(inputs, "transform"); !s.ok()) return s;
   if (outputs.empty()) return Status::InvalidArgument("transform needs at least one output");
   Result<std::vector<ledger::OutputLot>> outs = ParseOutputs(outputs);
   if (!outs.ok()) return outs.status();
+  Result<std::vector<ledger::OutputLot>> scrap_lots = ParseOutputs(scrap);
+  if (!scrap_lots.ok()) return scrap_lots.status();
   if (!mass_balance) {
     if (Status s = NoRecycledDeclared(*outs, kBlendingComputes); !s.ok()) return s;
+    if (Status s = NoRecycledDeclared(*scrap_lots, kBlendingComputes); !s.ok()) return s;
   }
   ledger::Transform t;
   t.inputs = inputs;
   t.outputs = std::move(*outs);
+  t.scrap = std::move(*scrap_lots);
   t.allocation =
       mass_balance ? ledger::Allocation::kMassBalance : ledger::Allocation::kControlledBlending;
   return Op(std::move(t));
@@ -137,14 +142,18 @@ Result<Op> MakeAssemble(const AssembleArgs& a) {
   if (!attrs.ok()) return attrs.status();
   Result<std::vector<ledger::OutputLot>> leftovers = ParseOutputs(a.leftovers);
   if (!leftovers.ok()) return leftovers.status();
+  Result<std::vector<ledger::OutputLot>> scrap_lots = ParseOutputs(a.scrap);
+  if (!scrap_lots.ok()) return scrap_lots.status();
   if (!a.mass_balance) {
     if (Status s = NoRecycledDeclared(*leftovers, kBlendingComputes); !s.ok()) return s;
+    if (Status s = NoRecycledDeclared(*scrap_lots, kBlendingComputes); !s.ok()) return s;
   }
   ledger::Assemble op;
   op.inputs = a.inputs;
   op.product =
       ledger::NewProduct{a.product_id, a.category, a.model, std::move(*c), std::move(*attrs)};
   op.leftovers = std::move(*leftovers);
+  op.scrap = std::move(*scrap_lots);
   op.allocation =
       a.mass_balance ? ledger::Allocation::kMassBalance : ledger::Allocation::kControlledBlending;
   return Op(std::move(op));

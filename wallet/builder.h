@@ -33,8 +33,10 @@ Result<ledger::Op> MakeTransfer(std::string_view id, std::string_view to_org);
 
 // `outputs` are "ID@COMPOSITION" specs. Without mass_balance the ledger computes each output's
 // recycled mass (controlled blending), so an output spec must not declare one.
+// `scrap` are "ID@COMPOSITION" specs of the manufacturing scrap it made (lots a recycler may take).
 Result<ledger::Op> MakeTransform(const std::vector<std::string>& inputs,
-                                 const std::vector<std::string>& outputs, bool mass_balance);
+                                 const std::vector<std::string>& outputs, bool mass_balance,
+                                 const std::vector<std::string>& scrap = {});
 
 struct AssembleArgs {
   std::vector<std::string> inputs;  // lot or product ids
@@ -44,6 +46,7 @@ struct AssembleArgs {
   std::string composition;              // composition spec of the product
   std::vector<std::string> attributes;  // "NAME=INT"
   std::vector<std::string> leftovers;   // "ID@COMPOSITION"
+  std::vector<std::string> scrap;       // "ID@COMPOSITION": manufacturing scrap (waste lots)
   bool mass_balance = false;
 };
 Result<ledger::Op> MakeAssemble(const AssembleArgs& args);

@@ -26,7 +26,7 @@ void MakeBattery(LedgerClient& c, const std::string& id, uint64_t recycled) {
   c.Commit("recycler", Transfer{"r-" + id, "oem"});
   c.Commit("mine", CreateLot{"v-" + id, Comp({{"Co", 1'000'000 - recycled}})});
   c.Commit("mine", Transfer{"v-" + id, "oem"});
-  c.Commit("oem", Assemble{{"r-" + id, "v-" + id}, NewProduct{id, "battery.ev", "EVB", Comp({{"Co", 1'000'000}}), {}}, {}, {}});
+  c.Commit("oem", Assemble{{"r-" + id, "v-" + id}, NewProduct{id, "battery.ev", "EVB", Comp({{"Co", 1'000'000}}), {}}, {}, {}, {}});
 }
 
 }  // namespace

@@ -143,18 +143,22 @@ TEST_CASE("cli: every operation through the circuledger binary commits and shows
   CHECK(w.Ok({"show", "lot", co_v})["owner"] == "oem");
   CHECK(api.GetJson("/v1/lots/co-r2")["owner"] == "refinery");
 
-  // transform, controlled blending: each output gets floor(T_out * R_in / T_in) recycled.
+  // transform, controlled blending: each output gets floor(T_out * R_in / T_in) recycled; the
+  // scrap output (pre-consumer waste) too.
   const json blend =
       w.Commit({"transform", "--input", "co-w", "--input", "co-r2", "--output",
-                "co-blend-a@Co=150kg", "--output", "co-blend-b@Co=49kg", "--as", "refinery"});
+                "co-blend-a@Co=150kg", "--scrap", "co-blend-b@Co=49kg", "--as", "refinery"});
   {
     const json a = w.Ok({"show", "lot", "co-blend-a"});
     CHECK(Masses(a["composition"]) == Triples{{"Co", 150 * kKg, 75 * kKg}});
     CHECK(a["custody"] == "controlled_blending");
     CHECK(a["owner"] == "refinery");
     CHECK(a["parents"] == json::array({"co-w", "co-r2"}));
-    CHECK(Masses(w.Ok({"show", "lot", "co-blend-b"})["composition"]) ==
-          Triples{{"Co", 49 * kKg, 24500 * 1000}});
+    const json scrap = w.Ok({"show", "lot", "co-blend-b"});
+    CHECK(Masses(scrap["composition"]) == Triples{{"Co", 49 * kKg, 24500 * 1000}});
+    CHECK(scrap["waste"] == "pre_consumer");
+    CHECK(a["waste"] == "none");
+    CHECK(blend["tx"]["op"]["scrap"][0]["id"] == "co-blend-b");
     const json in = w.Ok({"show", "lot", "co-w"});
     CHECK(in["status"] == "consumed");
     CHECK(in["consumed_by"] == blend["id"]);
@@ -404,15 +408,18 @@ TEST_CASE("cli: ledger rejects exit 2 with the reject string and change nothing"
   NodeProcess node;
   LedgerClient api(node);
   Wallet w(node);
-  for (const char* org : {"mine", "refinery", "fleet"}) w.Import(org);
+  for (const char* org : {"mine", "refinery", "fleet", "recycler"}) w.Import(org);
 
   // The state the rejects run against, built over HTTP (fast: no keystore unlocks).
   api.Commit("mine", ledger::CreateLot{"ore-1", Comp({{"Co", 1000 * kKg}})});
   api.Commit("mine", ledger::CreateLot{"ore-2", Comp({{"Co", 1000 * kKg}, {"Ni", 500 * kKg}})});
   api.Commit("mine", ledger::CreateLot{"ore-3", Comp({{"Co", 10 * kKg}})});
   api.Commit("mine", ledger::Transform{
-                         {"ore-1"}, {ledger::OutputLot{"ore-1a", Comp({{"Co", 900 * kKg}})}}, {}});
+                         {"ore-1"}, {ledger::OutputLot{"ore-1a", Comp({{"Co", 900 * kKg}})}}, {}, {}});
   REQUIRE(api.GetJson("/v1/lots/ore-1")["status"] == "consumed");
+  // Issue 17's laundering: virgin cobalt from a mine, handed to a recycler to "recycle".
+  api.Commit("mine", ledger::CreateLot{"v1", Comp({{"Co", 5 * kKg}})});
+  api.Commit("mine", ledger::Transfer{"v1", "recycler"});
 
   struct Case {
     std::string code;
@@ -430,6 +437,7 @@ TEST_CASE("cli: ledger rejects exit 2 with the reject string and change nothing"
        {"lot", "create", "r-1", "--composition", "Co=5kg,recycled=1kg"}},
       {"not-owner", "refinery", {"transfer", "ore-3", "--to", "fleet"}},
       {"id-exists", "mine", {"lot", "create", "ore-2", "--composition", "Co=1kg"}},
+      {"not-waste", "recycler", {"recycle", "--input", "v1", "--output", "l1@Co=5kg"}},
   };
   for (const Case& c : cases) {
     for (const bool as_json : {false, true}) {

@@ -35,7 +35,7 @@ TEST_CASE("cluster: every state-dependent reject string comes back over HTTP and
   c.Commit("mine", CreateLot{"ore-1", Comp({{"Co", 1000}})});
   c.Commit("mine", CreateLot{"ore-2", Comp({{"Co", 1000}, {"Ni", 500}})});
   c.Commit("mine",
-           Transform{{"ore-1"}, {OutputLot{"ore-1a", Comp({{"Co", 900}})}}, {}});  // ore-1 consumed
+           Transform{{"ore-1"}, {OutputLot{"ore-1a", Comp({{"Co", 900}})}}, {}, {}});  // ore-1 consumed
   c.Commit("mine", CreateLot{"ore-3", Comp({{"Co", 2000}, {"Li", 300}, {"Ni", 1000}})});
   c.Commit("mine", CreateLot{"ore-4", Comp({{"Co", 100}})});
   c.Commit("mine", Transfer{"ore-3", "oem"});
@@ -47,11 +47,11 @@ TEST_CASE("cluster: every state-dependent reject string comes back over HTTP and
           NewProduct{
               "bat-1", "battery.ev", "VM-1", Comp({{"Co", 2000}, {"Li", 300}, {"Ni", 1000}}), {}},
           {},
-          {}});
+          {}, {}});
   c.Commit(
       "oem",
       Assemble{
-          {"ore-4"}, NewProduct{"bat-2", "battery.ev", "VM-1", Comp({{"Co", 100}}), {}}, {}, {}});
+          {"ore-4"}, NewProduct{"bat-2", "battery.ev", "VM-1", Comp({{"Co", 100}}), {}}, {}, {}, {}});
   c.Commit("oem", EndOfLife{"bat-2", "collector"});  // bat-2 is collected, owned by the collector
   c.Commit("oem", AuthorizeRepair{"bat-1", "repairer", 4'102'444'800'000});  // until 2100
   // A pending proposal (admin-1 approved it by proposing; the threshold is 2) ...
@@ -66,32 +66,32 @@ TEST_CASE("cluster: every state-dependent reject string comes back over HTTP and
   const std::vector<BadTx> cases = {
       {"lot-already-consumed", "mine", Transfer{"ore-1", "refinery"}},
       {"lot-already-consumed", "mine",
-       Transform{{"ore-1"}, {OutputLot{"x0", Comp({{"Co", 1}})}}, {}}},
+       Transform{{"ore-1"}, {OutputLot{"x0", Comp({{"Co", 1}})}}, {}, {}}},
       {"mass-created", "mine",
-       Transform{{"ore-2"}, {OutputLot{"x1", Comp({{"Co", 1001}, {"Ni", 500}})}}, {}}},
+       Transform{{"ore-2"}, {OutputLot{"x1", Comp({{"Co", 1001}, {"Ni", 500}})}}, {}, {}}},
       {"mass-created", "mine",
-       Transform{{"ore-2"}, {OutputLot{"x1", Comp({{"Co", 10}, {"Li", 1}})}}, {}}},
+       Transform{{"ore-2"}, {OutputLot{"x1", Comp({{"Co", 10}, {"Li", 1}})}}, {}, {}}},
       {"role-not-allowed", "fleet", CreateLot{"f-1", Comp({{"Co", 1}})}},
       {"role-not-allowed", "mine",
-       Assemble{{"ore-2"}, NewProduct{"p-9", "battery.ev", "X", Comp({{"Co", 1}}), {}}, {}, {}}},
+       Assemble{{"ore-2"}, NewProduct{"p-9", "battery.ev", "X", Comp({{"Co", 1}}), {}}, {}, {}, {}}},
       {"role-not-allowed", "oem", Recycle{{"ore-2"}, {OutputLot{"x2", Comp({{"Co", 1}})}}}},
       {"role-not-allowed", "mine", Attest{"ore-2", "iso14001", "cert-1", 0}},
       {"role-not-allowed", "mine", Propose{SetOrgRoles{"fleet", 0}}},
       {"recycled-not-allowed", "mine", CreateLot{"r-1", WithRecycled("Co", 5, 5)}},
       {"recycled-declared", "mine",
-       Transform{{"ore-2"}, {OutputLot{"x3", WithRecycled("Co", 500, 1)}}, {}}},
+       Transform{{"ore-2"}, {OutputLot{"x3", WithRecycled("Co", 500, 1)}}, {}, {}}},
       {"recycled-over-allocation", "mine",
        Transform{
-           {"ore-2"}, {OutputLot{"x4", WithRecycled("Co", 500, 1)}}, Allocation::kMassBalance}},
+           {"ore-2"}, {OutputLot{"x4", WithRecycled("Co", 500, 1)}}, Allocation::kMassBalance, {}}},
       {"not-owner", "refinery", Transfer{"ore-2", "oem"}},
-      {"not-owner", "refinery", Transform{{"ore-2"}, {OutputLot{"x5", Comp({{"Co", 1}})}}, {}}},
+      {"not-owner", "refinery", Transform{{"ore-2"}, {OutputLot{"x5", Comp({{"Co", 1}})}}, {}, {}}},
       {"not-owner", "fleet", EndOfLife{"bat-1", "collector"}},
       {"id-exists", "mine", CreateLot{"ore-2", Comp({{"Co", 1}})}},
       {"id-exists", "mine", CreateLot{"bat-1", Comp({{"Co", 1}})}},  // lots and products share ids
-      {"id-exists", "mine", Transform{{"ore-2"}, {OutputLot{"ore-1a", Comp({{"Co", 1}})}}, {}}},
+      {"id-exists", "mine", Transform{{"ore-2"}, {OutputLot{"ore-1a", Comp({{"Co", 1}})}}, {}, {}}},
       {"unknown-item", "mine", Transfer{"no-such-lot", "refinery"}},
       {"unknown-item", "mine",
-       Transform{{"bat-1"}, {OutputLot{"x6", Comp({{"Co", 1}})}}, {}}},  // a product
+       Transform{{"bat-1"}, {OutputLot{"x6", Comp({{"Co", 1}})}}, {}, {}}},  // a product
       {"unknown-item", "repairer",
        Repair{"no-such-product", {OutputLot{"x7", Comp({{"Co", 1}})}}, {}}},
       {"unknown-org", "mine", Transfer{"ore-2", "nobody"}},
@@ -129,27 +129,27 @@ TEST_CASE("cluster: every state-dependent reject string comes back over HTTP and
                  Comp({{"Co", 1}})}},  // over the id limit: refused by the decoder
       {"bad-id", "mine", Transfer{"ore-2", "Not An Org"}},
       {"bad-id", "oem",
-       Assemble{{"ore-2"}, NewProduct{"p-1", "Battery EV", "X", Comp({{"Co", 1}}), {}}, {}, {}}},
+       Assemble{{"ore-2"}, NewProduct{"p-1", "Battery EV", "X", Comp({{"Co", 1}}), {}}, {}, {}, {}}},
       {"duplicate-input", "mine",
-       Transform{{"ore-2", "ore-2"}, {OutputLot{"x9", Comp({{"Co", 1}})}}, {}}},
+       Transform{{"ore-2", "ore-2"}, {OutputLot{"x9", Comp({{"Co", 1}})}}, {}, {}}},
       {"duplicate-input", "mine",
        Transform{
-           {"ore-2"}, {OutputLot{"y", Comp({{"Co", 1}})}, OutputLot{"y", Comp({{"Co", 1}})}}, {}}},
+           {"ore-2"}, {OutputLot{"y", Comp({{"Co", 1}})}, OutputLot{"y", Comp({{"Co", 1}})}}, {}, {}}},
       {"duplicate-input", "mine",
-       Transform{{"ore-2"}, {OutputLot{"ore-2", Comp({{"Co", 1}})}}, {}}},
-      {"too-many-items", "mine", Transform{{}, {OutputLot{"x10", Comp({{"Co", 1}})}}, {}}},
-      {"too-many-items", "mine", Transform{{"ore-2"}, {}, {}}},
+       Transform{{"ore-2"}, {OutputLot{"ore-2", Comp({{"Co", 1}})}}, {}, {}}},
+      {"too-many-items", "mine", Transform{{}, {OutputLot{"x10", Comp({{"Co", 1}})}}, {}, {}}},
+      {"too-many-items", "mine", Transform{{"ore-2"}, {}, {}, {}}},
       {"bad-attribute", "oem",
        Assemble{
            {"ore-2"},
            NewProduct{"p-2", "battery.ev", "X", Comp({{"Co", 1}}), {{"z_years", 1}, {"a_wh", 2}}},
            {},
-           {}}},
+           {}, {}}},
       {"bad-attribute", "oem",
        Assemble{{"ore-2"},
                 NewProduct{"p-3", "battery.ev", "X", Comp({{"Co", 1}}), {{"Bad Name", 1}}},
                 {},
-                {}}},
+                {}, {}}},
       {"bad-expiry", "certifier", Attest{"ore-2", "recycled-content-audit", "cert-1", 1}},
       {"bad-expiry", "regulator", Attest{"bat-1", "inspection", "ref-7", 1000}},
   };

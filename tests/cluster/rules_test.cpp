@@ -52,7 +52,7 @@ void CobaltFor(LedgerClient& c, const std::string& tag, uint64_t recycled) {
 }
 
 Op Battery(const std::string& tag) {
-  return Assemble{{"r-" + tag, "v-" + tag}, NewProduct{"bat-" + tag, "battery.ev", "EVB", Comp({{"Co", 1'000'000}}), {}}, {}, {}};
+  return Assemble{{"r-" + tag, "v-" + tag}, NewProduct{"bat-" + tag, "battery.ev", "EVB", Comp({{"Co", 1'000'000}}), {}}, {}, {}, {}};
 }
 
 // Submits and expects a 400 with this reject string.

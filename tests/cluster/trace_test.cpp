@@ -123,7 +123,7 @@ TEST_CASE("cluster: traces over HTTP equal the provenance graph of a circular ba
                  {OutputLot{"cathode-a", cathode}, OutputLot{"cathode-b", cathode},
                   OutputLot{"cathode-spare",
                             Comp({{"Co", 1'000'000}, {"Li", 500'000}, {"Ni", 2'000'000}})}},
-                 {}});
+                 {}, {}});
   play("refinery", Transfer{"cathode-a", "cellmaker"});
   play("refinery", Transfer{"cathode-b", "cellmaker"});
   play("refinery", Transfer{"cathode-spare", "repairer"});
@@ -136,10 +136,10 @@ TEST_CASE("cluster: traces over HTTP equal the provenance graph of a circular ba
                            Comp({{"Co", 3'900'000}, {"Li", 2'000'000}, {"Ni", 8'000'000}}),
                            {}},
                 {OutputLot{"scrap-a", Comp({{"Co", 100'000}})}},
-                {}});
+                {}, {}});
   play("cellmaker",
        Assemble{
-           {"cathode-b"}, NewProduct{"module-2", "battery.module", "CM-12", cathode, {}}, {}, {}});
+           {"cathode-b"}, NewProduct{"module-2", "battery.module", "CM-12", cathode, {}}, {}, {}, {}});
   play("cellmaker", Transfer{"module-1", "oem"});
   play("cellmaker", Transfer{"module-2", "oem"});
   play("oem",
@@ -147,7 +147,7 @@ TEST_CASE("cluster: traces over HTTP equal the provenance graph of a circular ba
                 NewProduct{bat1, "battery.ev", "VM-75",
                            Comp({{"Co", 7'900'000}, {"Li", 4'000'000}, {"Ni", 16'000'000}}), attrs},
                 {},
-                {}});
+                {}, {}});
   // Sold, repaired with the spare cathode lot, returned at end of life, recycled with the worn
   // part.
   play("oem", Transfer{bat1, "fleet"});
@@ -170,14 +170,14 @@ TEST_CASE("cluster: traces over HTTP equal the provenance graph of a circular ba
   const Composition cathode2 = Comp({{"Co", 5'000'000}, {"Ni", 8'000'000}});
   play("refinery", Transform{{"sec-co-1", "sec-ni-1", co2},
                              {OutputLot{"cathode-c", cathode2}, OutputLot{"cathode-d", cathode2}},
-                             {}});
+                             {}, {}});
   play("refinery", Transfer{"cathode-c", "cellmaker"});
   play("cellmaker",
        Assemble{
-           {"cathode-c"}, NewProduct{"module-3", "battery.module", "CM-12", cathode2, {}}, {}, {}});
+           {"cathode-c"}, NewProduct{"module-3", "battery.module", "CM-12", cathode2, {}}, {}, {}, {}});
   play("cellmaker", Transfer{"module-3", "oem"});
   play("oem",
-       Assemble{{"module-3"}, NewProduct{bat2, "battery.ev", "VM-75", cathode2, attrs}, {}, {}});
+       Assemble{{"module-3"}, NewProduct{bat2, "battery.ev", "VM-75", cathode2, attrs}, {}, {}, {}});
 
   {  // Every item, both directions, equals the model.
     // The circle closed: the first battery's metal reaches the second battery.

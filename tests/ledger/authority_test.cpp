@@ -99,7 +99,7 @@ TEST_CASE("rules: has_attestation naming an org counts that org's attestation, n
                                              "require has_attestation(\"rc-audit\", \"certifier\") }\n"}).ok());
   REQUIRE(c.Apply("mine", CreateLot{"co", Comp("Co:1000:0")}).ok());
   REQUIRE(c.Apply("mine", Transfer{"co", "oem"}).ok());
-  REQUIRE(c.Apply("oem", Assemble{{"co"}, NewProduct{"bat", "battery.ev", "m", Comp("Co:1000:0"), {}}, {}, {}}).ok());
+  REQUIRE(c.Apply("oem", Assemble{{"co"}, NewProduct{"bat", "battery.ev", "m", Comp("Co:1000:0"), {}}, {}, {}, {}}).ok());
   // Outcomes of the two rules, as GET /v1/products/{id}/compliance computes them.
   auto outcomes = [&](uint64_t at) {
     WorkingState st(c.store());

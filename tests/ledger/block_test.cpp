@@ -133,8 +133,8 @@ TEST_CASE("block: a chain relaunched under the same chain id refuses the old cha
 TEST_CASE("block: a lot consumed twice in one block", "[block]") {
   TestChain c;
   REQUIRE(c.Apply("mine", CreateLot{"a", Comp("Co:10:0")}).ok());
-  const Tx t1 = c.Sign("mine", Transform{{"a"}, {OutputLot{"b", Comp("Co:10:0")}}, {}}, 1);
-  const Tx t2 = c.Sign("mine", Transform{{"a"}, {OutputLot{"c", Comp("Co:10:0")}}, {}}, 2);
+  const Tx t1 = c.Sign("mine", Transform{{"a"}, {OutputLot{"b", Comp("Co:10:0")}}, {}, {}}, 1);
+  const Tx t2 = c.Sign("mine", Transform{{"a"}, {OutputLot{"c", Comp("Co:10:0")}}, {}, {}}, 2);
   // The builder leaves the second out with its reason.
   Result<BuiltBlock> built = c.executor().BuildBlock({t1, t2}, c.NextTime(), c.proposer());
   REQUIRE(built.ok());
@@ -182,7 +182,7 @@ TEST_CASE("block: two stores executing the same blocks agree on every state root
   REQUIRE(a.Apply("mine", Transfer{"ore", "cellmaker"}).ok());
   REQUIRE(a.Apply("recycler", Transfer{"rco", "cellmaker"}).ok());
   REQUIRE(a.Apply("cellmaker", Assemble{{"ore", "rco"}, NewProduct{"p", "battery.ev", "m", Comp("Co:1300:0,Ni:500:0"), {}},
-                                        {}, {}}).ok());
+                                        {}, {}, {}}).ok());
   for (uint64_t h = 1; h <= a.store().Tip().height; ++h) {
     Result<Block> blk = a.store().ReadBlock(h);
     REQUIRE(blk.ok());

@@ -149,7 +149,7 @@ PlannedBlock PlanBlock(TestChain& c, uint64_t seed, uint64_t h) {
     Transform t{{Id("ore", h - 1), Id("rco", h - 1)},
                 {OutputLot{Id("blend", h - 1, "-a"), CoNi(b.co_a_mg, 0, b.ni_a_mg)},
                  OutputLot{Id("blend", h - 1, "-b"), CoNi(b.co_b_mg, 0, b.ni_b_mg)}},
-                Allocation::kControlledBlending};
+                Allocation::kControlledBlending, {}};
     p.txs.push_back(SignNext(c, "refinery", std::move(t)));
     p.created.push_back(Id("blend", h - 1, "-a"));
     p.created.push_back(Id("blend", h - 1, "-b"));
@@ -164,7 +164,7 @@ PlannedBlock PlanBlock(TestChain& c, uint64_t seed, uint64_t h) {
     Transform t{{Id("blend", h - 2, "-a")},
                 {OutputLot{Id("cell", h - 2),
                            CoNi(b.co_a_mg, mass_balance ? recycled_mg / 2 : 0, b.ni_a_mg)}},
-                mass_balance ? Allocation::kMassBalance : Allocation::kControlledBlending};
+                mass_balance ? Allocation::kMassBalance : Allocation::kControlledBlending, {}};
     p.txs.push_back(SignNext(c, "cellmaker", std::move(t)));
     p.created.push_back(Id("cell", h - 2));
   }

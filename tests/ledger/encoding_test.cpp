@@ -182,12 +182,12 @@ std::vector<Op> AllOps() {
       Transform{{"urn:lot:co-2024-001", "urn:lot:rco-2024-007"},
                 {OutputLot{"urn:lot:cam-2024-001", Composition{{{"Co", 300'000, 60'000}}}},
                  OutputLot{"urn:lot:cam-2024-002", Composition{{{"Ni", 790'000, 0}}}}},
-                Allocation::kMassBalance},
+                Allocation::kMassBalance, {}},
       Assemble{{"urn:lot:cam-2024-001", "urn:epc:id:sgtin:4012345.022222.BMS-7"},
                NewProduct{"urn:epc:id:sgtin:4012345.011111.SN-0042", "battery.ev", "EVB-75", Battery(),
                           {{"capacity_wh", 75'000}, {"spare_parts_years", 10}}},
                {OutputLot{"urn:lot:scrap-1", Composition{{{"Al", 1'000, 0}}}}},
-               Allocation::kControlledBlending},
+               Allocation::kControlledBlending, {}},
       Repair{"urn:epc:id:sgtin:4012345.011111.SN-0042",
              {OutputLot{"urn:lot:removed-cell-3", Composition{{{"Li", 2'000, 0}}}}},
              {"urn:lot:cell-spare-9"}},
@@ -482,7 +482,7 @@ TEST_CASE("Strings and containers at their limit pass, one over is kOversized", 
 }
 
 TEST_CASE("Trailing bytes, versions, headers, enums and variant indices", "[encoding]") {
-  const Tx tx = MakeTx(AllOps()[2]);  // a transform: ends with its allocation enum, then the sig
+  const Tx tx = MakeTx(AllOps()[2]);  // a transform: its allocation enum, an empty scrap list, then the sig
   const std::string enc = Encode(tx);
   REQUIRE(Decode<Tx>(enc).ok());
 
@@ -493,9 +493,9 @@ TEST_CASE("Trailing bytes, versions, headers, enums and variant indices", "[enco
   }
   SECTION("unknown tx and block versions") {
     std::string bad = enc;
-    REQUIRE(bad[1] == '\x02');
-    // Version 1 (chain id string, tx root over ids only) is refused like any unknown version.
-    for (char v : {'\x00', '\x01', '\x03', '\xff'}) {
+    REQUIRE(bad[1] == '\x03');
+    // Versions 1 (chain id string) and 2 (no scrap outputs) are refused like any unknown version.
+    for (char v : {'\x00', '\x01', '\x02', '\x04', '\xff'}) {
       bad[1] = v;
       CHECK(ReasonOf<Tx>(bad) == Reject::kUnknownVersion);
     }
@@ -516,7 +516,7 @@ TEST_CASE("Trailing bytes, versions, headers, enums and variant indices", "[enco
     CHECK(ReasonOf<Params>(std::string("\x00", 1)) == Reject::kNonCanonical);
   }
   SECTION("enum out of range") {
-    const size_t at = enc.size() - 64 - 1;  // Transform.allocation
+    const size_t at = enc.size() - 64 - 4 - 1;  // Transform.allocation (then 4 bytes: no scrap)
     REQUIRE(enc[at] == '\x01');
     std::string bad = enc;
     bad[at] = '\x02';
@@ -594,67 +594,71 @@ TEST_CASE("Trailing bytes, versions, headers, enums and variant indices", "[enco
 // literal here is a consensus change (a hard fork): do it only on purpose, with a new version
 // byte, and update ledger/ENCODING.md in the same change. They were generated once by printing
 // and pasted in; the test compares against the literal, never against a recomputation.
-// Regenerated once, on purpose, for issue 16, with kTxVersion and kBlockVersion 2 (version 1 is
-// no longer decoded: no chain carries history yet): a TxBody names its chain by the 32-byte
-// genesis hash instead of the chain id string, and tx_root is the Merkle root over
-// TxCommitment(id, sig), so a block hash covers every signature.
+// Regenerated on purpose for issue 16, with kTxVersion and kBlockVersion 2 (version 1 is no
+// longer decoded: no chain carries history yet): a TxBody names its chain by the 32-byte genesis
+// hash instead of the chain id string, and tx_root is the Merkle root over TxCommitment(id, sig),
+// so a block hash covers every signature. Regenerated again for issue 17 with kTxVersion 3
+// (version 2 no longer decoded): Transform and Assemble end with their scrap outputs; the golden
+// transform has one.
 // The transactions sign SHA256("circuledger-golden") as their genesis hash.
 // Keys are 32 bytes of 0x01, 0x02, 0x03 (and 0x04 for the proposed org's key); the BIP-340 aux
 // randomness is 32 zero bytes, so the signatures are deterministic.
 // kGoldenCreateLotTx is annotated byte by byte in ledger/ENCODING.md.
 
 constexpr std::string_view kGoldenCreateLotTx =
-    "01029982f576022d593ee543bd4e5d5bbb711ea4b34d861ce2db6efc87bee9ad"
+    "01039982f576022d593ee543bd4e5d5bbb711ea4b34d861ce2db6efc87bee9ad"
     "ea2d1b84c5567b126440995d3ed5aaba0565d71e1834604819ff9c17f5e9d5dd"
     "078f0000000000000000001300000075726e3a6c6f743a636f2d323032342d30"
     "30310300000002000000436f90d0030000000000000000000000000002000000"
     "4c69c0d40100000000000000000000000000020000004e6900350c0000000000"
-    "0000000000000000d1cf9fdbf4c6c7595449aa859d7c418b776385b7cbc750c4"
-    "e9d3e20ddbeb1466079761c09721223f053c95c835260f56463b3c5d9a15bbb7"
-    "0ed2e0eca89fc732";
+    "0000000000000000958cac65d3a5ca288006d3bacfe487ddde043fd6fbad246b"
+    "7ad8af79df51e07334e044dcd4d81ef33e8f634860c2d1750453acdeb80c576a"
+    "d7bc3f3c599d4641";
 constexpr std::string_view kGoldenCreateLotId =
-    "6fd23e3ed65c5117a5b65deee6db37604541053e7677d97bb88777d4ad37d23e";
+    "493e00dc42cf91394ccdcbcaa057470441117a91ab0a0e7bb85b2da97f85bfee";
 constexpr std::string_view kGoldenTransformTx =
-    "01029982f576022d593ee543bd4e5d5bbb711ea4b34d861ce2db6efc87bee9ad"
+    "01039982f576022d593ee543bd4e5d5bbb711ea4b34d861ce2db6efc87bee9ad"
     "ea2d4d4b6cd1361032ca9bd2aeb9d900aa4d45d9ead80ac9423374c451a7254d"
     "0766050000000000000002020000001300000075726e3a6c6f743a636f2d3230"
     "32342d3030311400000075726e3a6c6f743a72636f2d323032342d3030370100"
     "00001400000075726e3a6c6f743a63616d2d323032342d303031020000000200"
     "0000436fe09304000000000060ea000000000000020000004e69f00d0c000000"
-    "00000000000000000000013fd5cb9891f3a41e000df6b57104e7998ab2a957f0"
-    "4e2547028784563b79d969e8745017f4eb8dede6c247b9126f965c4459461a97"
-    "7994b5d70163b431ee4bf3";
+    "0000000000000000000001010000001600000075726e3a6c6f743a7363726170"
+    "2d323032342d3030310100000002000000436f10270000000000000000000000"
+    "000000518c140a1c66346377f496217d2ba2148f53961de8cbb4a3ccf890fdb8"
+    "55d2c5c04db1c968063ca37c3a0b6150c8a8fed845cb4cae886a434b04d72877"
+    "975848";
 constexpr std::string_view kGoldenTransformId =
-    "1770509eb584f09cfd4788e24c3ffc073b229a94605e38c801a2882d909d2c77";
+    "c623a1cfee62e5777787353786d80253b3e54630ebf5de40de7800eb82a70157";
 constexpr std::string_view kGoldenProposeTx =
-    "01029982f576022d593ee543bd4e5d5bbb711ea4b34d861ce2db6efc87bee9ad"
+    "01039982f576022d593ee543bd4e5d5bbb711ea4b34d861ce2db6efc87bee9ad"
     "ea2d531fe6068134503d2723133227c867ac8fa6c83c537e9a44c3c5bdbdcb1f"
     "e337010000000000000009000800000072656379636c636f0d00000052656379"
     "636c436f20476d62483000000001000000462779ad4aad39514614751a71085f"
-    "2f10e1c7a593e4e030efb5b8721ce55b0baee1449618fc88d15123e7e1c0c3b5"
-    "94ac661a30559da53ebe2c13c226bdf459c60d361aba4746641b4608150936b6"
-    "7625accae2ece4c587b5424c9e66361efc";
+    "2f10e1c7a593e4e030efb5b8721ce55b0bb7dd40d910aefa4bd240fce71748fd"
+    "9a2497f0d0a82fd2d24c71cdb20bfdd51bbce27a5cb4bc9f4ca48853b6f0398a"
+    "cc102c9f0fe64094fe1886db0385937154";
 constexpr std::string_view kGoldenProposeId =
-    "1a6a1b8876a4c062268d158acdff47bfc8d347753cffabbc2de918aa05ac6511";
+    "34f882062775e5823ec6825f5c6d8b4e94468af7f8dd74090079cc991e71e903";
 // TxCommitment(id, sig) of the three transactions, in order, and their Merkle root (tx_root).
 constexpr std::string_view kGoldenCreateLotCommit =
-    "799bbec87c5fe28c2c6e86aa779cab0225e615206197eb8d92bcb0d9a21e00f0";
+    "3c748936bb0f971472bc9be3651969feb49d1b6cd9591e14f766a881bded5113";
 constexpr std::string_view kGoldenTransformCommit =
-    "1d055194b91377db93e8d52bbc9a9bd8bed397f4bebf9ad09e77f02a13264fa8";
+    "6e916f8a34340f29d9c201ced5d8a2b5c6a6882f0568d533558e0ff71c24a8ca";
 constexpr std::string_view kGoldenProposeCommit =
-    "a4346de96eee647cc836dc400ac0123c4dd871f404ee18fb5fe5bb4ab8eb4fbc";
+    "1bfffc70389cd273d5c6a131575a32327833505f89c03f55f57ad2e1b57962d6";
 constexpr std::string_view kGoldenTxRoot =
-    "a5ec89cbe1c6a072355623b2283f3b013d6bb789c759921264d12f4a58e856c9";
+    "bf844924acd3af2f0c1966244cf9fafc8a2925f44646d7247efeb437ee0bffbf";
 constexpr std::string_view kGoldenHeader =
     "01021200000063697263756c65646765722d676f6c64656e0100000000000000"
     "0030fd7790010000313131313131313131313131313131313131313131313131"
-    "3131313131313131a5ec89cbe1c6a072355623b2283f3b013d6bb789c7599212"
-    "64d12f4a58e856c9323232323232323232323232323232323232323232323232"
+    "3131313131313131bf844924acd3af2f0c1966244cf9fafc8a2925f44646d724"
+    "7efeb437ee0bffbf323232323232323232323232323232323232323232323232"
     "32323232323232321b84c5567b126440995d3ed5aaba0565d71e1834604819ff"
     "9c17f5e9d5dd078fa0305dffa105814bd9386c84f191671ee06a9226c56fc2a1"
     "a01e698837878801";
 constexpr std::string_view kGoldenBlockHash =
-    "2e14d8cc9d34b90c203a52204e92b89870fb1b2f83e9909523d3141c4b7fc09a";
+    "ac614c12d9989810b9d6c289d7fc6dd4218b6652364311772897bdd08612b253";
 
 struct GoldenTxs {
   Tx create_lot, transform, propose;
@@ -674,7 +678,8 @@ GoldenTxs MakeGoldenTxs() {
              Transform{{"urn:lot:co-2024-001", "urn:lot:rco-2024-007"},
                        {OutputLot{"urn:lot:cam-2024-001",
                                   Composition{{{"Co", 300'000, 60'000}, {"Ni", 790'000, 0}}}}},
-                       Allocation::kMassBalance}},
+                       Allocation::kMassBalance,
+                       {OutputLot{"urn:lot:scrap-2024-001", Composition{{{"Co", 10'000, 0}}}}}}},
       KeyOf(2));
   g.propose = SignFixed(
       TxBody{kTxVersion, chain, {}, 1,
@@ -836,3 +841,4 @@ TEST_CASE("Golden vectors: block header bytes and block hash", "[encoding][golde
 
 }  // namespace
 }  // namespace circuledger::ledger
+

@@ -80,7 +80,7 @@ TEST_CASE("transform, controlled blending: the ledger computes the recycled shar
   SeedLots(c);
   // In: Co 1,000,000 (0 recycled) + Co 500,000 (500,000 recycled) => R/T = 1/3 for Co.
   Transform t{{"ore-1", "rco-1"}, {Out("blend-1", "Co:900000:0,Ni:1500000:0"), Out("blend-2", "Co:600000:0")},
-              Allocation::kControlledBlending};
+              Allocation::kControlledBlending, {}};
   REQUIRE(c.Apply("refinery", t).ok());
   auto b1 = c.GetLot("blend-1");
   auto b2 = c.GetLot("blend-2");
@@ -94,28 +94,28 @@ TEST_CASE("transform, controlled blending: the ledger computes the recycled shar
   CHECK(c.store().Parents("blend-2", 10) == std::vector<std::string>{"ore-1", "rco-1"});
 
   // Consuming a lot twice.
-  ExpectRejected(c, "refinery", Transform{{"ore-1"}, {Out("again", "Co:1:0")}, {}}, "lot-already-consumed");
+  ExpectRejected(c, "refinery", Transform{{"ore-1"}, {Out("again", "Co:1:0")}, {}, {}}, "lot-already-consumed");
 }
 
 TEST_CASE("transform: mass may not be created, per material", "[ops]") {
   TestChain c;
   SeedLots(c);
   // Total mass is conserved, but Co grows by 1 mg at Ni's expense: still refused.
-  ExpectRejected(c, "refinery", Transform{{"ore-1", "rco-1"}, {Out("o", "Co:1500001:0,Ni:1999999:0")}, {}},
+  ExpectRejected(c, "refinery", Transform{{"ore-1", "rco-1"}, {Out("o", "Co:1500001:0,Ni:1999999:0")}, {}, {}},
                  "mass-created");
-  ExpectRejected(c, "refinery", Transform{{"ore-1"}, {Out("o", "Co:1000000:0,Cu:1:0")}, {}}, "mass-created");
-  ExpectRejected(c, "refinery", Transform{{"ore-1"}, {Out("o", "Co:600000:0"), Out("p", "Co:400001:0")}, {}},
+  ExpectRejected(c, "refinery", Transform{{"ore-1"}, {Out("o", "Co:1000000:0,Cu:1:0")}, {}, {}}, "mass-created");
+  ExpectRejected(c, "refinery", Transform{{"ore-1"}, {Out("o", "Co:600000:0"), Out("p", "Co:400001:0")}, {}, {}},
                  "mass-created");
   // Declaring recycled mass in a controlled-blending output is a claim the ledger does not take.
-  ExpectRejected(c, "refinery", Transform{{"rco-1"}, {Out("o", "Co:100:100")}, {}}, "recycled-declared");
-  ExpectRejected(c, "refinery", Transform{{"ore-1", "ore-1"}, {Out("o", "Co:1:0")}, {}}, "duplicate-input");
-  ExpectRejected(c, "refinery", Transform{{"ore-1"}, {Out("ore-1", "Co:1:0")}, {}}, "duplicate-input");
-  ExpectRejected(c, "refinery", Transform{{"ore-1"}, {Out("rco-1", "Co:1:0")}, {}}, "id-exists");
-  ExpectRejected(c, "refinery", Transform{{"nope"}, {Out("o", "Co:1:0")}, {}}, "unknown-item");
-  ExpectRejected(c, "mine", Transform{{"ore-1"}, {Out("o", "Co:1:0")}, {}}, "not-owner");
-  ExpectRejected(c, "refinery", Transform{{"ore-1"}, {}, {}}, "too-many-items");
+  ExpectRejected(c, "refinery", Transform{{"rco-1"}, {Out("o", "Co:100:100")}, {}, {}}, "recycled-declared");
+  ExpectRejected(c, "refinery", Transform{{"ore-1", "ore-1"}, {Out("o", "Co:1:0")}, {}, {}}, "duplicate-input");
+  ExpectRejected(c, "refinery", Transform{{"ore-1"}, {Out("ore-1", "Co:1:0")}, {}, {}}, "duplicate-input");
+  ExpectRejected(c, "refinery", Transform{{"ore-1"}, {Out("rco-1", "Co:1:0")}, {}, {}}, "id-exists");
+  ExpectRejected(c, "refinery", Transform{{"nope"}, {Out("o", "Co:1:0")}, {}, {}}, "unknown-item");
+  ExpectRejected(c, "mine", Transform{{"ore-1"}, {Out("o", "Co:1:0")}, {}, {}}, "not-owner");
+  ExpectRejected(c, "refinery", Transform{{"ore-1"}, {}, {}, {}}, "too-many-items");
   // Exactly the input mass is fine.
-  REQUIRE(c.Apply("refinery", Transform{{"ore-1"}, {Out("o", "Co:1000000:0,Ni:2000000:0")}, {}}).ok());
+  REQUIRE(c.Apply("refinery", Transform{{"ore-1"}, {Out("o", "Co:1000000:0,Ni:2000000:0")}, {}, {}}).ok());
 }
 
 TEST_CASE("transform, mass balance: allocation bounded by floor(R_in * T_out / T_in)", "[ops]") {
@@ -123,16 +123,16 @@ TEST_CASE("transform, mass balance: allocation bounded by floor(R_in * T_out / T
   SeedLots(c);
   // Co in: T=1,500,000 R=500,000. Out T=1,200,000: credit = floor(500000*1200000/1500000) = 400,000.
   const Op over = Transform{{"ore-1", "rco-1"}, {Out("mb-1", "Co:600000:400001"), Out("mb-2", "Co:600000:0")},
-                            Allocation::kMassBalance};
+                            Allocation::kMassBalance, {}};
   ExpectRejected(c, "refinery", over, "recycled-over-allocation");
   const Op over_split = Transform{{"ore-1", "rco-1"},
                                   {Out("mb-1", "Co:600000:200001"), Out("mb-2", "Co:600000:200000")},
-                                  Allocation::kMassBalance};
+                                  Allocation::kMassBalance, {}};
   ExpectRejected(c, "refinery", over_split, "recycled-over-allocation");
-  ExpectRejected(c, "refinery", Transform{{"ore-1"}, {Out("mb-1", "Co:10:11")}, Allocation::kMassBalance},
+  ExpectRejected(c, "refinery", Transform{{"ore-1"}, {Out("mb-1", "Co:10:11")}, Allocation::kMassBalance, {}},
                  "bad-composition");
   const Op exact = Transform{{"ore-1", "rco-1"}, {Out("mb-1", "Co:600000:400000"), Out("mb-2", "Co:600000:0")},
-                             Allocation::kMassBalance};
+                             Allocation::kMassBalance, {}};
   REQUIRE(c.Apply("refinery", exact).ok());
   CHECK(c.GetLot("mb-1")->composition.Recycled("Co") == 400000);
   CHECK(c.GetLot("mb-1")->custody == Custody::kMassBalance);
@@ -179,7 +179,7 @@ TEST_CASE("assemble: manufacturer only, products from lots and sub-assemblies", 
   Assemble car;
   car.inputs = {"battery-1", "steel"};
   car.product = NewProduct{"car-1", "vehicle.ev", "EV-1", Comp("Co:900000:0,Fe:1000000000:0,Li:300000:0"), {}};
-  ExpectRejected(c, "oem", Assemble{car.inputs, NewProduct{"battery-1", "x", "m", Comp("Co:1:0"), {}}, {}, {}},
+  ExpectRejected(c, "oem", Assemble{car.inputs, NewProduct{"battery-1", "x", "m", Comp("Co:1:0"), {}}, {}, {}, {}},
                  "duplicate-input");
   REQUIRE(c.Apply("oem", car).ok());
   CHECK(c.GetProduct("battery-1")->status == ProductStatus::kIncorporated);
@@ -194,7 +194,7 @@ TEST_CASE("repair: parts out become lots, parts in are consumed, history grows",
   REQUIRE(c.Apply("mine", CreateLot{"co", Comp("Co:750000:0,Ni:100000:0")}).ok());
   REQUIRE(c.Apply("mine", Transfer{"co", "oem"}).ok());
   REQUIRE(c.Apply("oem", Assemble{{"co", "rco"}, NewProduct{"b", "battery.ev", "m", Comp("Co:1000000:0,Ni:100000:0"), {}},
-                                  {}, {}}).ok());
+                                  {}, {}, {}}).ok());
   REQUIRE(c.Apply("oem", Transfer{"b", "fixit"}).ok());  // sold to a repair shop's customer chain
   REQUIRE(c.Apply("mine", CreateLot{"module", Comp("Co:200000:0")}).ok());
   REQUIRE(c.Apply("mine", Transfer{"module", "fixit"}).ok());
@@ -227,7 +227,7 @@ TEST_CASE("repair: the owner repairs its product; another repairer only with the
   TestChain c;
   REQUIRE(c.Apply("mine", CreateLot{"co", Comp("Co:1000000:0")}).ok());
   REQUIRE(c.Apply("mine", Transfer{"co", "oem"}).ok());
-  REQUIRE(c.Apply("oem", Assemble{{"co"}, NewProduct{"b", "battery.ev", "m", Comp("Co:1000000:0"), {}}, {}, {}}).ok());
+  REQUIRE(c.Apply("oem", Assemble{{"co"}, NewProduct{"b", "battery.ev", "m", Comp("Co:1000000:0"), {}}, {}, {}, {}}).ok());
   const Repair take_out{"b", {Out("part-1", "Co:1:0")}, {}};
   // A repairer that does not own the product, without a grant.
   ExpectRejected(c, "fixit", take_out, "repair-not-authorized");
@@ -274,7 +274,7 @@ TEST_CASE("end_of_life, recycle and dispose", "[ops]") {
   REQUIRE(c.Apply("mine", CreateLot{"co", Comp("Co:1000000:0,Li:100000:0")}).ok());
   REQUIRE(c.Apply("mine", Transfer{"co", "oem"}).ok());
   REQUIRE(c.Apply("oem", Assemble{{"co"}, NewProduct{"b", "battery.ev", "m", Comp("Co:1000000:0,Li:100000:0"), {}},
-                                  {}, {}}).ok());
+                                  {}, {}, {}}).ok());
   ExpectRejected(c, "recycler", Recycle{{"b"}, {Out("s", "Co:1:0")}}, "bad-status");  // not collected yet
   ExpectRejected(c, "oem", EndOfLife{"b", "mine"}, "receiver-not-allowed");
   ExpectRejected(c, "mine", EndOfLife{"b", "collector"}, "not-owner");
@@ -299,7 +299,7 @@ TEST_CASE("recycle: outputs are fully recycled, recovery recorded per material",
   REQUIRE(c.Apply("mine", CreateLot{"co", Comp("Co:1000000:0,Li:100000:0")}).ok());
   REQUIRE(c.Apply("mine", Transfer{"co", "oem"}).ok());
   REQUIRE(c.Apply("oem", Assemble{{"co"}, NewProduct{"b", "battery.ev", "m", Comp("Co:1000000:0,Li:100000:0"), {}},
-                                  {}, {}}).ok());
+                                  {}, {}, {}}).ok());
   REQUIRE(c.Apply("oem", EndOfLife{"b", "recycler"}).ok());
   ExpectRejected(c, "recycler", Recycle{{"b"}, {Out("s", "Co:1000001:0")}}, "mass-created");
   ExpectRejected(c, "recycler", Recycle{{"b"}, {Out("s", "Co:10:10")}}, "recycled-declared");
@@ -322,10 +322,64 @@ TEST_CASE("recycle: outputs are fully recycled, recovery recorded per material",
   CHECK(rec->materials[0].recovered_mg == 950000);
   CHECK(rec->materials[1].recovered_mg == 50000);
   ExpectRejected(c, "recycler", Recycle{{"b"}, {Out("s2", "Co:1:0")}}, "bad-status");
-  // A recycler's own lot can be recycled too (e.g. production scrap it bought).
-  REQUIRE(c.Apply("recycler", CreateLot{"scrap", Comp("Cu:1000:0")}).ok());
-  REQUIRE(c.Apply("recycler", Recycle{{"scrap"}, {Out("cu", "Cu:900:0")}}).ok());
-  CHECK(c.GetLot("scrap")->status == LotStatus::kConsumed);
+  // Recycled material may be recycled further (black mass refined): it is recycled already.
+  REQUIRE(c.Apply("recycler", Recycle{{"s-co"}, {Out("co-refined", "Co:900000:0")}}).ok());
+  CHECK(c.GetLot("co-refined")->composition.Recycled("Co") == 900000);
+}
+
+// Issue 17: virgin cobalt bought from a mine became 100% recycled cobalt in one recycle.
+TEST_CASE("recycle: a lot that is not waste is refused (not-waste), changing nothing", "[ops]") {
+  TestChain c;
+  REQUIRE(c.Apply("mine", CreateLot{"v1", Comp("Co:5000000:0")}).ok());
+  REQUIRE(c.Apply("mine", Transfer{"v1", "recycler"}).ok());
+  ExpectRejected(c, "recycler", Recycle{{"v1"}, {Out("l1", "Co:5000000:0")}}, "not-waste");
+  CHECK(c.GetLot("v1")->status == LotStatus::kActive);
+  CHECK_FALSE(c.GetLot("l1"));
+  // Nor a recycler's own lot without recycled mass (its own "scrap" with no origin on the ledger).
+  REQUIRE(c.Apply("recycler", CreateLot{"own", Comp("Cu:1000:0")}).ok());
+  ExpectRejected(c, "recycler", Recycle{{"own"}, {Out("cu", "Cu:900:0")}}, "not-waste");
+  // Nor a transform's ordinary output: only what it declared as scrap.
+  REQUIRE(c.Apply("refinery", CreateLot{"ore", Comp("Co:1000:0")}).ok());
+  REQUIRE(c.Apply("refinery", Transform{{"ore"}, {Out("co-out", "Co:800:0")}, {}, {Out("co-scrap", "Co:200:0")}}).ok());
+  REQUIRE(c.Apply("refinery", Transfer{"co-out", "recycler"}).ok());
+  ExpectRejected(c, "recycler", Recycle{{"co-out"}, {Out("x", "Co:800:0")}}, "not-waste");
+}
+
+TEST_CASE("scrap: a transform's and an assembly's declared scrap is pre-consumer waste a recycler takes", "[ops]") {
+  TestChain c;
+  REQUIRE(c.Apply("refinery", CreateLot{"ore", Comp("Co:1000:0,Ni:500:0")}).ok());
+  // Mass balance counts scrap as an output: 800 + 201 Co > 1000 creates mass.
+  ExpectRejected(c, "refinery", Transform{{"ore"}, {Out("a", "Co:800:0")}, {}, {Out("s", "Co:201:0")}}, "mass-created");
+  // Scrap ids are output ids: distinct from the outputs and the inputs.
+  ExpectRejected(c, "refinery", Transform{{"ore"}, {Out("a", "Co:800:0")}, {}, {Out("a", "Co:200:0")}}, "duplicate-input");
+  ExpectRejected(c, "refinery", Transform{{"ore"}, {}, {}, {Out("s", "Co:200:0")}}, "too-many-items");
+  REQUIRE(c.Apply("refinery", Transform{{"ore"}, {Out("a", "Co:800:0,Ni:500:0")}, {}, {Out("s", "Co:200:0")}}).ok());
+  CHECK(c.GetLot("a")->waste == WasteOrigin::kNone);
+  CHECK(c.GetLot("s")->waste == WasteOrigin::kPreConsumer);
+  CHECK(c.GetLot("s")->parents == std::vector<std::string>{"ore"});
+  // An assembly's scrap: beside the product and its leftovers.
+  REQUIRE(c.Apply("refinery", Transfer{"a", "oem"}).ok());
+  REQUIRE(c.Apply("oem", Assemble{{"a"}, NewProduct{"p", "battery.ev", "m", Comp("Co:700:0,Ni:500:0"), {}},
+                                  {Out("left", "Co:50:0")}, {}, {Out("cell-scrap", "Co:50:0")}}).ok());
+  CHECK(c.GetLot("left")->waste == WasteOrigin::kNone);
+  CHECK(c.GetLot("cell-scrap")->waste == WasteOrigin::kPreConsumer);
+  REQUIRE(c.Apply("refinery", Transfer{"s", "recycler"}).ok());
+  REQUIRE(c.Apply("oem", Transfer{"cell-scrap", "recycler"}).ok());
+  REQUIRE(c.Apply("recycler", Recycle{{"s", "cell-scrap"}, {Out("r", "Co:240:0")}}).ok());
+  CHECK(c.GetLot("r")->composition.Recycled("Co") == 240);
+  CHECK(c.GetLot("r")->custody == Custody::kRecycled);
+}
+
+TEST_CASE("repair: removed parts are post-consumer waste a recycler takes", "[ops]") {
+  TestChain c;
+  REQUIRE(c.Apply("mine", CreateLot{"co", Comp("Co:1000:0")}).ok());
+  REQUIRE(c.Apply("mine", Transfer{"co", "oem"}).ok());
+  REQUIRE(c.Apply("oem", Assemble{{"co"}, NewProduct{"b", "battery.ev", "m", Comp("Co:1000:0"), {}}, {}, {}, {}}).ok());
+  REQUIRE(c.Apply("oem", Repair{"b", {Out("worn", "Co:100:0")}, {}}).ok());
+  CHECK(c.GetLot("worn")->waste == WasteOrigin::kPostConsumer);
+  REQUIRE(c.Apply("oem", Transfer{"worn", "recycler"}).ok());
+  REQUIRE(c.Apply("recycler", Recycle{{"worn"}, {Out("r", "Co:90:0")}}).ok());
+  CHECK(c.GetLot("r")->composition.Recycled("Co") == 90);
 }
 
 TEST_CASE("attest: certifiers and regulators attach attestations", "[ops]") {

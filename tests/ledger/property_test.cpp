@@ -14,6 +14,7 @@
 // the defaults); CIRCULEDGER_PROPERTY_BLOCKS sets the blocks per seed (default 60, about 50
 // transactions each); CIRCULEDGER_PROPERTY_VERBOSE=1 prints counts per seed to stderr.
 #include <algorithm>
+#include <cstdint>
 #include <catch2/catch.hpp>
 #include <chrono>
 #include <cstdio>
@@ -142,6 +143,7 @@ struct Item {
   MComp comp;
   uint8_t status = 0;  // LotStatus or ProductStatus
   Custody custody = Custody::kNone;
+  WasteOrigin waste = WasteOrigin::kNone;  // lots: scrap (pre-consumer) or removed in a repair (post)
   std::vector<std::string> parents;
   Hash256 created_by;
   uint64_t created_height = 0;
@@ -355,9 +357,10 @@ class Generator {
   }
   // Output lots as an operation declares them.
   static std::vector<OutputLot> Outputs(const std::vector<std::string>& ids,
-                                        const std::vector<MComp>& comps, size_t from = 0) {
+                                        const std::vector<MComp>& comps, size_t from = 0,
+                                        size_t to = SIZE_MAX) {
     std::vector<OutputLot> v;
-    for (size_t i = from; i < comps.size(); ++i)
+    for (size_t i = from; i < std::min(to, comps.size()); ++i)
       v.push_back(OutputLot{ids[i], ToComposition(comps[i])});
     return v;
   }
@@ -424,11 +427,13 @@ class Generator {
   }
   void AddLots(const std::string& owner, const Hash256& tx, const std::vector<std::string>& parents,
                const std::vector<std::string>& ids, const std::vector<MComp>& comps, size_t from,
-               const std::function<Custody(const MComp&)>& custody) {
+               const std::function<Custody(const MComp&)>& custody, size_t waste_from = SIZE_MAX,
+               WasteOrigin waste = WasteOrigin::kPreConsumer) {
     for (size_t i = from; i < comps.size(); ++i) {
       Item lot = NewItem(owner, tx, parents);
       lot.comp = comps[i];
       lot.custody = custody(lot.comp);
+      if (i >= waste_from) lot.waste = waste;
       model.Add(ids[i], std::move(lot));
     }
   }
@@ -498,11 +503,14 @@ class Generator {
     std::vector<MComp> outs = Split(in, rng_.Range(1, 3), rng_.Percent(30));
     if (alloc == Allocation::kMassBalance) Declare(in, outs, nullptr);
     const std::vector<std::string> ids = NewIds('L', outs.size());
-    const Hash256 tx = PushValid(org, Transform{inputs, Outputs(ids, outs), alloc}, "transform");
+    // Sometimes the last output is manufacturing scrap (pre-consumer waste a recycler may take).
+    const size_t kept = outs.size() >= 2 && rng_.Percent(40) ? outs.size() - 1 : outs.size();
+    const Hash256 tx = PushValid(
+        org, Transform{inputs, Outputs(ids, outs, 0, kept), alloc, Outputs(ids, outs, kept)}, "transform");
     const bool any_mb = AnyMassBalance(inputs);
     for (MComp& o : outs) o = Allocated(o, in, alloc);
     AddLots(org, tx, inputs, ids, outs, 0,
-            [&](const MComp& c) { return Derived(alloc, any_mb, c); });
+            [&](const MComp& c) { return Derived(alloc, any_mb, c); }, kept);
     Consume(inputs, tx, ProductStatus::kIncorporated);
     return true;
   }
@@ -527,8 +535,9 @@ class Generator {
     ids[0] = NewId('P');
     const NewProduct np{ids[0], rng_.Pick(kCategories), "model-" + std::to_string(rng_.Below(20)),
                         ToComposition(outs[0]), Attributes()};
-    const Hash256 tx =
-        PushValid(org, Assemble{inputs, np, Outputs(ids, outs, 1), alloc}, "assemble " + ids[0]);
+    const size_t kept = outs.size() >= 2 && rng_.Percent(40) ? outs.size() - 1 : outs.size();
+    const Hash256 tx = PushValid(
+        org, Assemble{inputs, np, Outputs(ids, outs, 1, kept), alloc, Outputs(ids, outs, kept)}, "assemble " + ids[0]);
     const bool any_mb = AnyMassBalance(inputs);
     for (MComp& o : outs) o = Allocated(o, in, alloc);
     Item p = NewItem(org, tx, inputs);
@@ -538,7 +547,7 @@ class Generator {
     p.custody = Derived(alloc, any_mb, p.comp);
     model.Add(ids[0], std::move(p));
     AddLots(org, tx, inputs, ids, outs, 1,
-            [&](const MComp& c) { return Derived(alloc, any_mb, c); });
+            [&](const MComp& c) { return Derived(alloc, any_mb, c); }, kept);
     Consume(inputs, tx, ProductStatus::kIncorporated);
     return true;
   }
@@ -642,7 +651,8 @@ class Generator {
     const Custody removed_custody =
         p.custody == Custody::kMassBalance ? Custody::kMassBalance : Custody::kControlledBlending;
     AddLots(signer, tx, {pid}, ids, removed, 0,
-            [&](const MComp& c) { return HasRecycled(c) ? removed_custody : Custody::kNone; });
+            [&](const MComp& c) { return HasRecycled(c) ? removed_custody : Custody::kNone; }, 0,
+            WasteOrigin::kPostConsumer);
     const bool any_mb = AnyMassBalance(added);
     Consume(added, tx, ProductStatus::kIncorporated);
     model.Update(pid, [&](Item& it) {
@@ -672,9 +682,19 @@ class Generator {
     return true;
   }
 
+  // A recycler's lots it may recycle: waste, or recycled material (made by recycling).
+  std::set<std::string> RecyclableLots(bool recyclable) {
+    std::set<std::string> out;
+    for (const std::string& id : model.active_lots["recycler"]) {
+      const Item& it = model.at(id);
+      if ((it.waste != WasteOrigin::kNone || it.custody == Custody::kRecycled) == recyclable) out.insert(id);
+    }
+    return out;
+  }
+
   bool RecycleOp() {
     const std::set<std::string> products = model.collected_products["recycler"];
-    const std::set<std::string> lots = model.active_lots["recycler"];
+    const std::set<std::string> lots = RecyclableLots(true);
     std::vector<std::string> inputs = rng_.Sample(products, rng_.Range(1, 3));
     if (inputs.empty() || rng_.Percent(30)) {
       for (const std::string& l : rng_.Sample(lots, rng_.Range(1, 2))) inputs.push_back(l);
@@ -724,7 +744,9 @@ class Generator {
 
   // ---- invalid operations: each breaks exactly one rule; the reject string is predicted ----
   bool AddInvalid() {
-    switch (rng_.Below(13)) {
+    switch (rng_.Below(14)) {
+      case 13:
+        return RecycleNotWaste();
       case 12:
         return RepairNotAuthorized();
       case 0:
@@ -768,7 +790,7 @@ class Generator {
         return PushInvalid(
             org,
             Transform{
-                inputs, {OutputLot{out, ToComposition(one)}}, Allocation::kControlledBlending},
+                inputs, {OutputLot{out, ToComposition(one)}}, Allocation::kControlledBlending, {}},
             "lot-already-consumed", "transform of consumed " + id, {out});
       }
       case 1:
@@ -809,7 +831,7 @@ class Generator {
       if (alloc == Allocation::kMassBalance) Declare(in, outs, nullptr);
       Bump(outs, in);
       const std::vector<std::string> ids = NewIds('L', outs.size());
-      return PushInvalid(org, Transform{inputs, Outputs(ids, outs), alloc}, "mass-created",
+      return PushInvalid(org, Transform{inputs, Outputs(ids, outs), alloc, {}}, "mass-created",
                          "transform +1 mg", ids);
     }
     if (v == 1) {
@@ -823,11 +845,12 @@ class Generator {
       ids[0] = NewId('P');
       const NewProduct np{ids[0], "battery.ev", "m", ToComposition(outs[0]), {}};
       return PushInvalid(
-          org, Assemble{inputs, np, Outputs(ids, outs, 1), Allocation::kControlledBlending},
+          org, Assemble{inputs, np, Outputs(ids, outs, 1), Allocation::kControlledBlending, {}},
           "mass-created", "assemble +1 mg", ids);
     }
     std::set<std::string> pool = model.collected_products["recycler"];
-    pool.insert(model.active_lots["recycler"].begin(), model.active_lots["recycler"].end());
+    const std::set<std::string> lots = RecyclableLots(true);
+    pool.insert(lots.begin(), lots.end());
     if (pool.empty()) return false;
     const std::vector<std::string> inputs = rng_.Sample(pool, rng_.Range(1, 3));
     const MComp in = SumOf(inputs);
@@ -859,14 +882,26 @@ class Generator {
     Declare(in, outs, &over);
     std::vector<std::string> ids = NewIds('L', outs.size());
     if (!assemble) {
-      return PushInvalid(org, Transform{inputs, Outputs(ids, outs), Allocation::kMassBalance},
+      return PushInvalid(org, Transform{inputs, Outputs(ids, outs), Allocation::kMassBalance, {}},
                          "recycled-over-allocation", "transform mass balance +1 mg on " + over,
                          ids);
     }
     ids[0] = NewId('P');
     const NewProduct np{ids[0], "battery.ev", "m", ToComposition(outs[0]), {}};
-    return PushInvalid(org, Assemble{inputs, np, Outputs(ids, outs, 1), Allocation::kMassBalance},
+    return PushInvalid(org, Assemble{inputs, np, Outputs(ids, outs, 1), Allocation::kMassBalance, {}},
                        "recycled-over-allocation", "assemble mass balance +1 mg on " + over, ids);
+  }
+
+  // Laundering: a lot that is no waste (bought in, virgin or blended) handed to recycling.
+  bool RecycleNotWaste() {
+    const std::set<std::string> lots = RecyclableLots(false);
+    if (lots.empty()) return false;
+    const std::string id = rng_.Pick(lots);
+    MComp in = model.at(id).comp;
+    for (auto& [material, a] : in) a.recycled = 0;  // outputs declare totals only
+    const std::string out = NewId('S');
+    return PushInvalid("recycler", Recycle{{id}, {OutputLot{out, ToComposition(in)}}}, "not-waste",
+                       "recycle of " + id + ", no waste", {out});
   }
 
   bool RecycledByNonRecycler() {
@@ -933,7 +968,7 @@ class Generator {
         if (inputs.empty()) inputs = {any};
         const std::string id = NewId('P');
         const NewProduct np{id, "battery.ev", "m", Comp("Co:1:0"), {}};
-        return PushInvalid(org, Assemble{inputs, np, {}, Allocation::kControlledBlending},
+        return PushInvalid(org, Assemble{inputs, np, {}, Allocation::kControlledBlending, {}},
                            "role-not-allowed", "assemble " + id, {id});
       }
       case 2: {
@@ -1019,7 +1054,7 @@ class Generator {
         return PushInvalid(
             owner,
             Transform{
-                {id, id}, {OutputLot{out, ToComposition(one)}}, Allocation::kControlledBlending},
+                {id, id}, {OutputLot{out, ToComposition(one)}}, Allocation::kControlledBlending, {}},
             "duplicate-input", "transform of " + id + " twice", {out});
       }
       case 0: {
@@ -1207,14 +1242,19 @@ class Auditor {
       if (org == "recycler") recycler_made_.insert(cl->id);
     } else if (const auto* tf = std::get_if<Transform>(&tx.body.op)) {
       Consumed(tf->inputs, id);
-      for (const OutputLot& o : tf->outputs) Created(ws, o.id, id, p);
-      CheckEdge(what, SumOf(ws, tf->inputs, what, p), Outputs(ws, Ids(tf->outputs), p), false,
+      std::vector<OutputLot> all = tf->outputs;
+      all.insert(all.end(), tf->scrap.begin(), tf->scrap.end());
+      for (const OutputLot& o : all) Created(ws, o.id, id, p);
+      CheckScrap(ws, tf->outputs, tf->scrap, what, p);
+      CheckEdge(what, SumOf(ws, tf->inputs, what, p), Outputs(ws, Ids(all), p), false,
                 tf->allocation, p);
     } else if (const auto* asm_ = std::get_if<Assemble>(&tx.body.op)) {
       Consumed(asm_->inputs, id);
       std::vector<std::string> outs = {asm_->product.id};
       for (const OutputLot& o : asm_->leftovers) outs.push_back(o.id);
+      for (const OutputLot& o : asm_->scrap) outs.push_back(o.id);
       for (const std::string& o : outs) Created(ws, o, id, p);
+      CheckScrap(ws, asm_->leftovers, asm_->scrap, what, p);
       CheckEdge(what, SumOf(ws, asm_->inputs, what, p), Outputs(ws, outs, p), false,
                 asm_->allocation, p);
     } else if (const auto* rp = std::get_if<Repair>(&tx.body.op)) {
@@ -1238,6 +1278,12 @@ class Auditor {
     } else if (const auto* rc = std::get_if<Recycle>(&tx.body.op)) {
       Consumed(rc->inputs, id);
       if (org != "recycler") p.Add(what + ": recycling by a non-recycler");
+      // Only waste the ledger knows is recycled: collected products, waste lots, recycled lots.
+      for (const std::string& in : rc->inputs) {
+        if (const Lot* l = ws.GetLot(in); l && l->waste == WasteOrigin::kNone && l->custody != Custody::kRecycled) {
+          p.Add(what + ": recycled " + in + ", which is not waste");
+        }
+      }
       for (const OutputLot& o : rc->outputs) {
         Created(ws, o.id, id, p);
         recycler_made_.insert(o.id);
@@ -1263,6 +1309,19 @@ class Auditor {
         p.Add(what + ": recycling record wrong or missing");
     } else if (const auto* dp = std::get_if<Dispose>(&tx.body.op)) {
       Consumed({dp->id}, id);
+    }
+  }
+
+  // A transform's or assembly's scrap lots are pre-consumer waste; its other outputs are not.
+  static void CheckScrap(WorkingState& ws, const std::vector<OutputLot>& outputs, const std::vector<OutputLot>& scrap,
+                         const std::string& what, Problems& p) {
+    for (const OutputLot& o : outputs) {
+      if (const Lot* l = ws.GetLot(o.id); l && l->waste != WasteOrigin::kNone) p.Add(what + ": output " + o.id + " is waste");
+    }
+    for (const OutputLot& o : scrap) {
+      if (const Lot* l = ws.GetLot(o.id); l && l->waste != WasteOrigin::kPreConsumer) {
+        p.Add(what + ": scrap " + o.id + " is not pre-consumer waste");
+      }
     }
   }
 
@@ -1375,6 +1434,7 @@ void CompareModel(const Model& model, const std::set<std::string>& chain_ids, Te
       diff.push_back("composition " + Show(FromComposition(comp)) + "vs model " + Show(it.comp));
     if ((lot ? Code(lot->status) : Code(prod->status)) != it.status) diff.push_back("status");
     if ((lot ? lot->custody : prod->custody) != it.custody) diff.push_back("custody");
+    if (lot && lot->waste != it.waste) diff.push_back("waste");
     if ((lot ? lot->parents : prod->parents) != it.parents) diff.push_back("parents");
     if ((lot ? lot->created_by : prod->created_by) != it.created_by) diff.push_back("created_by");
     if ((lot ? lot->created_height : prod->created_height) != it.created_height)
@@ -1534,7 +1594,7 @@ TEST_CASE("repair with several removed parts keeps recycled_mg <= total_mg", "[o
   REQUIRE(
       c.Apply(
            "oem",
-           Assemble{{"co", "rco"}, NewProduct{"b", "battery.ev", "m", Comp("Co:10:0"), {}}, {}, {}})
+           Assemble{{"co", "rco"}, NewProduct{"b", "battery.ev", "m", Comp("Co:10:0"), {}}, {}, {}, {}})
           .ok());
   REQUIRE(c.GetProduct("b")->composition.Recycled("Co") == 9);
   const Status s = c.Apply(

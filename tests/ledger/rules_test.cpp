@@ -31,7 +31,7 @@ void CobaltLots(TestChain& c, const std::string& tag, uint64_t recycled) {
 }
 
 Assemble Battery(const std::string& tag, std::string category = "battery.ev") {
-  return Assemble{{"r-" + tag, "v-" + tag}, NewProduct{"bat-" + tag, std::move(category), "m", Comp("Co:1000000:0"), {}}, {}, {}};
+  return Assemble{{"r-" + tag, "v-" + tag}, NewProduct{"bat-" + tag, std::move(category), "m", Comp("Co:1000000:0"), {}}, {}, {}, {}};
 }
 
 std::optional<RuleIndex> IndexOf(TestChain& c) {
@@ -97,7 +97,7 @@ TEST_CASE("rules: the boundary holds for a share computed by a mass-balance tran
   auto transform = [](const std::string& tag, uint64_t claim) {
     return Transform{{"mr-" + tag, "mv-" + tag},
                      {OutputLot{"mb-" + tag, Comp("Co:1000000:" + std::to_string(claim))}},
-                     Allocation::kMassBalance};
+                     Allocation::kMassBalance, {}};
   };
   setup("a");
   setup("b");
@@ -106,7 +106,7 @@ TEST_CASE("rules: the boundary holds for a share computed by a mass-balance tran
   REQUIRE(c.Apply("refinery", transform("b", 159'999)).ok());
   for (const char* tag : {"a", "b"}) REQUIRE(c.Apply("refinery", Transfer{std::string("mb-") + tag, "oem"}).ok());
   auto battery = [](const std::string& tag) {
-    return Assemble{{"mb-" + tag}, NewProduct{"bat-" + tag, "battery.ev", "m", Comp("Co:1000000:0"), {}}, {}, {}};
+    return Assemble{{"mb-" + tag}, NewProduct{"bat-" + tag, "battery.ev", "m", Comp("Co:1000000:0"), {}}, {}, {}, {}};
   };
   ExpectRejected(c, "oem", battery("b"), "rule-violated:co-min");
   CHECK(c.Apply("oem", battery("a")).ok());
@@ -182,7 +182,7 @@ TEST_CASE("rules: recovery rules are evaluated and recorded on recycle", "[rules
                                              "require false }\n"}).ok());
   REQUIRE(c.Apply("mine", CreateLot{"ore", Comp("Co:1000000:0,Li:1000000:0")}).ok());
   REQUIRE(c.Apply("mine", Transfer{"ore", "oem"}).ok());
-  REQUIRE(c.Apply("oem", Assemble{{"ore"}, NewProduct{"bat", "battery.ev", "m", Comp("Co:1000000:0,Li:1000000:0"), {}}, {}, {}}).ok());
+  REQUIRE(c.Apply("oem", Assemble{{"ore"}, NewProduct{"bat", "battery.ev", "m", Comp("Co:1000000:0,Li:1000000:0"), {}}, {}, {}, {}}).ok());
   REQUIRE(c.Apply("oem", EndOfLife{"bat", "recycler"}).ok());
   const Tx tx = c.Sign("recycler", Recycle{{"bat"}, {OutputLot{"sec", Comp("Co:950000:0,Li:400000:0")}}});
   REQUIRE(c.Commit(tx).ok());
@@ -204,7 +204,7 @@ TEST_CASE("rules: an enforced recovery rule rejects the recycling", "[rules]") {
                                              "require recovered_share(\"Co\") >= 95% }\n"}).ok());
   REQUIRE(c.Apply("mine", CreateLot{"ore", Comp("Co:1000000:0")}).ok());
   REQUIRE(c.Apply("mine", Transfer{"ore", "oem"}).ok());
-  REQUIRE(c.Apply("oem", Assemble{{"ore"}, NewProduct{"bat", "battery.ev", "m", Comp("Co:1000000:0"), {}}, {}, {}}).ok());
+  REQUIRE(c.Apply("oem", Assemble{{"ore"}, NewProduct{"bat", "battery.ev", "m", Comp("Co:1000000:0"), {}}, {}, {}, {}}).ok());
   REQUIRE(c.Apply("oem", EndOfLife{"bat", "recycler"}).ok());
   ExpectRejected(c, "recycler", Recycle{{"bat"}, {OutputLot{"sec", Comp("Co:949999:0")}}}, "rule-violated:co-95");
   CHECK(c.Apply("recycler", Recycle{{"bat"}, {OutputLot{"sec", Comp("Co:950000:0")}}}).ok());

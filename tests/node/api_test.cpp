@@ -255,8 +255,8 @@ TEST_CASE("api: bad input is a clear error and changes nothing", "[node]") {
 TEST_CASE("api: trace backward and forward, paged", "[node]") {
   NodeFixture f;
   f.SubmitAndWait(f.Sign("mine", CreateLot{"ore", Co(1000)}));
-  f.SubmitAndWait(f.Sign("mine", Transform{{"ore"}, {OutputLot{"a", Co(400)}, OutputLot{"b", Co(500)}}, {}}));
-  f.SubmitAndWait(f.Sign("mine", Transform{{"a"}, {OutputLot{"a1", Co(400)}}, {}}));
+  f.SubmitAndWait(f.Sign("mine", Transform{{"ore"}, {OutputLot{"a", Co(400)}, OutputLot{"b", Co(500)}}, {}, {}}));
+  f.SubmitAndWait(f.Sign("mine", Transform{{"a"}, {OutputLot{"a1", Co(400)}}, {}, {}}));
   json fwd = f.CallJson("GET", "/v1/lots/ore/trace?direction=forward", 200);
   std::vector<std::string> ids;
   for (const auto& n : fwd["nodes"]) ids.push_back(n["id"]);

@@ -158,7 +158,7 @@ TEST_CASE("ledger app: a transaction that would make a product unreadable is lef
           "[node][consensus][bounds]") {
   AppFixture f;
   REQUIRE(f.chain.Apply("oem", CreateLot{"body", Comp(ManyMaterials(64))}).ok());
-  REQUIRE(f.chain.Apply("oem", Assemble{{"body"}, NewProduct{"p", "battery.ev", "m", Comp(ManyMaterials(64)), {}}, {}, {}}).ok());
+  REQUIRE(f.chain.Apply("oem", Assemble{{"body"}, NewProduct{"p", "battery.ev", "m", Comp(ManyMaterials(64)), {}}, {}, {}, {}}).ok());
   REQUIRE(f.chain.Apply("oem", CreateLot{"part", Comp("Zn:5:0")}).ok());
   // A 65th material: the product would not decode any more.
   const Tx breaking = f.chain.Sign("oem", Repair{"p", {OutputLot{"old", Comp("M00:1:0")}}, {"part"}});

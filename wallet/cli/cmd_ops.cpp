@@ -10,6 +10,7 @@ constexpr OptionSpec kAs{"--as", true, false, true};
 constexpr OptionSpec kInputs{"--input", true, true, true};
 constexpr OptionSpec kOutputs{"--output", true, true, true};
 constexpr OptionSpec kMassBalance{"--mass-balance", false, false, false};
+constexpr OptionSpec kScrap{"--scrap", true, true, false};
 
 int LotCreate(Context& ctx, const ParsedArgs& a) {
   return ctx.SendOp(MakeCreateLot(a.positionals[0], a.Get("--composition")), a);
@@ -20,7 +21,7 @@ int Transfer(Context& ctx, const ParsedArgs& a) {
 }
 
 int Transform(Context& ctx, const ParsedArgs& a) {
-  return ctx.SendOp(MakeTransform(a.All("--input"), a.All("--output"), a.Has("--mass-balance")), a);
+  return ctx.SendOp(MakeTransform(a.All("--input"), a.All("--output"), a.Has("--mass-balance"), a.All("--scrap")), a);
 }
 
 int Assemble(Context& ctx, const ParsedArgs& a) {
@@ -32,6 +33,7 @@ int Assemble(Context& ctx, const ParsedArgs& a) {
   args.composition = a.Get("--composition");
   args.attributes = a.All("--attr");
   args.leftovers = a.All("--leftover");
+  args.scrap = a.All("--scrap");
   args.mass_balance = a.Has("--mass-balance");
   return ctx.SendOp(MakeAssemble(args), a);
 }
@@ -101,22 +103,24 @@ std::vector<Command> OpCommands() {
        1,
        Transfer},
       {{"transform"},
-       "--input ID... --output ID@SPEC... [--mass-balance] --as KEY",
+       "--input ID... --output ID@SPEC... [--scrap ID@SPEC...] [--mass-balance] --as KEY",
        "consume lots and create output lots (split, blend, refine)",
        "Without --mass-balance the ledger computes each output's recycled part (controlled "
        "blending):\n"
        "outputs then declare totals only. With --mass-balance outputs declare recycled parts, "
        "within\n"
-       "the inputs' recycled mass scaled by the mass kept.\n\n" +
+       "the inputs' recycled mass scaled by the mass kept. --scrap declares manufacturing scrap\n"
+       "the transform made: lots like the outputs, marked pre-consumer waste, which a recycler may\n"
+       "recycle (recycling refuses lots that are not waste).\n\n" +
            std::string(kSpecHelp),
-       {kInputs, kOutputs, kMassBalance, kAs},
+       {kInputs, kOutputs, kScrap, kMassBalance, kAs},
        0,
        0,
        Transform},
       {{"assemble"},
        "--input ID... --product ID --category CAT --model MODEL --composition SPEC [--attr "
        "NAME=INT...]\n"
-       "      [--leftover ID@SPEC...] [--mass-balance] --as KEY",
+       "      [--leftover ID@SPEC...] [--scrap ID@SPEC...] [--mass-balance] --as KEY",
        "build a product (with its passport) from lots or sub-assemblies",
        "Attributes are declared integers, e.g. --attr capacity_wh=75000 --attr "
        "spare_parts_years=10\n"
@@ -129,6 +133,7 @@ std::vector<Command> OpCommands() {
         {"--composition", true, false, true},
         {"--attr", true, true, false},
         {"--leftover", true, true, false},
+        kScrap,
         kMassBalance,
         kAs},
        0,
@@ -153,9 +158,11 @@ std::vector<Command> OpCommands() {
        EndOfLife},
       {{"recycle"},
        "--input ID... --output ID@SPEC... --as KEY",
-       "recycle collected products or lots into secondary-material lots",
-       "Outputs declare totals only: recycling outputs are wholly recycled (the ledger sets "
-       "it).\n\n" +
+       "recycle collected products or waste lots into secondary-material lots",
+       "Inputs must be waste the ledger knows: products collected at end of life, scrap lots\n"
+       "(transform/assemble --scrap), parts a repair removed, or earlier recycling outputs; any\n"
+       "other lot is refused (not-waste). Outputs declare totals only: recycling outputs are\n"
+       "wholly recycled (the ledger sets it).\n\n" +
            std::string(kSpecHelp),
        {kInputs, kOutputs, kAs},
        0,

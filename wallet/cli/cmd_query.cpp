@@ -39,6 +39,7 @@ void PrintLot(std::ostream& out, const json& j) {
                     {"owner", j.at("owner").get<std::string>()},
                     {"status", j.at("status").get<std::string>()},
                     {"custody", j.at("custody").get<std::string>()},
+                    {"waste", j.value("waste", std::string("none"))},
                     {"created", Created(j)},
                     {"consumed by", TextOrDash(j.at("consumed_by"))},
                     {"parents", JoinList(j.at("parents"))}});
