@@ -27,11 +27,6 @@ bool IsValidCategoryPattern(std::string_view s) {
 bool IsValidOrgId(std::string_view s) {
   return !s.empty() && s.size() <= limits::kMaxOrgIdLen && std::all_of(s.begin(), s.end(), IsIdChar);
 }
-bool IsValidMaterial(std::string_view s) {
-  return !s.empty() && s.size() <= 16 && std::all_of(s.begin(), s.end(), [](char c) {
-           return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_';
-         });
-}
 
 struct Fact {
   std::string_view name;
@@ -384,7 +379,7 @@ class Compiler {
           if (!ExpectKind(Tok::kString, "the issuing org's id", &org.emplace())) return false;
         }
         if (!ExpectPunct(")")) return false;
-        const bool ok = f.material ? IsValidMaterial(s.text) : IsValidId(s.text) && s.text.size() <= limits::kMaxStringLen;
+        const bool ok = f.material ? IsValidMaterialCode(s.text) : IsValidId(s.text) && s.text.size() <= limits::kMaxStringLen;
         if (!ok) return Fail(s, f.material ? "a material code is 1 to 16 of [A-Za-z0-9_-]" : "a name is 1 to 64 of [a-z0-9._-]");
         if (org && !IsValidOrgId(org->text)) {
           return Fail(*org, "an org id is 1 to " + std::to_string(limits::kMaxOrgIdLen) + " of [a-z0-9._-]");

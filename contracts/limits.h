@@ -16,6 +16,7 @@ constexpr size_t kMaxCategories = 16;           // category patterns of one rule
 constexpr size_t kMaxIdLen = 64;                // rule set and rule ids
 constexpr size_t kMaxStringLen = 64;            // material codes, attribute names, kinds, categories
 constexpr size_t kMaxOrgIdLen = 32;             // an issuer named in has_attestation (ledger's org ids)
+constexpr size_t kMaxMaterialLen = 16;          // material codes (ledger::limits::kMaxMaterialLen)
 constexpr size_t kMaxTitleLen = 160;            // a rule's human title
 constexpr size_t kMaxInstructions = 256;        // compiled instructions of one rule's expression
 constexpr size_t kMaxEvalSteps = 256;           // instructions one evaluation may execute

@@ -1,5 +1,7 @@
 #include "contracts/program.h"
 
+#include "contracts/limits.h"
+
 namespace circuledger::contracts {
 
 const char* ModeName(Mode m) { return m == Mode::kEnforce ? "enforce" : "report"; }
@@ -11,7 +13,20 @@ bool CategoryMatches(std::string_view pattern, std::string_view category) {
     pattern.remove_suffix(1);  // keep the dot: "battery.*" matches "battery.ev", not "batteryx"
     return category.size() > pattern.size() && category.substr(0, pattern.size()) == pattern;
   }
+  if (category.size() > pattern.size() + 1 && category.substr(0, pattern.size()) == pattern &&
+      category[pattern.size()] == '.') {
+    return true;  // a subcategory of the exact pattern
+  }
   return pattern == category;
+}
+
+bool IsValidMaterialCode(std::string_view code) {
+  if (code.empty() || code.size() > limits::kMaxMaterialLen) return false;
+  for (char c : code) {
+    const bool ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_';
+    if (!ok) return false;
+  }
+  return true;
 }
 
 bool Rule::AppliesTo(std::string_view category) const {

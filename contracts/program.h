@@ -113,8 +113,14 @@ struct RuleSet {
   auto operator<=>(const RuleSet&) const = default;
 };
 
-// True when `category` matches `pattern`: equal, or pattern "x.*" and category starts with "x.",
-// or pattern "*".
+// True when `category` matches `pattern`. Categories form a tree by their dots: an exact pattern
+// "x" covers x and every subcategory "x.y..." (a rule on battery.ev covers battery.ev.nmc, not
+// battery.evx); "x.*" covers the subcategories only; "*" covers everything.
 bool CategoryMatches(std::string_view pattern, std::string_view category);
+
+// A material code: 1 to kMaxMaterialLen characters of [A-Za-z0-9_-]. The one syntax of the
+// ledger's compositions, the wallet's composition specs and the rules' mass("X") facts, so every
+// material the ledger holds can be named by a rule.
+bool IsValidMaterialCode(std::string_view code);
 
 }  // namespace circuledger::contracts

@@ -16,6 +16,7 @@ constexpr size_t kMaxIdLen = 128;        // lot and product ids (GS1 URNs / Digi
 constexpr size_t kMaxOrgIdLen = 32;      // org ids
 constexpr size_t kMaxChainIdLen = 32;
 constexpr size_t kMaxMaterialLen = 16;   // material codes: "Co", "PET", ...
+static_assert(kMaxMaterialLen == contracts::limits::kMaxMaterialLen, "one material code syntax");
 constexpr size_t kMaxNameLen = 128;      // display names, models, categories, attribute names
 constexpr size_t kMaxTextLen = 256;      // attestation references, validator addresses
 

@@ -2,23 +2,11 @@
 
 #include <cassert>
 
+#include "contracts/program.h"
 #include "ledger/limits.h"
 
 namespace circuledger::ledger {
 
-namespace {
-bool IsMaterialChar(char c) {
-  return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' || c == '-' ||
-         c == '_';
-}
-bool IsValidMaterial(std::string_view m) {
-  if (m.empty() || m.size() > limits::kMaxMaterialLen) return false;
-  for (char c : m) {
-    if (!IsMaterialChar(c)) return false;
-  }
-  return true;
-}
-}  // namespace
 
 void AddTo(MaterialSums& sums, const Composition& c) {
   for (const MaterialAmount& m : c.entries) {
@@ -33,7 +21,7 @@ Status CheckComposition(const Composition& c, bool allow_recycled) {
   if (c.entries.size() > limits::kMaxMaterials) return Status::Rejected(Reject::kBadComposition, "too many materials");
   for (size_t i = 0; i < c.entries.size(); ++i) {
     const MaterialAmount& m = c.entries[i];
-    if (!IsValidMaterial(m.material)) return Status::Rejected(Reject::kBadComposition, "bad material code");
+    if (!contracts::IsValidMaterialCode(m.material)) return Status::Rejected(Reject::kBadComposition, "bad material code");
     if (i > 0 && !(c.entries[i - 1].material < m.material)) {
       return Status::Rejected(Reject::kBadComposition, "materials not sorted or duplicated");
     }

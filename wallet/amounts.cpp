@@ -2,6 +2,7 @@
 
 #include <map>
 
+#include "contracts/program.h"
 #include "ledger/limits.h"
 
 namespace circuledger::wallet {
@@ -31,16 +32,6 @@ Status BadMass(std::string_view text, const std::string& why) {
   return Status::InvalidArgument("bad mass \"" + std::string(text) + "\": " + why);
 }
 
-// The ledger's material alphabet (ledger/mass.cpp): A-Z a-z 0-9 . - _, 1..kMaxMaterialLen.
-bool IsValidMaterial(std::string_view m) {
-  if (m.empty() || m.size() > L::kMaxMaterialLen) return false;
-  for (char c : m) {
-    const bool ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || IsDigit(c) || c == '.' ||
-                    c == '-' || c == '_';
-    if (!ok) return false;
-  }
-  return true;
-}
 
 }  // namespace
 
@@ -138,9 +129,9 @@ Result<ledger::Composition> ParseComposition(std::string_view spec) {
       last->recycled_mg = *r;
       last_has_recycled = true;
     } else {
-      if (!IsValidMaterial(key)) {
+      if (!contracts::IsValidMaterialCode(key)) {
         return bad("bad material code \"" + std::string(key) +
-                   "\" (letters, digits, . - _; at most " + std::to_string(L::kMaxMaterialLen) +
+                   "\" (letters, digits, - _; at most " + std::to_string(L::kMaxMaterialLen) +
                    ")");
       }
       const std::string material(key);

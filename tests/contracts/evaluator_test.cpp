@@ -160,8 +160,35 @@ TEST_CASE("rule: category patterns", "[contracts]") {
   CHECK_FALSE(CategoryMatches("battery.*", "battery"));
   CHECK_FALSE(CategoryMatches("battery.*", "batteryx.ev"));
   CHECK(CategoryMatches("battery.ev", "battery.ev"));
-  CHECK_FALSE(CategoryMatches("battery.ev", "battery.ev.lfp"));
   CHECK(CategoryMatches("*", "anything"));
+}
+
+// Issue 17: a battery filed as battery.ev.nmc escaped every rule that listed battery.ev.
+TEST_CASE("rule: an exact category covers its subcategories, and nothing that merely starts with it",
+          "[contracts]") {
+  CHECK(CategoryMatches("battery.ev", "battery.ev.nmc"));
+  CHECK(CategoryMatches("battery.ev", "battery.ev.nmc.811"));
+  CHECK(CategoryMatches("battery", "battery.ev"));
+  CHECK_FALSE(CategoryMatches("battery.ev", "battery.evx"));
+  CHECK_FALSE(CategoryMatches("battery.ev", "battery.e"));
+  CHECK_FALSE(CategoryMatches("battery.ev", "battery.ev."));  // no empty subcategory
+  CHECK_FALSE(CategoryMatches("battery.ev", "battery"));
+  Rule r;
+  r.categories = {"battery.ev", "packaging.beverage-bottle"};
+  CHECK(r.AppliesTo("battery.ev.nmc"));
+  CHECK(r.AppliesTo("packaging.beverage-bottle.pet"));
+  CHECK_FALSE(r.AppliesTo("battery.industrial"));
+}
+
+TEST_CASE("material codes: one syntax for compositions and rules", "[contracts]") {
+  for (const char* ok : {"Co", "PET", "HDPE", "Li2CO3", "rPET-food", "a_b", "ABCDEFGHIJKLMNOP"}) {
+    INFO(ok);
+    CHECK(IsValidMaterialCode(ok));
+  }
+  for (const char* bad : {"", "Co.x", "C o", "Co/", "ABCDEFGHIJKLMNOPQ", "Cö"}) {
+    INFO(bad);
+    CHECK_FALSE(IsValidMaterialCode(bad));
+  }
 }
 
 TEST_CASE("rule: not in force one millisecond before its start, in force at it", "[contracts]") {

@@ -84,6 +84,24 @@ TEST_CASE("rules: 16% of 1,000,000 mg: 160,000 mg passes, 159,999 is rule-violat
   CHECK(c.Apply("oem", Battery("short", "electronics.smartphone")).ok());
 }
 
+// Issue 17: a rule on battery.ev did not cover a battery filed as battery.ev.nmc.
+TEST_CASE("rules: a rule listing battery.ev binds its subcategory battery.ev.nmc, not battery.evx", "[rules]") {
+  TestChain c;
+  const std::string rule = "ruleset \"ev\" version 1\nrule \"ev-co\" {\n  mode enforce\n  categories \"battery.ev\"\n"
+                           "  require mass(\"Co\") == 0 or recycled_share(\"Co\") >= 16%\n}\n";
+  REQUIRE(c.Apply("regulator", RegisterRules{rule}).ok());
+  CobaltLots(c, "nmc", 1);  // 1 mg of 1,000,000 recycled: far under 16%
+  ExpectRejected(c, "oem", Battery("nmc", "battery.ev.nmc"), "rule-violated:ev-co");
+  CHECK(c.Apply("oem", Battery("nmc", "battery.evx")).ok());
+}
+
+TEST_CASE("rules: a material code a rule could not name is refused in compositions (bad-composition)", "[rules]") {
+  TestChain c;
+  // mass("Co.x") does not compile, so the ledger does not take the code either.
+  ExpectRejected(c, "mine", CreateLot{"dotted", Composition{{{"Co.x", 1000, 0}}}}, "bad-composition");
+  CHECK_FALSE(c.GetLot("dotted"));
+}
+
 TEST_CASE("rules: the boundary holds for a share computed by a mass-balance transform", "[rules]") {
   TestChain c;
   REQUIRE(c.Apply("regulator", RegisterRules{CobaltRule()}).ok());
